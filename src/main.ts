@@ -1,0 +1,6 @@
+import { main } from './cli/main.ts';
+
+process.exitCode = await main(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+});
