@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { RegistrationEntry } from './entry.ts';
+import { entryToMessage } from './entry-message.ts';
+import { createOutcome, deleteOutcome, describeOutcome, updateOutcome } from './write-outcome.ts';
+
+const requested: RegistrationEntry = {
+  id: 'eks-c1-aaaa',
+  spiffeId: 'spiffe://example.org/w',
+  parentId: 'spiffe://example.org/node',
+  selectors: [{ type: 'k8s', value: 'ns:a' }],
+  x509SvidTtl: 0,
+  jwtSvidTtl: 0,
+  dnsNames: [],
+  federatesWith: [],
+  admin: false,
+  downstream: false,
+  hint: '',
+};
+const where = 'BatchCreateEntry result 0 (entry eks-c1-aaaa)';
+const ok = { code: 0, message: 'OK' };
+const similar = { code: 6, message: 'similar entry already exists' };
+
+describe('create outcomes', () => {
+  it('OK carries the stored entry', () => {
+    const outcome = createOutcome(requested, { status: ok, entry: entryToMessage(requested) }, where);
+    assert.equal(outcome.kind, 'ok');
+    assert.deepEqual(outcome.kind === 'ok' && outcome.entry, requested);
+  });
+
+  it('ALREADY_EXISTS with an entry is the similar entry, under its own ID', () => {
+    const existing = { ...requested, id: 'someone-elses' };
+    const outcome = createOutcome(requested, { status: similar, entry: entryToMessage(existing) }, where);
+    assert.equal(outcome.kind, 'already-exists-similar');
+    assert.equal(outcome.kind === 'already-exists-similar' && outcome.existing.id, 'someone-elses');
+    assert.match(describeOutcome(outcome), /entry eks-c1-aaaa \(spiffe:\/\/example.org\/w\): ALREADY_EXISTS: entry someone-elses already has/);
+  });
+
+  it('ALREADY_EXISTS with our own entry, as asked, is success: a retried create', () => {
+    const outcome = createOutcome(requested, { status: similar, entry: entryToMessage(requested) }, where);
+    assert.equal(outcome.kind, 'ok');
+  });
+
+  it('ALREADY_EXISTS with our ID but other values is reported, so the caller updates', () => {
+    const outcome = createOutcome(requested, { status: similar, entry: entryToMessage({ ...requested, x509SvidTtl: 60 }) }, where);
+    assert.equal(outcome.kind, 'already-exists-similar');
+    assert.match(describeOutcome(outcome), /exists with other field values/);
+  });
+
+  it('ALREADY_EXISTS without an entry is an ID collision', () => {
+    const outcome = createOutcome(requested, { status: { code: 6, message: 'failed to create entry: UNIQUE constraint failed' }, entry: null }, where);
+    assert.equal(outcome.kind, 'already-exists-id-collision');
+    assert.match(describeOutcome(outcome), /entry eks-c1-aaaa \(spiffe:\/\/example.org\/w\): ALREADY_EXISTS: another entry .* UNIQUE constraint failed/);
+  });
+
+  it('any other code is an error that names the entry, the code and the reason', () => {
+    const outcome = createOutcome(requested, { status: { code: 3, message: 'failed to convert entry: bad' }, entry: null }, where);
+    assert.deepEqual(outcome, { kind: 'error', entryId: 'eks-c1-aaaa', spiffeId: 'spiffe://example.org/w', code: 3, message: 'failed to convert entry: bad' });
+    assert.equal(describeOutcome(outcome), 'entry eks-c1-aaaa (spiffe://example.org/w): INVALID_ARGUMENT: failed to convert entry: bad');
+  });
+
+  it('rejects a result without a status', () => {
+    assert.throws(() => createOutcome(requested, { entry: null }, where), /BatchCreateEntry result 0 \(entry eks-c1-aaaa\): result without a status/);
+  });
+});
+
+describe('update and delete outcomes', () => {
+  it('update: OK, NOT_FOUND, other', () => {
+    assert.equal(updateOutcome(requested, { status: ok, entry: entryToMessage(requested) }, where).kind, 'ok');
+    assert.equal(updateOutcome(requested, { status: { code: 5, message: 'entry not found' }, entry: null }, where).kind, 'not-found');
+    assert.equal(updateOutcome(requested, { status: { code: 13, message: 'boom' }, entry: null }, where).kind, 'error');
+  });
+
+  it('delete: OK and NOT_FOUND, for the ID asked for only', () => {
+    assert.equal(deleteOutcome('a', { status: ok, id: 'a' }, where).kind, 'ok');
+    const missing = deleteOutcome('a', { status: { code: 5, message: 'entry not found' }, id: 'a' }, where);
+    assert.equal(missing.kind, 'not-found');
+    assert.equal(describeOutcome(missing), 'entry a: NOT_FOUND: no entry has this ID (entry not found)');
+    assert.throws(() => deleteOutcome('a', { status: ok, id: 'b' }, where), /result is for entry "b", expected "a"/);
+  });
+});
