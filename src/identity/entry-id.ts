@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { Selector } from '../spire/entry.ts';
+
+// Entry IDs: `<entryIDPrefix><cluster tag>-<digest of the key>`. The tag has a fixed length so that
+// one cluster's ID prefix is never a prefix of another's ("prod" and "prod-east" would be).
+
+/** Hex characters of the per-cluster tag: 48 bits, so that a fleet of thousands has no collision. */
+export const clusterTagLength = 12;
+
+/** Hex characters of the key digest: 128 bits of SHA-256. */
+export const keyDigestLength = 32;
+
+/** SPIRE's limit on entry IDs. */
+export const maxEntryIdLength = 255;
+
+/** The longest `entryIDPrefix` that leaves room for the tag and the digest. */
+export const maxEntryIdPrefixLength = maxEntryIdLength - clusterTagLength - 1 - keyDigestLength;
+
+/** The characters SPIRE allows in an entry ID. */
+export const entryIdCharacters = /^[A-Za-z0-9._-]*$/;
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The stable tag of a cluster in its entries' IDs, from the EKSClusterRegistry's name. */
+export function clusterTag(registryName: string): string {
+  return sha256Hex(`cluster\0${registryName}`).slice(0, clusterTagLength);
+}
+
+/** The ID prefix shared by every entry of one cluster, and by no entry of another. */
+export function clusterEntryIdPrefix(entryIdPrefix: string, registryName: string): string {
+  return `${entryIdPrefix}${clusterTag(registryName)}-`;
+}
+
+function compareSelectors(a: Selector, b: Selector): number {
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+  return 0;
+}
+
+/** Selectors in the canonical order (by type, then value, by code unit), without duplicates. */
+export function sortSelectors(selectors: readonly Selector[]): Selector[] {
+  const sorted = [...selectors].sort(compareSelectors);
+  return sorted.filter((selector, index) => index === 0 || compareSelectors(sorted[index - 1] as Selector, selector) !== 0);
+}
+
+/**
+ * The entry key, SPIRE's own notion of "the same entry": (SPIFFE ID, parent ID, selector set), as one
+ * unambiguous string. `selectors` must be sorted (sortSelectors).
+ */
+export function entryKey(spiffeId: string, parentId: string, selectors: readonly Selector[]): string {
+  return JSON.stringify([spiffeId, parentId, selectors.map((selector) => [selector.type, selector.value])]);
+}
+
+/** The collision-resistant digest of an entry key: 128 bits of its SHA-256, in hex. */
+export function keyDigest(key: string): string {
+  return sha256Hex(key).slice(0, keyDigestLength);
+}
+
+/** The deterministic ID of the entry whose key has digest `digest`, in the cluster whose ID prefix is `clusterIdPrefix`. */
+export function entryId(clusterIdPrefix: string, digest: string): string {
+  return `${clusterIdPrefix}${digest}`;
+}

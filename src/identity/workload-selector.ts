@@ -1,0 +1,17 @@
+import type { Selector } from '../spire/entry.ts';
+
+/** A `type:value` selector (the value may hold further colons), or why the text is not one. */
+export function parseWorkloadSelector(text: string): { readonly selector: Selector } | { readonly problem: string } {
+  const colon = text.indexOf(':');
+  if (colon === -1) return { problem: `selector ${JSON.stringify(text)} has no ":" between type and value` };
+  const type = text.slice(0, colon);
+  const value = text.slice(colon + 1);
+  if (type === '') return { problem: `selector ${JSON.stringify(text)} has an empty type` };
+  if (value === '') return { problem: `selector ${JSON.stringify(text)} has an empty value` };
+  return { selector: { type, value } };
+}
+
+/** The selector that ties an entry to one pod: `k8s:pod-uid:<uid>`. */
+export function podUidSelector(uid: string): Selector {
+  return { type: 'k8s', value: `pod-uid:${uid}` };
+}

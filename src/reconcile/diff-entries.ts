@@ -1,0 +1,94 @@
+import type { EntryField, RegistrationEntry, Selector } from '../spire/entry.ts';
+
+/** An entry to update, with the input mask: exactly the fields that differ from the server's entry. */
+export interface EntryUpdate {
+  readonly entry: RegistrationEntry;
+  readonly fields: readonly EntryField[];
+}
+
+/** The writes that bring a SPIRE server's owned entries to the desired state. */
+export interface EntryDiff {
+  readonly creates: readonly RegistrationEntry[];
+  readonly updates: readonly EntryUpdate[];
+  /** IDs, sorted. */
+  readonly deletes: readonly string[];
+}
+
+export interface DiffOptions {
+  /** The controller owns exactly the entries whose ID starts with this; it never touches any other. */
+  readonly entryIdPrefix: string;
+  /**
+   * Owned entries whose ID starts with one of these are never deleted: the ID prefixes of clusters whose
+   * pods are unknown right now (not synced), so that a failure never deletes entries.
+   */
+  readonly keepIdPrefixes?: readonly string[];
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sortedA = [...a].sort();
+  const sortedB = [...b].sort();
+  return sortedA.every((item, index) => item === sortedB[index]);
+}
+
+function sameSelectors(a: readonly Selector[], b: readonly Selector[]): boolean {
+  const format = (selectors: readonly Selector[]): string[] => selectors.map((selector) => `${selector.type}\0${selector.value}`);
+  return sameStrings(format(a), format(b));
+}
+
+/**
+ * The fields in which `actual` differs from `desired`. Selectors, federated trust domains and DNS names
+ * compare as sets: the order the server returns them in carries no meaning for the registrar (as in
+ * spire-controller-manager), so a reordering alone never causes a write.
+ */
+export function differingFields(desired: RegistrationEntry, actual: RegistrationEntry): EntryField[] {
+  const fields: EntryField[] = [];
+  if (desired.spiffeId !== actual.spiffeId) fields.push('spiffeId');
+  if (desired.parentId !== actual.parentId) fields.push('parentId');
+  if (!sameSelectors(desired.selectors, actual.selectors)) fields.push('selectors');
+  if (desired.x509SvidTtl !== actual.x509SvidTtl) fields.push('x509SvidTtl');
+  if (desired.jwtSvidTtl !== actual.jwtSvidTtl) fields.push('jwtSvidTtl');
+  if (!sameStrings(desired.dnsNames, actual.dnsNames)) fields.push('dnsNames');
+  if (!sameStrings(desired.federatesWith, actual.federatesWith)) fields.push('federatesWith');
+  if (desired.admin !== actual.admin) fields.push('admin');
+  if (desired.downstream !== actual.downstream) fields.push('downstream');
+  if (desired.hint !== actual.hint) fields.push('hint');
+  return fields;
+}
+
+/**
+ * Diffs the desired entries against a server's entries, by ID. Entries of the server without the
+ * prefix are ignored: never updated, never deleted. Every desired entry must carry the prefix.
+ */
+export function diffEntries(desired: Iterable<RegistrationEntry>, actual: Iterable<RegistrationEntry>, options: DiffOptions): EntryDiff {
+  const { entryIdPrefix } = options;
+  const keepIdPrefixes = options.keepIdPrefixes ?? [];
+  if (entryIdPrefix === '') throw new Error('diffEntries: an empty entryIdPrefix would claim every entry of the server');
+  const owned = new Map<string, RegistrationEntry>();
+  for (const entry of actual) {
+    if (entry.id.startsWith(entryIdPrefix)) owned.set(entry.id, entry);
+  }
+  const creates: RegistrationEntry[] = [];
+  const updates: EntryUpdate[] = [];
+  const wanted = new Set<string>();
+  for (const entry of desired) {
+    if (!entry.id.startsWith(entryIdPrefix)) {
+      throw new Error(`diffEntries: desired entry ${JSON.stringify(entry.id)} lacks the prefix ${JSON.stringify(entryIdPrefix)}`);
+    }
+    if (wanted.has(entry.id)) throw new Error(`diffEntries: desired entry ID ${JSON.stringify(entry.id)} appears twice`);
+    wanted.add(entry.id);
+    const current = owned.get(entry.id);
+    if (current === undefined) {
+      creates.push(entry);
+      continue;
+    }
+    const fields = differingFields(entry, current);
+    if (fields.length > 0) updates.push({ entry, fields });
+  }
+  const deletes: string[] = [];
+  for (const id of owned.keys()) {
+    if (!wanted.has(id) && !keepIdPrefixes.some((prefix) => id.startsWith(prefix))) deletes.push(id);
+  }
+  deletes.sort();
+  return { creates, updates, deletes };
+}
