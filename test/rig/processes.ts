@@ -54,8 +54,9 @@ export class ProcessGroup {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
     this.#pidFile = join(this.dir, 'pids');
     writeFileSync(this.#pidFile, '');
+    // bash, not sh: dash's kill cannot signal a process group.
     const watchdog = spawn(
-      'sh',
+      'bash',
       [
         '-c',
         // Polls the owner; once it is gone, kills what it started and removes its directory.

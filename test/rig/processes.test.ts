@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { ProcessGroup, freePort, waitUntilReady } from './processes.ts';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await sleep(100);
+  assert.ok(check(), what);
+}
+
+test('stopAll stops every process with what it spawned, and removes the directory', async () => {
+  const group = new ProcessGroup('processes-test-');
+  // The shell's own child must go too: the whole process group is signalled.
+  const proc = group.start('shell', 'bash', { args: ['-c', 'sleep 300 & echo "child $!"; wait'] });
+  await waitUntilReady(proc, async () => /child \d+/.test(proc.logTail()));
+  const child = Number(/child (\d+)/.exec(proc.logTail())?.[1]);
+  assert.ok(alive(proc.pid) && alive(child));
+  await group.stopAll(false);
+  await eventually(() => !alive(child) && !alive(proc.pid), 'no process left');
+  assert.equal(existsSync(group.dir), false);
+});
+
+test('a process that exits before it is ready fails the wait with its log', async () => {
+  const group = new ProcessGroup('processes-test-');
+  try {
+    const proc = group.start('failing', 'bash', { args: ['-c', 'echo "bad flag --frob"; exit 3'] });
+    await assert.rejects(waitUntilReady(proc, async () => false), /failing exited \(3\) before it was ready;[^]*bad flag --frob/);
+  } finally {
+    await group.stopAll(false);
+  }
+});
+
+test('nothing is left behind when the owning process is killed outright', async () => {
+  // A separate Node process owns a group with a long-running child, then is SIGKILLed: no exit handler
+  // runs, so only the watchdog can clean up.
+  const script = `
+    const { ProcessGroup } = await import(${JSON.stringify(fileURLToPath(new URL('./processes.ts', import.meta.url)))});
+    const group = new ProcessGroup('processes-test-');
+    const proc = group.start('sleeper', 'sleep', { args: ['300'] });
+    console.log(JSON.stringify({ pid: proc.pid, dir: group.dir }));
+    setInterval(() => {}, 1000);
+  `;
+  const owner = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((resolve) => owner.stdout.once('data', (data: Buffer) => resolve(data.toString())));
+  const { pid, dir } = JSON.parse(line) as { pid: number; dir: string };
+  assert.ok(alive(pid) && existsSync(dir));
+  owner.kill('SIGKILL');
+  await eventually(() => !alive(pid), 'the child is killed by the watchdog');
+  await eventually(() => !existsSync(dir), 'the directory is removed by the watchdog');
+});
+
+test('freePort hands out a bindable loopback port', async () => {
+  const port = await freePort();
+  assert.ok(port > 0 && port < 65536);
+});
