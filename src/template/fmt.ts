@@ -1,0 +1,707 @@
+// Go's fmt printing (Sprint, Sprintln, Sprintf) over the engine's values: verbs, flags, width, precision,
+// argument indexes, and the `%!verb(type=value)` forms for mismatches.
+import { formatFloat } from './float-format.ts';
+import { compareStrings, runeCount, toBytes, truncateRunes } from './go-string.ts';
+import { canBackquote, quote, quoteRune } from './quote.ts';
+import { isPrint } from './unicode.ts';
+import {
+  type GoComplex,
+  GoStringMap,
+  type GoStruct,
+  GoUint8,
+  InterfaceValue,
+  Kind,
+  kindOf,
+  mapGet,
+  mapKeys,
+  typeName,
+} from './values.ts';
+
+const ldigits = '0123456789abcdefx';
+const udigits = '0123456789ABCDEFX';
+const maxWidth = 1e6;
+
+class Printer {
+  buf = '';
+  // fmt flags
+  widPresent = false;
+  precPresent = false;
+  minus = false;
+  plus = false;
+  sharp = false;
+  space = false;
+  zero = false;
+  plusV = false;
+  sharpV = false;
+  wid = 0;
+  prec = 0;
+  // printer state
+  arg: unknown = undefined;
+  argIsSet = false;
+  value: unknown = undefined;
+  valueIsSet = false;
+  reordered = false;
+  goodArgNum = true;
+
+  clearFlags(): void {
+    this.widPresent = this.precPresent = this.minus = this.plus = this.sharp = false;
+    this.space = this.zero = this.plusV = this.sharpV = false;
+    this.wid = this.prec = 0;
+  }
+
+  writePadding(n: number): void {
+    if (n <= 0) return;
+    this.buf += (this.zero && !this.minus ? '0' : ' ').repeat(n);
+  }
+
+  pad(s: string): void {
+    if (!this.widPresent || this.wid === 0) {
+      this.buf += s;
+      return;
+    }
+    const width = this.wid - runeCount(s);
+    if (!this.minus) {
+      this.writePadding(width);
+      this.buf += s;
+    } else {
+      this.buf += s;
+      this.writePadding(width);
+    }
+  }
+
+  fmtBoolean(v: boolean): void {
+    this.pad(v ? 'true' : 'false');
+  }
+
+  fmtUnicode(u: bigint): void {
+    let prec = 4;
+    if (this.precPresent && this.prec > 4) prec = this.prec;
+    let digits = u.toString(16).toUpperCase();
+    if (digits.length < prec) digits = '0'.repeat(prec - digits.length) + digits;
+    let s = 'U+' + digits;
+    if (this.sharp && u <= 0x10ffffn && isPrint(Number(u))) s += " '" + String.fromCodePoint(Number(u)) + "'";
+    const oldZero = this.zero;
+    this.zero = false;
+    this.pad(s);
+    this.zero = oldZero;
+  }
+
+  fmtInteger(value: bigint, base: number, verb: string, digits: string): void {
+    const negative = value < 0n;
+    let u = negative ? -value : value;
+    let prec = 0;
+    if (this.precPresent) {
+      prec = this.prec;
+      if (prec === 0 && u === 0n) {
+        const oldZero = this.zero;
+        this.zero = false;
+        this.writePadding(this.wid);
+        this.zero = oldZero;
+        return;
+      }
+    } else if (this.zero && !this.minus && this.widPresent) {
+      prec = this.wid;
+      if (negative || this.plus || this.space) prec--;
+    }
+    let s = '';
+    const b = BigInt(base);
+    while (u >= b) {
+      s = (digits[Number(u % b)] ?? '') + s;
+      u /= b;
+    }
+    s = (digits[Number(u)] ?? '') + s;
+    if (s.length < prec) s = '0'.repeat(prec - s.length) + s;
+    if (this.sharp) {
+      if (base === 2) s = '0b' + s;
+      else if (base === 8) {
+        if (s[0] !== '0') s = '0' + s;
+      } else if (base === 16) s = '0' + digits[16] + s;
+    }
+    if (verb === 'O') s = '0o' + s;
+    if (negative) s = '-' + s;
+    else if (this.plus) s = '+' + s;
+    else if (this.space) s = ' ' + s;
+    const oldZero = this.zero;
+    this.zero = false;
+    this.pad(s);
+    this.zero = oldZero;
+  }
+
+  fmtS(s: string): void {
+    if (this.precPresent) s = truncateRunes(s, this.prec);
+    this.pad(s);
+  }
+
+  fmtSx(s: string, digits: string): void {
+    const b = toBytes(s);
+    let length = b.length;
+    if (this.precPresent && this.prec < length) length = this.prec;
+    let width = 2 * length;
+    if (width > 0) {
+      if (this.space) {
+        if (this.sharp) width *= 2;
+        width += length - 1;
+      } else if (this.sharp) {
+        width += 2;
+      }
+    } else {
+      if (this.widPresent) this.writePadding(this.wid);
+      return;
+    }
+    if (this.widPresent && this.wid > width && !this.minus) this.writePadding(this.wid - width);
+    let out = '';
+    if (this.sharp) out += '0' + digits[16];
+    for (let i = 0; i < length; i++) {
+      if (this.space && i > 0) {
+        out += ' ';
+        if (this.sharp) out += '0' + digits[16];
+      }
+      const c = b[i] ?? 0;
+      out += (digits[c >> 4] ?? '') + (digits[c & 0xf] ?? '');
+    }
+    this.buf += out;
+    if (this.widPresent && this.wid > width && this.minus) this.writePadding(this.wid - width);
+  }
+
+  fmtQ(s: string): void {
+    if (this.precPresent) s = truncateRunes(s, this.prec);
+    if (this.sharp && canBackquote(s)) {
+      this.pad('`' + s + '`');
+      return;
+    }
+    this.pad(quote(s, this.plus));
+  }
+
+  fmtC(c: bigint): void {
+    const r = c > 0x10ffffn || c < 0n ? 0xfffd : Number(c);
+    this.pad(String.fromCodePoint(r >= 0xd800 && r <= 0xdfff ? 0xfffd : r));
+  }
+
+  fmtQc(c: bigint): void {
+    const r = c > 0x10ffffn || c < 0n ? 0xfffd : Number(c);
+    this.pad(quoteRune(r, this.plus));
+  }
+
+  fmtFloatNum(v: number, verb: string, precArg: number): void {
+    const prec = this.precPresent ? this.prec : precArg;
+    let num = formatFloat(v, verb, prec);
+    if (num[0] !== '-' && num[0] !== '+') num = '+' + num;
+    if (this.space && num[0] === '+' && !this.plus) num = ' ' + num.slice(1);
+    if (num[1] === 'I' || num[1] === 'N') {
+      const oldZero = this.zero;
+      this.zero = false;
+      if (num[1] === 'N' && !this.space && !this.plus) num = num.slice(1);
+      this.pad(num);
+      this.zero = oldZero;
+      return;
+    }
+    if (this.sharp && verb !== 'b') {
+      let digits = 0;
+      if (verb === 'v' || verb === 'g' || verb === 'G' || verb === 'x') {
+        digits = prec;
+        if (digits === -1) digits = 6;
+      }
+      let tail = '';
+      let body = num;
+      let hasDecimalPoint = false;
+      let sawNonzeroDigit = false;
+      for (let i = 1; i < body.length; i++) {
+        const ch = body[i] ?? '';
+        if (ch === '.') {
+          hasDecimalPoint = true;
+        } else if (ch === 'p' || ch === 'P') {
+          tail = body.slice(i);
+          body = body.slice(0, i);
+          break;
+        } else if ((ch === 'e' || ch === 'E') && verb !== 'x' && verb !== 'X') {
+          tail = body.slice(i);
+          body = body.slice(0, i);
+          break;
+        } else {
+          if (ch !== '0') sawNonzeroDigit = true;
+          if (sawNonzeroDigit) digits--;
+        }
+      }
+      if (!hasDecimalPoint) {
+        if (body.length === 2 && body[1] === '0') digits--;
+        body += '.';
+      }
+      while (digits > 0) {
+        body += '0';
+        digits--;
+      }
+      num = body + tail;
+    }
+    if (this.plus || num[0] !== '+') {
+      if (this.zero && !this.minus && this.widPresent && this.wid > num.length) {
+        this.buf += num[0];
+        this.writePadding(this.wid - num.length);
+        this.buf += num.slice(1);
+        return;
+      }
+      this.pad(num);
+      return;
+    }
+    this.pad(num.slice(1));
+  }
+
+  // pp methods
+
+  badVerb(verb: string): void {
+    this.buf += '%!' + verb + '(';
+    if (this.argIsSet && this.arg !== undefined && this.arg !== null) {
+      this.buf += typeName(this.arg) + '=';
+      this.printArg(this.arg, 'v');
+    } else if (this.valueIsSet && this.value !== undefined) {
+      this.buf += typeName(this.value) + '=';
+      this.printValue(this.value, 'v', 0);
+    } else {
+      this.buf += '<nil>';
+    }
+    this.buf += ')';
+  }
+
+  fmtBool(v: boolean, verb: string): void {
+    if (verb === 't' || verb === 'v') this.fmtBoolean(v);
+    else this.badVerb(verb);
+  }
+
+  fmtIntegerVerb(v: bigint, isSigned: boolean, verb: string): void {
+    switch (verb) {
+      case 'v':
+        if (this.sharpV && !isSigned) {
+          const sharp = this.sharp;
+          this.sharp = true;
+          this.fmtInteger(v, 16, 'v', ldigits);
+          this.sharp = sharp;
+        } else this.fmtInteger(v, 10, verb, ldigits);
+        return;
+      case 'd':
+        return this.fmtInteger(v, 10, verb, ldigits);
+      case 'b':
+        return this.fmtInteger(v, 2, verb, ldigits);
+      case 'o':
+      case 'O':
+        return this.fmtInteger(v, 8, verb, ldigits);
+      case 'x':
+        return this.fmtInteger(v, 16, verb, ldigits);
+      case 'X':
+        return this.fmtInteger(v, 16, verb, udigits);
+      case 'c':
+        return this.fmtC(v);
+      case 'q':
+        return this.fmtQc(v);
+      case 'U':
+        return this.fmtUnicode(v);
+      default:
+        this.badVerb(verb);
+    }
+  }
+
+  fmtFloat(v: number, verb: string): void {
+    switch (verb) {
+      case 'v':
+        return this.fmtFloatNum(v, 'g', -1);
+      case 'b':
+      case 'g':
+      case 'G':
+      case 'x':
+      case 'X':
+        return this.fmtFloatNum(v, verb, -1);
+      case 'f':
+      case 'e':
+      case 'E':
+        return this.fmtFloatNum(v, verb, 6);
+      case 'F':
+        return this.fmtFloatNum(v, 'f', 6);
+      default:
+        this.badVerb(verb);
+    }
+  }
+
+  fmtComplex(v: GoComplex, verb: string): void {
+    if ('vbgGxXfFeE'.includes(verb)) {
+      const oldPlus = this.plus;
+      this.buf += '(';
+      this.fmtFloat(v.re, verb);
+      this.plus = true;
+      this.fmtFloat(v.im, verb);
+      this.buf += 'i)';
+      this.plus = oldPlus;
+    } else {
+      this.badVerb(verb);
+    }
+  }
+
+  fmtString(v: string, verb: string): void {
+    switch (verb) {
+      case 'v':
+        if (this.sharpV) this.fmtQ(v);
+        else this.fmtS(v);
+        return;
+      case 's':
+        return this.fmtS(v);
+      case 'x':
+        return this.fmtSx(v, ldigits);
+      case 'X':
+        return this.fmtSx(v, udigits);
+      case 'q':
+        return this.fmtQ(v);
+      default:
+        this.badVerb(verb);
+    }
+  }
+
+  printArg(arg: unknown, verb: string): void {
+    if (arg instanceof InterfaceValue) arg = arg.value;
+    this.arg = arg;
+    this.argIsSet = true;
+    this.value = undefined;
+    this.valueIsSet = false;
+    if (arg === undefined || arg === null) {
+      if (verb === 'T' || verb === 'v') this.pad('<nil>');
+      else this.badVerb(verb);
+      return;
+    }
+    if (verb === 'T') {
+      this.fmtS(typeName(arg));
+      return;
+    }
+    if (verb === 'p') {
+      // Go prints the address of a map or slice; the engine has none to print.
+      this.badVerb(verb);
+      return;
+    }
+    this.printValue(arg, verb, 0);
+  }
+
+  printValue(value: unknown, verb: string, depth: number): void {
+    if (depth > 0) {
+      this.arg = undefined;
+      this.argIsSet = false;
+      this.value = value;
+      this.valueIsSet = true;
+    }
+    switch (kindOf(value)) {
+      case Kind.Invalid:
+      case Kind.Nil:
+        if (depth === 0) {
+          this.buf += '<invalid reflect.Value>';
+        } else if (this.sharpV) {
+          this.buf += 'interface {}(nil)';
+        } else {
+          this.buf += '<nil>';
+        }
+        return;
+      case Kind.Bool:
+        return this.fmtBool(value as boolean, verb);
+      case Kind.Int:
+        return this.fmtIntegerVerb(value as bigint, true, verb);
+      case Kind.Uint8:
+        return this.fmtIntegerVerb(BigInt((value as GoUint8).value), false, verb);
+      case Kind.Float:
+        return this.fmtFloat(value as number, verb);
+      case Kind.Complex:
+        return this.fmtComplex(value as GoComplex, verb);
+      case Kind.String:
+        return this.fmtString(value as string, verb);
+      case Kind.Map:
+      case Kind.StringMap: {
+        const m = value as object;
+        if (this.sharpV) this.buf += typeName(m) + '{';
+        else this.buf += 'map[';
+        const keys = mapKeys(m).sort(compareStrings);
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i] ?? '';
+          if (i > 0) this.buf += this.sharpV ? ', ' : ' ';
+          this.printValue(key, verb, depth + 1);
+          this.buf += ':';
+          this.printElement(mapGet(m, key), verb, depth + 1, !(m instanceof GoStringMap));
+        }
+        this.buf += this.sharpV ? '}' : ']';
+        return;
+      }
+      case Kind.Struct: {
+        const s = value as GoStruct;
+        if (this.sharpV) this.buf += s.typeName;
+        this.buf += '{';
+        s.fieldNames.forEach((name, i) => {
+          if (i > 0) this.buf += this.sharpV ? ', ' : ' ';
+          if (this.plusV || this.sharpV) this.buf += name + ':';
+          this.printElement(s.fields.get(name), verb, depth + 1, true);
+        });
+        this.buf += '}';
+        return;
+      }
+      case Kind.Slice: {
+        const a = value as readonly unknown[];
+        if (this.sharpV) {
+          this.buf += '[]interface {}{';
+          for (let i = 0; i < a.length; i++) {
+            if (i > 0) this.buf += ', ';
+            this.printElement(a[i], verb, depth + 1, true);
+          }
+          this.buf += '}';
+        } else {
+          this.buf += '[';
+          for (let i = 0; i < a.length; i++) {
+            if (i > 0) this.buf += ' ';
+            this.printElement(a[i], verb, depth + 1, true);
+          }
+          this.buf += ']';
+        }
+        return;
+      }
+      default:
+        this.buf += '?' + typeName(value) + '?';
+    }
+  }
+
+  /** An element of a container; an interface{} slot holding nil prints as <nil>. */
+  private printElement(v: unknown, verb: string, depth: number, inInterface: boolean): void {
+    if (inInterface && (v === null || v === undefined)) {
+      this.buf += this.sharpV ? 'interface {}(nil)' : '<nil>';
+      return;
+    }
+    this.printValue(v, verb, inInterface ? depth + 1 : depth);
+  }
+
+  doPrintf(format: string, a: readonly unknown[]): void {
+    const end = format.length;
+    let argNum = 0;
+    let afterIndex: boolean;
+    this.reordered = false;
+    formatLoop: for (let i = 0; i < end; ) {
+      this.goodArgNum = true;
+      const lasti = i;
+      while (i < end && format[i] !== '%') i++;
+      if (i > lasti) this.buf += format.slice(lasti, i);
+      if (i >= end) break;
+      i++;
+      this.clearFlags();
+      simple: for (; i < end; i++) {
+        const c = format[i] ?? '';
+        switch (c) {
+          case '#':
+            this.sharp = true;
+            break;
+          case '0':
+            this.zero = true;
+            break;
+          case '+':
+            this.plus = true;
+            break;
+          case '-':
+            this.minus = true;
+            break;
+          case ' ':
+            this.space = true;
+            break;
+          default:
+            if (c >= 'a' && c <= 'z' && argNum < a.length) {
+              if (c === 'v' || c === 'w') {
+                this.sharpV = this.sharp;
+                this.sharp = false;
+                this.plusV = this.plus;
+                this.plus = false;
+              }
+              this.printVerb(a[argNum], c);
+              argNum++;
+              i++;
+              continue formatLoop;
+            }
+            break simple;
+        }
+      }
+      [argNum, i, afterIndex] = this.argNumber(argNum, format, i, a.length);
+      if (i < end && format[i] === '*') {
+        i++;
+        [this.wid, this.widPresent, argNum] = intFromArg(a, argNum);
+        if (!this.widPresent) this.buf += '%!(BADWIDTH)';
+        if (this.wid < 0) {
+          this.wid = -this.wid;
+          this.minus = true;
+          this.zero = false;
+        }
+        afterIndex = false;
+      } else {
+        [this.wid, this.widPresent, i] = parsenum(format, i, end);
+        if (afterIndex && this.widPresent) this.goodArgNum = false;
+      }
+      if (i + 1 < end && format[i] === '.') {
+        i++;
+        if (afterIndex) this.goodArgNum = false;
+        [argNum, i, afterIndex] = this.argNumber(argNum, format, i, a.length);
+        if (i < end && format[i] === '*') {
+          i++;
+          [this.prec, this.precPresent, argNum] = intFromArg(a, argNum);
+          if (this.prec < 0) {
+            this.prec = 0;
+            this.precPresent = false;
+          }
+          if (!this.precPresent) this.buf += '%!(BADPREC)';
+          afterIndex = false;
+        } else {
+          [this.prec, this.precPresent, i] = parsenum(format, i, end);
+          if (!this.precPresent) {
+            this.prec = 0;
+            this.precPresent = true;
+          }
+        }
+      }
+      if (!afterIndex) [argNum, i] = this.argNumber(argNum, format, i, a.length);
+      if (i >= end) {
+        this.buf += '%!(NOVERB)';
+        break;
+      }
+      const cp = format.codePointAt(i) ?? 0;
+      const verb = String.fromCodePoint(cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp);
+      i += cp > 0xffff ? 2 : 1;
+      if (verb === '%') {
+        this.buf += '%';
+      } else if (!this.goodArgNum) {
+        this.buf += '%!' + verb + '(BADINDEX)';
+      } else if (argNum >= a.length) {
+        this.buf += '%!' + verb + '(MISSING)';
+      } else {
+        if (verb === 'v' || verb === 'w') {
+          this.sharpV = this.sharp;
+          this.sharp = false;
+          this.plusV = this.plus;
+          this.plus = false;
+        }
+        this.printVerb(a[argNum], verb);
+        argNum++;
+      }
+    }
+    if (!this.reordered && argNum < a.length) {
+      this.clearFlags();
+      this.buf += '%!(EXTRA ';
+      for (let k = argNum; k < a.length; k++) {
+        if (k > argNum) this.buf += ', ';
+        const arg = a[k];
+        if (arg === undefined || arg === null) {
+          this.buf += '<nil>';
+        } else {
+          this.buf += typeName(arg) + '=';
+          this.printArg(arg, 'v');
+        }
+      }
+      this.buf += ')';
+    }
+  }
+
+  /** %w outside fmt.Errorf is a bad verb, as it is for Sprintf. */
+  private printVerb(arg: unknown, verb: string): void {
+    if (verb === 'w') {
+      this.arg = arg instanceof InterfaceValue ? arg.value : arg;
+      this.argIsSet = true;
+      this.valueIsSet = false;
+      this.badVerb(verb);
+      return;
+    }
+    this.printArg(arg, verb);
+  }
+
+  argNumber(argNum: number, format: string, i: number, numArgs: number): [number, number, boolean] {
+    if (format.length <= i || format[i] !== '[') return [argNum, i, false];
+    this.reordered = true;
+    const [index, wid, ok] = parseArgNumber(format.slice(i));
+    if (ok && index >= 0 && index < numArgs) return [index, i + wid, true];
+    this.goodArgNum = false;
+    return [argNum, i + wid, ok];
+  }
+}
+
+function tooLarge(x: number): boolean {
+  return x > maxWidth || x < -maxWidth;
+}
+
+function parsenum(s: string, start: number, end: number): [number, boolean, number] {
+  if (start >= end) return [0, false, end];
+  let num = 0;
+  let isnum = false;
+  let i = start;
+  for (; i < end && (s[i] ?? '') >= '0' && (s[i] ?? '') <= '9'; i++) {
+    if (tooLarge(num)) return [0, false, end];
+    num = num * 10 + (s.charCodeAt(i) - 48);
+    isnum = true;
+  }
+  return [num, isnum, i];
+}
+
+function parseArgNumber(format: string): [number, number, boolean] {
+  if (format.length < 3) return [0, 1, false];
+  for (let i = 1; i < format.length; i++) {
+    if (format[i] === ']') {
+      const [width, ok, newi] = parsenum(format, 1, i);
+      if (!ok || newi !== i) return [0, i + 1, false];
+      return [width - 1, i + 1, true];
+    }
+  }
+  return [0, 1, false];
+}
+
+function intFromArg(a: readonly unknown[], argNum: number): [number, boolean, number] {
+  let num = 0;
+  let isInt = false;
+  let newArgNum = argNum;
+  if (argNum < a.length) {
+    let v = a[argNum];
+    if (v instanceof InterfaceValue) v = v.value;
+    if (typeof v === 'bigint' && v >= -(1n << 63n) && v < 1n << 63n) {
+      num = Number(v);
+      isInt = true;
+      if (!Number.isSafeInteger(num)) [num, isInt] = [0, false];
+    } else if (v instanceof GoUint8) {
+      num = v.value;
+      isInt = true;
+    }
+    newArgNum = argNum + 1;
+    if (tooLarge(num)) [num, isInt] = [0, false];
+  }
+  return [num, isInt, newArgNum];
+}
+
+/** fmt.Sprintf. */
+export function sprintf(format: string, ...args: unknown[]): string {
+  const p = new Printer();
+  p.doPrintf(format, args);
+  return p.buf;
+}
+
+/** fmt.Sprint: spaces between operands when neither side is a string. */
+export function sprint(args: readonly unknown[]): string {
+  const p = new Printer();
+  let prevString = false;
+  args.forEach((arg, i) => {
+    const isString = typeof arg === 'string' || (arg instanceof InterfaceValue && typeof arg.value === 'string');
+    if (i > 0 && !isString && !prevString) p.buf += ' ';
+    p.printArg(arg, 'v');
+    prevString = isString;
+  });
+  return p.buf;
+}
+
+/** fmt.Sprintln. */
+export function sprintln(args: readonly unknown[]): string {
+  const p = new Printer();
+  args.forEach((arg, i) => {
+    if (i > 0) p.buf += ' ';
+    p.printArg(arg, 'v');
+  });
+  return p.buf + '\n';
+}
+
+/** fmt.Sprint of one value, with a fast path for the common scalar kinds. */
+export function printOne(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return v;
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'bigint':
+      return v.toString();
+  }
+  return sprint([v]);
+}

@@ -1,0 +1,3 @@
+module spire-eks-workload-registrar/test/tools/gotemplate
+
+go 1.24
