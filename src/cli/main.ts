@@ -1,8 +1,9 @@
 import type { Command, CommandIo } from './command.ts';
+import { planCommand } from './plan.ts';
 import { versionCommand } from './version.ts';
 
 /** Every verb, in the order `--help` lists them. */
-export const commands: readonly Command[] = [versionCommand];
+export const commands: readonly Command[] = [planCommand, versionCommand];
 
 function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

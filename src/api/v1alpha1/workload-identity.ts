@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { trustDomainName } from '../../identity/entry-spiffe-id.ts';
+import { objectName, validate, type Validated } from '../validation.ts';
+import { conditionSchema, type Condition } from './condition.ts';
+import { goDurationSchema } from './duration.ts';
+import { groupVersion } from './group-version.ts';
+import { everything, labelSelectorSchema, type LabelSelector } from './label-selector.ts';
+import { objectMetaSchema, type ObjectMeta } from './object-meta.ts';
+import { templateTextSchema } from './template-text.ts';
+
+export const workloadIdentityKind = 'WorkloadIdentity';
+
+/** Which pods, in which clusters, get which SPIRE entry. Templates are Go text/template text. */
+export interface WorkloadIdentitySpec {
+  /** Templates see it as `.ApplicationName`. Default empty. */
+  readonly applicationName: string;
+  /** The namespace whose pods are selected; undefined selects pods of every namespace. */
+  readonly namespace: string | undefined;
+  readonly spiffeIDTemplate: string;
+  /** Undefined: the config's `parentIDTemplate` applies. */
+  readonly parentIDTemplate: string | undefined;
+  /** Default: every pod (of the namespace). */
+  readonly podSelector: LabelSelector;
+  /** Over EKSClusterRegistry `spec.labels`. Default: every enabled cluster. */
+  readonly clusterSelector: LabelSelector;
+  /** X509-SVID TTL in seconds; 0 (the default) is the server's default. */
+  readonly ttlSeconds: number;
+  /** JWT-SVID TTL in seconds; 0 (the default) is the server's default. */
+  readonly jwtTtlSeconds: number;
+  readonly dnsNameTemplates: readonly string[];
+  readonly workloadSelectorTemplates: readonly string[];
+  /** Trust domain names, sorted and without duplicates. */
+  readonly federatesWith: readonly string[];
+  readonly admin: boolean;
+  readonly downstream: boolean;
+  /** Add the DNS names of the Services whose EndpointSlices point at the pod. Default false. */
+  readonly autoPopulateDNSNames: boolean;
+  /** The entry's hint for workloads that receive several SVIDs. Default empty. */
+  readonly hint: string;
+}
+
+/** Counts from the last reconciliation. */
+export interface WorkloadIdentityStats {
+  readonly clustersTargeted: number;
+  readonly namespacesFound: number;
+  readonly podsSelected: number;
+  readonly entriesRegistered: number;
+  /** Entries this identity would produce that an older identity produces too (the older one's fields win). */
+  readonly entriesMasked: number;
+  readonly renderFailures: number;
+}
+
+export interface WorkloadIdentityStatus {
+  readonly stats: WorkloadIdentityStats | undefined;
+  /** RFC 3339 time of the last reconciliation. */
+  readonly lastReconciliation: string | undefined;
+  readonly conditions: readonly Condition[];
+}
+
+export interface WorkloadIdentity {
+  readonly kind: typeof workloadIdentityKind;
+  readonly metadata: ObjectMeta;
+  readonly spec: WorkloadIdentitySpec;
+  readonly status: WorkloadIdentityStatus;
+}
+
+const namespaceName = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+
+// SPIRE stores TTLs as int32 seconds and rejects negative ones.
+const maxTtlSeconds = 2 ** 31 - 1;
+
+const ttlSecondsSchema = goDurationSchema.transform((nanoseconds, ctx): number => {
+  if (nanoseconds < 0n) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
+  else if (nanoseconds % 1_000_000_000n !== 0n) ctx.addIssue({ code: 'custom', message: 'must be a whole number of seconds' });
+  else if (nanoseconds / 1_000_000_000n > BigInt(maxTtlSeconds)) ctx.addIssue({ code: 'custom', message: `must be at most ${maxTtlSeconds}s` });
+  else return Number(nanoseconds / 1_000_000_000n);
+  return z.NEVER;
+});
+
+const trustDomainSchema = z.string().transform((text, ctx): string => {
+  const parsed = trustDomainName(text);
+  if ('name' in parsed) return parsed.name;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+
+const specSchema = z
+  .strictObject({
+    applicationName: z.string().nullish(),
+    namespace: z
+      .string()
+      .refine((name) => name === '' || namespaceName.test(name), { error: (issue) => `invalid namespace name ${JSON.stringify(issue.input)}` })
+      .nullish(),
+    spiffeIDTemplate: templateTextSchema,
+    parentIDTemplate: z.union([z.literal(''), templateTextSchema]).nullish(),
+    podSelector: labelSelectorSchema.nullish(),
+    clusterSelector: labelSelectorSchema.nullish(),
+    ttl: ttlSecondsSchema.nullish(),
+    jwtTtl: ttlSecondsSchema.nullish(),
+    dnsNameTemplates: z.array(templateTextSchema).nullish(),
+    workloadSelectorTemplates: z.array(templateTextSchema).nullish(),
+    federatesWith: z.array(trustDomainSchema).nullish(),
+    admin: z.boolean().nullish(),
+    downstream: z.boolean().nullish(),
+    autoPopulateDNSNames: z.boolean().nullish(),
+    hint: z.string().nullish(),
+  })
+  .transform(
+    (spec): WorkloadIdentitySpec => ({
+      applicationName: spec.applicationName ?? '',
+      namespace: spec.namespace === '' || spec.namespace === null ? undefined : spec.namespace,
+      spiffeIDTemplate: spec.spiffeIDTemplate,
+      parentIDTemplate: spec.parentIDTemplate === '' || spec.parentIDTemplate === null ? undefined : spec.parentIDTemplate,
+      podSelector: spec.podSelector ?? everything,
+      clusterSelector: spec.clusterSelector ?? everything,
+      ttlSeconds: spec.ttl ?? 0,
+      jwtTtlSeconds: spec.jwtTtl ?? 0,
+      dnsNameTemplates: spec.dnsNameTemplates ?? [],
+      workloadSelectorTemplates: spec.workloadSelectorTemplates ?? [],
+      federatesWith: [...new Set(spec.federatesWith ?? [])].sort(),
+      admin: spec.admin ?? false,
+      downstream: spec.downstream ?? false,
+      autoPopulateDNSNames: spec.autoPopulateDNSNames ?? false,
+      hint: spec.hint ?? '',
+    }),
+  );
+
+const countSchema = z.number().int().nonnegative().nullish();
+
+const statsSchema = z
+  .looseObject({
+    clustersTargeted: countSchema,
+    namespacesFound: countSchema,
+    podsSelected: countSchema,
+    entriesRegistered: countSchema,
+    entriesMasked: countSchema,
+    renderFailures: countSchema,
+  })
+  .transform(
+    (stats): WorkloadIdentityStats => ({
+      clustersTargeted: stats.clustersTargeted ?? 0,
+      namespacesFound: stats.namespacesFound ?? 0,
+      podsSelected: stats.podsSelected ?? 0,
+      entriesRegistered: stats.entriesRegistered ?? 0,
+      entriesMasked: stats.entriesMasked ?? 0,
+      renderFailures: stats.renderFailures ?? 0,
+    }),
+  );
+
+const statusSchema = z
+  .looseObject({
+    stats: statsSchema.nullish(),
+    lastReconciliation: z.string().nullish(),
+    conditions: z.array(conditionSchema).nullish(),
+  })
+  .transform(
+    (status): WorkloadIdentityStatus => ({
+      stats: status.stats ?? undefined,
+      lastReconciliation: status.lastReconciliation ?? undefined,
+      conditions: status.conditions ?? [],
+    }),
+  );
+
+const emptyStatus: WorkloadIdentityStatus = { stats: undefined, lastReconciliation: undefined, conditions: [] };
+
+export const workloadIdentitySchema = z
+  .strictObject({
+    apiVersion: z.literal(groupVersion),
+    kind: z.literal(workloadIdentityKind),
+    metadata: objectMetaSchema,
+    spec: specSchema,
+    status: statusSchema.nullish(),
+  })
+  .transform(
+    (object): WorkloadIdentity => ({
+      kind: object.kind,
+      metadata: object.metadata,
+      spec: object.spec,
+      status: object.status ?? emptyStatus,
+    }),
+  );
+
+/** Validates a Kubernetes object as a WorkloadIdentity; errors read `WorkloadIdentity <name>: <field>: <problem>`. */
+export function parseWorkloadIdentity(object: unknown): Validated<WorkloadIdentity> {
+  return validate(workloadIdentitySchema, object, `${workloadIdentityKind} ${objectName(object)}`);
+}

@@ -1,0 +1,224 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { parseManifests } from '../api/manifests.ts';
+import { parseResources, type SourcedObject } from '../api/v1alpha1/resources.ts';
+import type { Validated } from '../api/validation.ts';
+import { readControllerManagerConfig } from '../config/load-config.ts';
+import { clusterSnapshotFromObjects, type ClusterSnapshot } from '../identity/cluster-snapshot.ts';
+import { planEntries, type Plan, type PlanInput } from '../reconcile/plan-entries.ts';
+import { formatSelector } from '../spire/entry.ts';
+import type { Command } from './command.ts';
+
+/** Where `plan` (and `diff`, `apply`) read their inputs. */
+export interface PlanFiles {
+  /** The ControllerManagerConfig file. */
+  readonly configPath: string;
+  /** Files or directories (their .yaml, .yml and .json files) of EKSClusterRegistries and WorkloadIdentities. */
+  readonly manifestPaths: readonly string[];
+  /** Per EKSClusterRegistry name, a dump of the cluster's Pods, Nodes, Namespaces and EndpointSlices. */
+  readonly clusterPaths: ReadonlyMap<string, string>;
+}
+
+const manifestExtensions = /\.(?:ya?ml|json)$/;
+
+async function manifestFiles(path: string): Promise<string[]> {
+  if (!(await stat(path)).isDirectory()) return [path];
+  const names = (await readdir(path)).filter((name) => manifestExtensions.test(name)).sort();
+  return names.map((name) => join(path, name));
+}
+
+async function readObjects(path: string): Promise<{ objects: SourcedObject[]; errors: string[] }> {
+  const objects: SourcedObject[] = [];
+  const errors: string[] = [];
+  let files: string[];
+  try {
+    files = await manifestFiles(path);
+  } catch (error) {
+    return { objects, errors: [`${path}: cannot read: ${(error as Error).message}`] };
+  }
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      errors.push(`${file}: cannot read: ${(error as Error).message}`);
+      continue;
+    }
+    const manifests = parseManifests(text, file);
+    errors.push(...manifests.errors);
+    for (const object of manifests.objects) objects.push({ object, source: file });
+  }
+  return { objects, errors };
+}
+
+/**
+ * Reads and validates everything a plan needs. Every problem of every file is listed (none stops the
+ * others): invalid config, invalid or duplicate objects, unreadable dumps, dumps of unknown clusters.
+ */
+export async function loadPlanInput(files: PlanFiles): Promise<Validated<PlanInput>> {
+  const errors: string[] = [];
+  const config = await readControllerManagerConfig(files.configPath);
+  if (!config.ok) errors.push(...config.errors);
+
+  const sourced: SourcedObject[] = [];
+  for (const path of files.manifestPaths) {
+    const read = await readObjects(path);
+    errors.push(...read.errors);
+    sourced.push(...read.objects);
+  }
+  const resources = parseResources(sourced);
+  if (!resources.ok) errors.push(...resources.errors);
+  const registryNames = new Set(resources.ok ? resources.value.registries.map((registry) => registry.metadata.name) : []);
+
+  const snapshots = new Map<string, ClusterSnapshot>();
+  for (const [name, path] of files.clusterPaths) {
+    if (resources.ok && !registryNames.has(name)) {
+      errors.push(`--cluster ${name}=${path}: no EKSClusterRegistry is named ${JSON.stringify(name)}`);
+      continue;
+    }
+    const read = await readObjects(path);
+    const { snapshot, errors: objectErrors } = clusterSnapshotFromObjects(read.objects.map((sourced) => sourced.object));
+    errors.push(...read.errors.map((error) => `cluster ${name}: ${error}`), ...objectErrors.map((error) => `cluster ${name}: ${path}: ${error}`));
+    snapshots.set(name, snapshot);
+  }
+
+  if (!config.ok || !resources.ok || errors.length > 0) return { ok: false, errors };
+  return { ok: true, value: { config: config.value, ...resources.value, snapshots } };
+}
+
+/** The plan as `plan -o json` prints it: entries with selectors as `type:value` strings. */
+export function planDocument(plan: Plan): Record<string, unknown> {
+  return {
+    entries: plan.entries.map((entry) => ({
+      id: entry.id,
+      spiffeId: entry.spiffeId,
+      parentId: entry.parentId,
+      selectors: entry.selectors.map(formatSelector),
+      x509SvidTtl: entry.x509SvidTtl,
+      jwtSvidTtl: entry.jwtSvidTtl,
+      dnsNames: entry.dnsNames,
+      federatesWith: entry.federatesWith,
+      admin: entry.admin,
+      downstream: entry.downstream,
+      hint: entry.hint,
+      cluster: entry.cluster,
+      identities: entry.identities,
+    })),
+    identities: plan.identities,
+    clusters: plan.clusters,
+    errors: plan.errors,
+  };
+}
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0))).join('   ')).join('\n') + '\n';
+}
+
+/** The plan for people: entries, then identities, clusters and errors. */
+export function planTable(plan: Plan): string {
+  const entries = table([
+    ['SPIFFE ID', 'PARENT ID', 'SELECTORS', 'CLUSTER', 'IDENTITIES', 'ID'],
+    ...plan.entries.map((entry) => [entry.spiffeId, entry.parentId, entry.selectors.map(formatSelector).join(','), entry.cluster, entry.identities.join(','), entry.id]),
+  ]);
+  const identities = table([
+    ['IDENTITY', 'CLUSTERS', 'NAMESPACES', 'PODS', 'ENTRIES', 'MASKED', 'FAILURES'],
+    ...plan.identities.map(({ name, stats }) => [
+      name,
+      String(stats.clustersTargeted),
+      String(stats.namespacesFound),
+      String(stats.podsSelected),
+      String(stats.entriesRegistered),
+      String(stats.entriesMasked),
+      String(stats.renderFailures),
+    ]),
+  ]);
+  const clusters = table([
+    ['CLUSTER', 'EKS CLUSTER', 'STATE', 'NAMESPACES', 'ENTRIES'],
+    ...plan.clusters.map((cluster) => [cluster.name, cluster.clusterName, cluster.state, String(cluster.namespacesCount), String(cluster.entriesRegistered)]),
+  ]);
+  const errors = plan.errors.length === 0 ? '' : `\nErrors:\n${plan.errors.map((error) => `  ${error.message}\n`).join('')}`;
+  return `${entries}\n${identities}\n${clusters}${errors}`;
+}
+
+const synopsis = 'plan --config FILE -f PATH... [--cluster NAME=PATH]... [-o json|yaml|table]';
+
+// main prints the usage for --help; the options are part of it.
+const usage = [
+  synopsis,
+  '',
+  'Options:',
+  '  --config FILE         the ControllerManagerConfig (or the ConfigMap holding it as config.yaml)',
+  '  -f, --filename PATH   EKSClusterRegistry and WorkloadIdentity manifests: a file or a directory; repeatable',
+  '  --cluster NAME=PATH   the Pods, Nodes, Namespaces and EndpointSlices of the EKSClusterRegistry NAME, e.g. from',
+  '                        kubectl get pods,nodes,namespaces,endpointslices -A -o yaml (-o json reads faster);',
+  '                        repeatable. A managed cluster without one is reported unsynced and gets no entries.',
+  '  -o, --output FORMAT   json (default), yaml or table',
+  '',
+  'Exit status: 0 when every entry rendered; 1 for invalid input (every problem is listed), or when an entry',
+  'failed to render (the plan is still printed, with the failures under "errors").',
+].join('\n');
+
+const summary = 'Compute offline the SPIRE entries the WorkloadIdentities want for the pods of the given clusters.';
+
+const outputFormats = ['json', 'yaml', 'table'] as const;
+
+/** `plan`: the desired entries of the fleet, from files, without touching any cluster or SPIRE server. */
+export const planCommand: Command = {
+  name: 'plan',
+  summary,
+  usage,
+  run: async (args, io) => {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: [...args],
+        options: {
+          config: { type: 'string' },
+          filename: { type: 'string', short: 'f', multiple: true },
+          cluster: { type: 'string', multiple: true },
+          output: { type: 'string', short: 'o', default: 'json' },
+        },
+        strict: true,
+        allowPositionals: false,
+      }).values;
+    } catch (error) {
+      io.stderr(`plan: ${(error as Error).message}\nUsage: spire-eks-workload-registrar ${synopsis}\n`);
+      return 1;
+    }
+    const problems: string[] = [];
+    if (parsed.config === undefined) problems.push('--config FILE is required');
+    if ((parsed.filename ?? []).length === 0) problems.push('-f PATH is required (the EKSClusterRegistry and WorkloadIdentity manifests)');
+    const output = parsed.output;
+    if (!(outputFormats as readonly string[]).includes(output)) problems.push(`-o ${output}: expected one of ${outputFormats.join(', ')}`);
+    const clusterPaths = new Map<string, string>();
+    for (const value of parsed.cluster ?? []) {
+      const equals = value.indexOf('=');
+      const name = value.slice(0, equals);
+      if (equals <= 0 || equals === value.length - 1) problems.push(`--cluster ${value}: expected NAME=PATH`);
+      else if (clusterPaths.has(name)) problems.push(`--cluster ${name}: given more than once`);
+      else clusterPaths.set(name, value.slice(equals + 1));
+    }
+    if (problems.length > 0 || parsed.config === undefined) {
+      io.stderr(`${problems.map((problem) => `plan: ${problem}\n`).join('')}Usage: spire-eks-workload-registrar ${synopsis}\n`);
+      return 1;
+    }
+
+    const input = await loadPlanInput({ configPath: parsed.config, manifestPaths: parsed.filename ?? [], clusterPaths });
+    if (!input.ok) {
+      io.stderr(input.errors.map((error) => `${error}\n`).join(''));
+      return 1;
+    }
+    const plan = planEntries(input.value);
+    for (const cluster of plan.clusters) {
+      if (cluster.state === 'unsynced') io.stderr(`cluster ${cluster.name}: no --cluster ${cluster.name}=PATH given: its entries are not planned\n`);
+    }
+    if (output === 'table') io.stdout(planTable(plan));
+    else if (output === 'yaml') io.stdout(stringify(planDocument(plan)));
+    else io.stdout(`${JSON.stringify(planDocument(plan), null, 2)}\n`);
+    return plan.errors.length > 0 ? 1 : 0;
+  },
+};

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import { positiveDurationMsSchema } from '../api/v1alpha1/duration.ts';
+import { accountIdSchema, awsRegionSchema, roleArnSchema } from '../api/v1alpha1/eks-cluster-registry.ts';
+import { groupVersion } from '../api/v1alpha1/group-version.ts';
+import { templateTextSchema } from '../api/v1alpha1/template-text.ts';
+import { entryIdCharacters, maxEntryIdPrefixLength } from '../identity/entry-id.ts';
+import { trustDomainName } from '../identity/entry-spiffe-id.ts';
+
+/** The default parent ID: the SPIRE agent of the pod's node, attested with k8s_psat. */
+export const defaultParentIDTemplate = 'spiffe://{{ .TrustDomain }}/spire/agent/k8s_psat/{{ .ClusterName }}/{{ .NodeMeta.UID }}';
+
+/** The parent ID of agents attested with aws_iid, for `parentIDTemplate`. */
+export const awsIidParentIDTemplate = 'spiffe://{{ .TrustDomain }}/spire/agent/aws_iid/{{ .AccountID }}/{{ .Region }}/{{ .InstanceID }}';
+
+export interface LeaderElectionConfig {
+  /** Default true. */
+  readonly leaderElect: boolean;
+  /** The Lease's name. Default `spire-eks-workload-registrar.spire.io`. */
+  readonly resourceName: string;
+  /** The Lease's namespace. Default `spire-system`. */
+  readonly resourceNamespace: string;
+  /** Default 15s. */
+  readonly leaseDurationMs: number;
+  /** Default 10s. */
+  readonly renewDeadlineMs: number;
+  /** Default 2s. */
+  readonly retryPeriodMs: number;
+}
+
+export interface AwsConfig {
+  /** Region of the AWS APIs the controller itself calls (STS); undefined: the SDK's default chain. */
+  readonly region: string | undefined;
+  /** When non-empty, only registries of these accounts are managed. Default empty (any account). */
+  readonly accountIds: readonly string[];
+  /** Role assumed for registries that name none; empty for none. */
+  readonly assumeRoleArn: string;
+}
+
+/** The controller's configuration file (kind ControllerManagerConfig), validated, with defaults applied. */
+export interface ControllerManagerConfig {
+  /** The SPIFFE trust domain of every entry. Required. */
+  readonly trustDomain: string;
+  /** The management cluster's name. Default `default`. */
+  readonly clusterName: string;
+  /** The workload clusters' DNS domain, for auto-populated DNS names and `.ClusterDomain`. Default `cluster.local`. */
+  readonly clusterDomain: string;
+  /** Default `/run/spire/sockets/server.sock`. */
+  readonly spireServerSocketPath: string;
+  /** The controller owns exactly the entries whose ID starts with this. Default `eks-workload-`. */
+  readonly entryIDPrefix: string;
+  /** The parent ID of identities that set none. Default: the k8s_psat agent of the pod's node. */
+  readonly parentIDTemplate: string;
+  /** Full reconciliation period. Default 10m. */
+  readonly gcIntervalMs: number;
+  /** Pods of namespaces matching any of these (unanchored, as Go's regexp.MatchString) are never selected. */
+  readonly ignoreNamespaces: readonly RegExp[];
+  readonly aws: AwsConfig;
+  /** Informer resync period. Default 10h (controller-runtime's). */
+  readonly syncPeriodMs: number;
+  readonly leaderElection: LeaderElectionConfig;
+  /** `host:port` or `:port`; `0` disables metrics. Default `:8080`. */
+  readonly metrics: { readonly bindAddress: string };
+  readonly health: {
+    /** Default `:8081`. */
+    readonly healthProbeBindAddress: string;
+    /** Default `readyz`. */
+    readonly readinessEndpointName: string;
+    /** Default `healthz`. */
+    readonly livenessEndpointName: string;
+  };
+  readonly webhook: {
+    /** Default 9443. */
+    readonly port: number;
+    /** Default `/tmp/k8s-webhook-server/serving-certs`. */
+    readonly certDir: string;
+  };
+}
+
+const bindAddressPattern = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
+
+const bindAddressSchema = z.string().refine(
+  (address) => {
+    if (address === '0') return true;
+    const port = bindAddressPattern.exec(address)?.[1];
+    return port !== undefined && Number(port) <= 65535;
+  },
+  { error: (issue) => `invalid bind address ${JSON.stringify(issue.input)}: expected host:port, :port or 0` },
+);
+
+const endpointNameSchema = z.string().regex(/^[A-Za-z0-9._~-]+$/, { error: (issue) => `invalid endpoint name ${JSON.stringify(issue.input)}` });
+
+const regexSchema = z.string().transform((pattern, ctx): RegExp => {
+  try {
+    return new RegExp(pattern, 'u');
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+const leaderElectionSchema = z
+  .strictObject({
+    leaderElect: z.boolean().default(true),
+    resourceName: z.string().min(1).default('spire-eks-workload-registrar.spire.io'),
+    resourceNamespace: z.string().min(1).default('spire-system'),
+    leaseDuration: positiveDurationMsSchema.default(15_000),
+    renewDeadline: positiveDurationMsSchema.default(10_000),
+    retryPeriod: positiveDurationMsSchema.default(2_000),
+  })
+  .superRefine((election, ctx) => {
+    // client-go's own checks: a leader must renew before its lease runs out, and retry in between.
+    if (election.leaseDuration <= election.renewDeadline) {
+      ctx.addIssue({ code: 'custom', path: ['leaseDuration'], message: 'must be longer than renewDeadline' });
+    }
+    if (election.renewDeadline <= 1.2 * election.retryPeriod) {
+      ctx.addIssue({ code: 'custom', path: ['renewDeadline'], message: 'must be longer than 1.2 x retryPeriod' });
+    }
+  })
+  .transform(
+    (election): LeaderElectionConfig => ({
+      leaderElect: election.leaderElect,
+      resourceName: election.resourceName,
+      resourceNamespace: election.resourceNamespace,
+      leaseDurationMs: election.leaseDuration,
+      renewDeadlineMs: election.renewDeadline,
+      retryPeriodMs: election.retryPeriod,
+    }),
+  );
+
+const defaultLeaderElection: LeaderElectionConfig = {
+  leaderElect: true,
+  resourceName: 'spire-eks-workload-registrar.spire.io',
+  resourceNamespace: 'spire-system',
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+};
+
+const trustDomainSchema = z.string().transform((text, ctx): string => {
+  const parsed = trustDomainName(text);
+  if ('name' in parsed) return parsed.name;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+
+const clusterDomainSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/, { error: (issue) => `invalid cluster domain ${JSON.stringify(issue.input)}` });
+
+const entryIdPrefixSchema = z
+  .string()
+  .min(1, { error: 'must not be empty: the controller owns exactly the entries whose ID starts with it' })
+  .max(maxEntryIdPrefixLength, { error: `must be at most ${maxEntryIdPrefixLength} characters (entry IDs are at most 255)` })
+  .regex(entryIdCharacters, { error: 'may contain only letters, digits, ".", "-" and "_"' });
+
+export const controllerManagerConfigSchema = z
+  .strictObject({
+    apiVersion: z.literal(groupVersion).optional(),
+    kind: z.literal('ControllerManagerConfig').optional(),
+    trustDomain: trustDomainSchema,
+    clusterName: z.string().min(1).default('default'),
+    clusterDomain: clusterDomainSchema.default('cluster.local'),
+    spireServerSocketPath: z.string().min(1).default('/run/spire/sockets/server.sock'),
+    entryIDPrefix: entryIdPrefixSchema.default('eks-workload-'),
+    parentIDTemplate: templateTextSchema.default(defaultParentIDTemplate),
+    gcInterval: positiveDurationMsSchema.default(600_000),
+    ignoreNamespaces: z.array(regexSchema).nullish(),
+    aws: z
+      .strictObject({
+        region: awsRegionSchema.nullish(),
+        accountIds: z.array(accountIdSchema).nullish(),
+        assumeRoleArn: roleArnSchema.nullish(),
+      })
+      .nullish(),
+    syncPeriod: positiveDurationMsSchema.default(36_000_000),
+    leaderElection: leaderElectionSchema.nullish(),
+    metrics: z.strictObject({ bindAddress: bindAddressSchema.default(':8080') }).nullish(),
+    health: z
+      .strictObject({
+        healthProbeBindAddress: bindAddressSchema.default(':8081'),
+        readinessEndpointName: endpointNameSchema.default('readyz'),
+        livenessEndpointName: endpointNameSchema.default('healthz'),
+      })
+      .nullish(),
+    webhook: z
+      .strictObject({
+        port: z.number().int().min(1).max(65535).default(9443),
+        certDir: z.string().min(1).default('/tmp/k8s-webhook-server/serving-certs'),
+      })
+      .nullish(),
+  })
+  .transform(
+    (config): ControllerManagerConfig => ({
+      trustDomain: config.trustDomain,
+      clusterName: config.clusterName,
+      clusterDomain: config.clusterDomain,
+      spireServerSocketPath: config.spireServerSocketPath,
+      entryIDPrefix: config.entryIDPrefix,
+      parentIDTemplate: config.parentIDTemplate,
+      gcIntervalMs: config.gcInterval,
+      ignoreNamespaces: config.ignoreNamespaces ?? [],
+      aws: {
+        region: config.aws?.region ?? undefined,
+        accountIds: config.aws?.accountIds ?? [],
+        assumeRoleArn: config.aws?.assumeRoleArn ?? '',
+      },
+      syncPeriodMs: config.syncPeriod,
+      leaderElection: config.leaderElection ?? defaultLeaderElection,
+      metrics: { bindAddress: config.metrics?.bindAddress ?? ':8080' },
+      health: {
+        healthProbeBindAddress: config.health?.healthProbeBindAddress ?? ':8081',
+        readinessEndpointName: config.health?.readinessEndpointName ?? 'readyz',
+        livenessEndpointName: config.health?.livenessEndpointName ?? 'healthz',
+      },
+      webhook: {
+        port: config.webhook?.port ?? 9443,
+        certDir: config.webhook?.certDir ?? '/tmp/k8s-webhook-server/serving-certs',
+      },
+    }),
+  );

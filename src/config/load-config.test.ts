@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { test } from 'node:test';
+import { awsIidParentIDTemplate, defaultParentIDTemplate } from './controller-manager-config.ts';
+import { parseControllerManagerConfig, readControllerManagerConfig } from './load-config.ts';
+
+const seedConfigMap = new URL('../../test/fixtures/seed/controller-manager-config.yaml', import.meta.url);
+
+function errorsOf(text: string): readonly string[] {
+  const result = parseControllerManagerConfig(text, 'config.yaml');
+  assert.ok(!result.ok, 'expected errors');
+  return result.errors;
+}
+
+test("the seed's ConfigMap loads as it is, every key read", async () => {
+  const result = await readControllerManagerConfig(seedConfigMap.pathname);
+  assert.ok(result.ok, result.ok ? '' : result.errors.join('\n'));
+  const config = result.value;
+  assert.equal(config.trustDomain, 'example.org');
+  assert.equal(config.clusterName, 'management-cluster');
+  assert.equal(config.spireServerSocketPath, '/run/spire/sockets/server.sock');
+  assert.equal(config.entryIDPrefix, 'eks-');
+  assert.equal(config.gcIntervalMs, 600_000);
+  assert.deepEqual(
+    config.ignoreNamespaces.map((pattern) => pattern.source),
+    ['^kube-system$', '^kube-public$', '^kube-node-lease$', '^spire-.*'],
+  );
+  assert.deepEqual(config.aws, { region: 'us-west-2', accountIds: ['072422391281', '123456789012'], assumeRoleArn: '' });
+  assert.equal(config.syncPeriodMs, 30_000);
+  assert.deepEqual(config.leaderElection, {
+    leaderElect: true,
+    resourceName: 'spire-eks-workload-registrar.spire.io',
+    resourceNamespace: 'spire-system',
+    leaseDurationMs: 15_000,
+    renewDeadlineMs: 10_000,
+    retryPeriodMs: 2_000,
+  });
+  assert.deepEqual(config.metrics, { bindAddress: ':8080' });
+  assert.deepEqual(config.health, { healthProbeBindAddress: ':8081', readinessEndpointName: 'readyz', livenessEndpointName: 'healthz' });
+  assert.deepEqual(config.webhook, { port: 9443, certDir: '/tmp/k8s-webhook-server/serving-certs' });
+  assert.equal(config.parentIDTemplate, defaultParentIDTemplate);
+});
+
+test('the inner config.yaml of the ConfigMap also loads on its own', async () => {
+  const text = await readFile(seedConfigMap, 'utf8');
+  const inner = text.split('config.yaml: |\n')[1]?.replace(/^ {4}/gm, '') ?? '';
+  const result = parseControllerManagerConfig(inner, 'config.yaml');
+  assert.ok(result.ok, result.ok ? '' : result.errors.join('\n'));
+  assert.equal(result.value.entryIDPrefix, 'eks-');
+});
+
+test('only trustDomain is required; every other key has its default', () => {
+  const result = parseControllerManagerConfig('trustDomain: example.org\n', 'config.yaml');
+  assert.ok(result.ok);
+  const config = result.value;
+  assert.equal(config.clusterName, 'default');
+  assert.equal(config.clusterDomain, 'cluster.local');
+  assert.equal(config.spireServerSocketPath, '/run/spire/sockets/server.sock');
+  assert.equal(config.entryIDPrefix, 'eks-workload-');
+  assert.equal(config.parentIDTemplate, defaultParentIDTemplate);
+  assert.equal(config.gcIntervalMs, 600_000);
+  assert.deepEqual(config.ignoreNamespaces, []);
+  assert.deepEqual(config.aws, { region: undefined, accountIds: [], assumeRoleArn: '' });
+  assert.equal(config.syncPeriodMs, 36_000_000);
+  assert.equal(config.leaderElection.leaderElect, true);
+  assert.equal(config.leaderElection.leaseDurationMs, 15_000);
+  assert.equal(config.metrics.bindAddress, ':8080');
+  assert.equal(config.health.healthProbeBindAddress, ':8081');
+  assert.equal(config.webhook.port, 9443);
+  assert.deepEqual(errorsOf('clusterName: x\n'), ['config.yaml: trustDomain: required']);
+});
+
+test('parentIDTemplate and clusterDomain can be set; a trust domain may be written as a SPIFFE ID', () => {
+  const result = parseControllerManagerConfig(`trustDomain: spiffe://example.org\nparentIDTemplate: "${awsIidParentIDTemplate}"\nclusterDomain: corp.local\n`, 'c');
+  assert.ok(result.ok, result.ok ? '' : result.errors.join('\n'));
+  assert.equal(result.value.trustDomain, 'example.org');
+  assert.equal(result.value.parentIDTemplate, awsIidParentIDTemplate);
+  assert.equal(result.value.clusterDomain, 'corp.local');
+});
+
+test('unknown keys are errors naming the key, nested ones too', () => {
+  assert.deepEqual(errorsOf('trustDomain: example.org\ntrustdomain: x\naws:\n  regoin: us-west-2\nleaderElection:\n  leaseDurationSeconds: 15\n'), [
+    'config.yaml: aws.regoin: unknown field',
+    'config.yaml: leaderElection.leaseDurationSeconds: unknown field',
+    'config.yaml: trustdomain: unknown field',
+  ]);
+});
+
+test('bad values are errors naming the key, all of them at once', () => {
+  const text = [
+    'trustDomain: Example.ORG',
+    'entryIDPrefix: "eks workload"',
+    'gcInterval: 10',
+    'syncPeriod: 0s',
+    'ignoreNamespaces: ["(unclosed"]',
+    'aws:',
+    '  accountIds: [123]',
+    '  assumeRoleArn: admin',
+    'metrics:',
+    '  bindAddress: "8080"',
+    'webhook:',
+    '  port: 70000',
+    'parentIDTemplate: "{{ .TrustDomain"',
+  ].join('\n');
+  const errors = errorsOf(text);
+  const keys = errors.map((error) => error.split(': ')[1]);
+  assert.deepEqual(keys, [
+    'trustDomain',
+    'entryIDPrefix',
+    'parentIDTemplate',
+    'gcInterval',
+    'ignoreNamespaces[0]',
+    'aws.accountIds[0]',
+    'aws.assumeRoleArn',
+    'syncPeriod',
+    'metrics.bindAddress',
+    'webhook.port',
+  ]);
+  assert.match(errors[3] ?? '', /gcInterval: invalid duration 10 \(Go syntax/);
+  assert.match(errors[4] ?? '', /ignoreNamespaces\[0\]: invalid regular expression "\(unclosed"/);
+  assert.match(errors[5] ?? '', /must be a 12-digit string: quote it in YAML/);
+  assert.match(errors[7] ?? '', /syncPeriod: must be a positive duration/);
+});
+
+test('an empty or over-long entry ID prefix is refused: the controller owns what starts with it', () => {
+  assert.match(errorsOf('trustDomain: example.org\nentryIDPrefix: ""\n')[0] ?? '', /entryIDPrefix: must not be empty/);
+  assert.match(errorsOf(`trustDomain: example.org\nentryIDPrefix: ${'a'.repeat(211)}\n`)[0] ?? '', /entryIDPrefix: must be at most 210 characters/);
+});
+
+test("leader election timings are checked as client-go checks them", () => {
+  assert.deepEqual(errorsOf('trustDomain: example.org\nleaderElection:\n  leaseDuration: 10s\n  renewDeadline: 10s\n  retryPeriod: 9s\n'), [
+    'config.yaml: leaderElection.leaseDuration: must be longer than renewDeadline',
+    'config.yaml: leaderElection.renewDeadline: must be longer than 1.2 x retryPeriod',
+  ]);
+});
+
+test('one document is expected; a missing file is an error naming it', async () => {
+  assert.deepEqual(errorsOf('trustDomain: a\n---\ntrustDomain: b\n'), ['config.yaml: expected one ControllerManagerConfig document, found 2']);
+  const missing = await readControllerManagerConfig('/nonexistent/config.yaml');
+  assert.ok(!missing.ok);
+  assert.match(missing.errors[0] ?? '', /^\/nonexistent\/config\.yaml: cannot read the configuration: ENOENT/);
+});

@@ -1,0 +1,157 @@
+import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
+import type { Selector } from '../spire/entry.ts';
+import { compileTemplate, TemplateError, type CompiledTemplate } from '../template/index.ts';
+import { dnsNameProblem } from './dns-name.ts';
+import { entryKey, sortSelectors } from './entry-id.ts';
+import { entrySpiffeIdProblem } from './entry-spiffe-id.ts';
+import { podUidSelector, parseWorkloadSelector } from './workload-selector.ts';
+
+/** One template of an identity, with the field that holds it, for error messages. */
+interface FieldTemplate {
+  readonly field: string;
+  readonly template: CompiledTemplate;
+}
+
+/** An identity's templates, compiled once and used for every pod. */
+export interface IdentityTemplates {
+  readonly spiffeId: FieldTemplate;
+  readonly parentId: FieldTemplate;
+  readonly selectors: readonly FieldTemplate[];
+  readonly dnsNames: readonly FieldTemplate[];
+}
+
+/**
+ * Compiles the templates of `identity`; `defaultParentIDTemplate` (the config's) applies when the
+ * identity sets none. Throws TemplateError for a template that does not parse, which validation at the
+ * edge already refuses.
+ */
+export function compileIdentityTemplates(identity: WorkloadIdentity, defaultParentIDTemplate: string): IdentityTemplates {
+  const compile = (field: string, text: string): FieldTemplate => ({ field, template: compileTemplate(field, text) });
+  const { spec } = identity;
+  return {
+    spiffeId: compile('spec.spiffeIDTemplate', spec.spiffeIDTemplate),
+    parentId:
+      spec.parentIDTemplate === undefined
+        ? compile('config parentIDTemplate', defaultParentIDTemplate)
+        : compile('spec.parentIDTemplate', spec.parentIDTemplate),
+    selectors: spec.workloadSelectorTemplates.map((text, index) => compile(`spec.workloadSelectorTemplates[${index}]`, text)),
+    dnsNames: spec.dnsNameTemplates.map((text, index) => compile(`spec.dnsNameTemplates[${index}]`, text)),
+  };
+}
+
+/** The entry one identity wants for one pod, before it gets an ID. Selectors are sorted. */
+export interface RenderedEntry {
+  /** entryKey(spiffeId, parentId, selectors). */
+  readonly key: string;
+  readonly spiffeId: string;
+  readonly parentId: string;
+  readonly selectors: readonly Selector[];
+  readonly x509SvidTtl: number;
+  readonly jwtSvidTtl: number;
+  /** Rendered order (the first is the X509-SVID's common name), then the Services' names; no duplicates. */
+  readonly dnsNames: readonly string[];
+  readonly federatesWith: readonly string[];
+  readonly admin: boolean;
+  readonly downstream: boolean;
+  readonly hint: string;
+}
+
+/** Why an identity could not render an entry for a pod: the field whose template failed, and the problem. */
+export interface RenderFailure {
+  readonly field: string;
+  readonly problem: string;
+}
+
+export type RenderOutcome = { readonly ok: true; readonly entry: RenderedEntry } | { readonly ok: false; readonly failure: RenderFailure };
+
+// Go's text/template prints a missing map key as "<no value>"; in an ID or selector it is never meant.
+const noValue = '<no value>';
+
+class RenderError extends Error {
+  readonly field: string;
+  constructor(field: string, problem: string) {
+    super(problem);
+    this.field = field;
+  }
+}
+
+function execute(field: FieldTemplate, data: unknown): string {
+  try {
+    return field.template.execute(data);
+  } catch (error) {
+    if (error instanceof TemplateError) throw new RenderError(field.field, error.message);
+    throw error;
+  }
+}
+
+function withoutNoValue(field: FieldTemplate, rendered: string): string {
+  if (rendered.includes(noValue)) {
+    throw new RenderError(field.field, `rendered ${JSON.stringify(rendered)} contains "${noValue}": the template refers to a missing map key`);
+  }
+  return rendered;
+}
+
+function renderSpiffeId(field: FieldTemplate, data: unknown, trustDomain: string): string {
+  const rendered = withoutNoValue(field, execute(field, data));
+  const problem = entrySpiffeIdProblem(rendered, trustDomain);
+  if (problem !== undefined) throw new RenderError(field.field, `rendered ${JSON.stringify(rendered)}: ${problem}`);
+  return rendered;
+}
+
+/** What rendering needs besides the identity and the template data. */
+export interface RenderInputs {
+  readonly trustDomain: string;
+  readonly podUid: string;
+  /** The names of the Services that point at the pod, when the identity auto-populates DNS names. */
+  readonly serviceDnsNames: () => readonly string[];
+}
+
+/**
+ * Renders the entry `identity` wants for the pod that `data` describes, and validates every rendered
+ * value: SPIFFE and parent IDs valid and in the trust domain, selectors with both sides non-empty, DNS
+ * names valid. A template that renders an empty DNS name contributes none.
+ */
+export function renderEntry(identity: WorkloadIdentity, templates: IdentityTemplates, data: unknown, inputs: RenderInputs): RenderOutcome {
+  try {
+    const spiffeId = renderSpiffeId(templates.spiffeId, data, inputs.trustDomain);
+    const parentId = renderSpiffeId(templates.parentId, data, inputs.trustDomain);
+    const selectors: Selector[] = [podUidSelector(inputs.podUid)];
+    for (const field of templates.selectors) {
+      const parsed = parseWorkloadSelector(withoutNoValue(field, execute(field, data)));
+      if ('problem' in parsed) throw new RenderError(field.field, parsed.problem);
+      selectors.push(parsed.selector);
+    }
+    const dnsNames = new Set<string>();
+    for (const field of templates.dnsNames) {
+      const rendered = withoutNoValue(field, execute(field, data));
+      if (rendered === '') continue;
+      const problem = dnsNameProblem(rendered);
+      if (problem !== undefined) throw new RenderError(field.field, problem);
+      dnsNames.add(rendered);
+    }
+    if (identity.spec.autoPopulateDNSNames) {
+      for (const name of inputs.serviceDnsNames()) dnsNames.add(name);
+    }
+    const sortedSelectors = sortSelectors(selectors);
+    const { spec } = identity;
+    return {
+      ok: true,
+      entry: {
+        key: entryKey(spiffeId, parentId, sortedSelectors),
+        spiffeId,
+        parentId,
+        selectors: sortedSelectors,
+        x509SvidTtl: spec.ttlSeconds,
+        jwtSvidTtl: spec.jwtTtlSeconds,
+        dnsNames: [...dnsNames],
+        federatesWith: spec.federatesWith,
+        admin: spec.admin,
+        downstream: spec.downstream,
+        hint: spec.hint,
+      },
+    };
+  } catch (error) {
+    if (error instanceof RenderError) return { ok: false, failure: { field: error.field, problem: error.message } };
+    throw error;
+  }
+}

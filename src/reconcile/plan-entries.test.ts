@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
+import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
+import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
+import { sampleConfig, sampleIdentity, samplePod, sampleRegistry, sampleSnapshot } from '../../test/fixtures/fleet-objects.ts';
+import { diffEntries } from './diff-entries.ts';
+import { compareIdentityAge, planEntries, type Plan } from './plan-entries.ts';
+
+function plan(
+  identities: readonly WorkloadIdentity[],
+  clusters: Readonly<Record<string, ClusterSnapshot | undefined>>,
+  options: { registries?: readonly EKSClusterRegistry[]; config?: ControllerManagerConfig } = {},
+): Plan {
+  const registries = options.registries ?? Object.keys(clusters).map((name) => sampleRegistry(name));
+  const snapshots = new Map<string, ClusterSnapshot>();
+  for (const [name, snapshot] of Object.entries(clusters)) if (snapshot !== undefined) snapshots.set(name, snapshot);
+  return planEntries({ config: options.config ?? sampleConfig(), registries, identities, snapshots });
+}
+
+function statsOf(result: Plan, name: string): Record<string, number> {
+  const report = result.identities.find((identity) => identity.name === name);
+  assert.ok(report, `no stats for ${name}`);
+  return { ...report.stats };
+}
+
+test('one entry per selected pod, with deterministic IDs under the cluster prefix', () => {
+  const snapshot = sampleSnapshot([samplePod('shop', 'web-1', { serviceAccountName: 'web' }), samplePod('shop', 'web-2', { serviceAccountName: 'web' })]);
+  const first = plan([sampleIdentity('web')], { prod: snapshot });
+  assert.deepEqual(first.errors, []);
+  assert.equal(first.entries.length, 2);
+  const prefix = clusterEntryIdPrefix('eks-workload-', 'prod');
+  for (const entry of first.entries) {
+    assert.ok(entry.id.startsWith(prefix), entry.id);
+    assert.equal(entry.cluster, 'prod');
+    assert.deepEqual(entry.identities, ['web']);
+    assert.equal(entry.spiffeId, 'spiffe://example.org/ns/shop/sa/web');
+  }
+  assert.notEqual(first.entries[0]?.id, first.entries[1]?.id);
+  assert.deepEqual(plan([sampleIdentity('web')], { prod: snapshot }), first, 'the same input gives the same plan');
+});
+
+test('entries are sorted by SPIFFE ID, parent ID, then selectors', () => {
+  const pods = [
+    samplePod('b', 'p1', { nodeName: 'n2' }),
+    samplePod('a', 'p2', { nodeName: 'n2' }),
+    samplePod('b', 'p3', { nodeName: 'n1' }),
+    samplePod('a', 'p4', { nodeName: 'n2', uid: 'a-uid' }),
+  ];
+  const result = plan([sampleIdentity('w', { spiffeIDTemplate: 'spiffe://example.org/ns/{{ .Namespace }}' })], { c: sampleSnapshot(pods) });
+  assert.deepEqual(
+    result.entries.map((entry) => [entry.spiffeId, entry.parentId.slice(-6), entry.selectors[0]?.value]),
+    [
+      ['spiffe://example.org/ns/a', 'uid-n2', 'pod-uid:a-uid'],
+      ['spiffe://example.org/ns/a', 'uid-n2', 'pod-uid:uid-a-p2'],
+      ['spiffe://example.org/ns/b', 'uid-n1', 'pod-uid:uid-b-p3'],
+      ['spiffe://example.org/ns/b', 'uid-n2', 'pod-uid:uid-b-p1'],
+    ],
+  );
+});
+
+test('clusters: disabled ones and those outside aws.accountIds are unmanaged; clusterSelector picks among the rest', () => {
+  const snapshot = sampleSnapshot([samplePod('ns', 'p')]);
+  const registries = [
+    sampleRegistry('compute', { labels: { tier: 'compute' } }),
+    sampleRegistry('batch', { labels: { tier: 'batch' } }),
+    sampleRegistry('off', { enabled: false, labels: { tier: 'compute' } }),
+    sampleRegistry('foreign', { accountId: '999999999999', labels: { tier: 'compute' } }),
+  ];
+  const identity = sampleIdentity('w', { clusterSelector: { matchLabels: { tier: 'compute' }, matchExpressions: [] } });
+  const config = sampleConfig({ aws: { region: undefined, accountIds: ['123456789012'], assumeRoleArn: '' } });
+  const result = plan([identity], { compute: snapshot, batch: snapshot, off: snapshot, foreign: snapshot }, { registries, config });
+  assert.deepEqual(
+    result.entries.map((entry) => entry.cluster),
+    ['compute'],
+  );
+  assert.deepEqual(
+    result.clusters.map((cluster) => [cluster.name, cluster.state, cluster.entriesRegistered]),
+    [
+      ['compute', 'synced', 1],
+      ['batch', 'synced', 0],
+      ['off', 'unmanaged', 0],
+      ['foreign', 'unmanaged', 0],
+    ],
+  );
+  assert.deepEqual(result.errors, [
+    { cluster: 'foreign', message: "EKSClusterRegistry foreign: spec.accountId 999999999999 is not in the config's aws.accountIds: the cluster's pods get no entries" },
+  ]);
+  assert.equal(statsOf(result, 'w').clustersTargeted, 1);
+});
+
+test('a managed cluster without a snapshot is unsynced: targeted, no entries, its ID prefix kept from deletion', () => {
+  const result = plan([sampleIdentity('w')], { synced: sampleSnapshot([samplePod('ns', 'p')]), lagging: undefined });
+  const lagging = result.clusters.find((cluster) => cluster.name === 'lagging');
+  assert.equal(lagging?.state, 'unsynced');
+  assert.deepEqual(result.keepIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'lagging')]);
+  assert.equal(statsOf(result, 'w').clustersTargeted, 2);
+  assert.equal(result.entries.length, 1);
+  const stale = { ...(result.entries[0] as (typeof result.entries)[number]), id: `${lagging?.entryIdPrefix ?? ''}0123` };
+  const gone = { ...stale, id: `${clusterEntryIdPrefix('eks-workload-', 'synced')}0123` };
+  const diff = diffEntries(result.entries, [stale, gone], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes });
+  assert.deepEqual(diff.deletes, [gone.id]);
+});
+
+test('pod selection and stats: namespace, podSelector, ignored namespaces, unscheduled, finished, terminating', () => {
+  const pods = [
+    samplePod('shop', 'web-1', { labels: { app: 'web' } }),
+    samplePod('shop', 'web-2', { labels: { app: 'web' }, nodeName: '' }),
+    samplePod('shop', 'web-3', { labels: { app: 'web' }, phase: 'Succeeded' }),
+    samplePod('shop', 'web-4', { labels: { app: 'web' }, terminating: true }),
+    samplePod('shop', 'api-1', { labels: { app: 'api' } }),
+    samplePod('other', 'web-5', { labels: { app: 'web' } }),
+    samplePod('kube-system', 'web-6', { labels: { app: 'web' } }),
+  ];
+  const snapshot = sampleSnapshot(pods, { namespaces: ['empty'] });
+  const config = sampleConfig({ ignoreNamespaces: [/^kube-system$/u] });
+  const webSelector = { matchLabels: { app: 'web' }, matchExpressions: [] };
+  const result = plan([sampleIdentity('in-shop', { namespace: 'shop', podSelector: webSelector }), sampleIdentity('anywhere', { podSelector: webSelector, spiffeIDTemplate: 'spiffe://example.org/any/{{ .PodMeta.Name }}' })], { c: snapshot }, { config });
+  assert.deepEqual(statsOf(result, 'in-shop'), { clustersTargeted: 1, namespacesFound: 1, podsSelected: 1, entriesRegistered: 1, entriesMasked: 0, renderFailures: 0 });
+  assert.deepEqual(statsOf(result, 'anywhere'), { clustersTargeted: 1, namespacesFound: 3, podsSelected: 2, entriesRegistered: 2, entriesMasked: 0, renderFailures: 0 });
+  assert.equal(result.clusters[0]?.namespacesCount, 3);
+  assert.deepEqual(
+    result.entries.map((entry) => entry.spiffeId),
+    ['spiffe://example.org/any/web-1', 'spiffe://example.org/any/web-5', 'spiffe://example.org/ns/shop/sa/default'],
+  );
+});
+
+test('two identities wanting the same entry share it: the oldest decides the fields, the other is masked', () => {
+  const snapshot = sampleSnapshot([samplePod('ns', 'p')]);
+  const older = sampleIdentity('zeta', { ttlSeconds: 60, hint: 'older' }, '2025-01-01T00:00:00Z');
+  const newer = sampleIdentity('alpha', { ttlSeconds: 120, hint: 'newer' }, '2025-06-01T00:00:00Z');
+  const result = plan([newer, older], { c: snapshot });
+  assert.equal(result.entries.length, 1);
+  assert.equal(result.entries[0]?.x509SvidTtl, 60);
+  assert.equal(result.entries[0]?.hint, 'older');
+  assert.deepEqual(result.entries[0]?.identities, ['zeta', 'alpha']);
+  assert.deepEqual([statsOf(result, 'zeta').entriesRegistered, statsOf(result, 'zeta').entriesMasked], [1, 0]);
+  assert.deepEqual([statsOf(result, 'alpha').entriesRegistered, statsOf(result, 'alpha').entriesMasked], [0, 1]);
+  assert.deepEqual(
+    result.identities.map((identity) => identity.name),
+    ['alpha', 'zeta'],
+    'reports keep the input order',
+  );
+});
+
+test('age order: creation time, then never-stored objects, then name', () => {
+  const stored = sampleIdentity('b', {}, '2025-01-01T00:00:00Z');
+  const later = sampleIdentity('a', {}, '2025-02-01T00:00:00Z');
+  const unstoredA = sampleIdentity('a2');
+  const unstoredB = sampleIdentity('b2');
+  assert.deepEqual(
+    [unstoredB, later, unstoredA, stored].sort(compareIdentityAge).map((identity) => identity.metadata.name),
+    ['b', 'a', 'a2', 'b2'],
+  );
+  const result = plan([sampleIdentity('b2', { hint: 'b2' }), sampleIdentity('a2', { hint: 'a2' })], { c: sampleSnapshot([samplePod('ns', 'p')]) });
+  assert.equal(result.entries[0]?.hint, 'a2');
+});
+
+test('entries differing only in non-key fields of different pods are not merged', () => {
+  const result = plan([sampleIdentity('w')], { c: sampleSnapshot([samplePod('ns', 'a'), samplePod('ns', 'b')]) });
+  assert.equal(result.entries.length, 2);
+});
+
+test('a render failure is reported per identity, cluster and pod, and never stops other entries', () => {
+  const pods = [samplePod('ns', 'labelled', { labels: { tier: 'web' } }), samplePod('ns', 'bare'), samplePod('ns', 'lost', { nodeName: 'gone-node' })];
+  const snapshot = { ...sampleSnapshot(pods.slice(0, 2)), pods };
+  const result = plan([sampleIdentity('tiered', { spiffeIDTemplate: 'spiffe://example.org/tier/{{ .PodMeta.Labels.tier }}/{{ .PodMeta.Name }}' }), sampleIdentity('plain', { spiffeIDTemplate: 'spiffe://example.org/plain/{{ .PodMeta.Name }}' })], {
+    c: snapshot,
+  });
+  assert.deepEqual(
+    result.entries.map((entry) => entry.spiffeId),
+    ['spiffe://example.org/plain/bare', 'spiffe://example.org/plain/labelled', 'spiffe://example.org/tier/web/labelled'],
+  );
+  assert.deepEqual(result.errors, [
+    {
+      identity: 'plain',
+      cluster: 'c',
+      pod: 'ns/lost',
+      message: 'WorkloadIdentity plain: cluster c: pod ns/lost: node "gone-node" of the pod is unknown in the cluster',
+    },
+    {
+      identity: 'tiered',
+      cluster: 'c',
+      pod: 'ns/bare',
+      message:
+        'WorkloadIdentity tiered: cluster c: pod ns/bare: spec.spiffeIDTemplate: rendered "spiffe://example.org/tier/<no value>/bare" contains "<no value>": the template refers to a missing map key',
+    },
+    {
+      identity: 'tiered',
+      cluster: 'c',
+      pod: 'ns/lost',
+      message: 'WorkloadIdentity tiered: cluster c: pod ns/lost: node "gone-node" of the pod is unknown in the cluster',
+    },
+  ]);
+  assert.equal(statsOf(result, 'tiered').renderFailures, 2);
+  assert.equal(statsOf(result, 'tiered').podsSelected, 3);
+  assert.equal(statsOf(result, 'plain').renderFailures, 1);
+});
+
+test('auto-populated DNS names come from the EndpointSlices of the cluster', () => {
+  const pod = samplePod('shop', 'web-1');
+  const snapshot = sampleSnapshot([pod], { endpointSlices: [{ namespace: 'shop', name: 'web-x', serviceName: 'web', pods: [{ namespace: 'shop', name: 'web-1', uid: pod.uid }] }] });
+  const result = plan([sampleIdentity('w', { autoPopulateDNSNames: true, dnsNameTemplates: ['first.example'] })], { c: snapshot }, { config: sampleConfig({ clusterDomain: 'corp.local' }) });
+  assert.deepEqual(result.entries[0]?.dnsNames, ['first.example', 'web', 'web.shop', 'web.shop.svc', 'web.shop.svc.corp.local']);
+});
+
+test('the same pod UID in two clusters gives two entries, each under its cluster prefix', () => {
+  const pod = samplePod('ns', 'p', { uid: 'same' });
+  const result = plan([sampleIdentity('w')], { east: sampleSnapshot([pod], { nodes: [{ name: 'node-a', uid: 'east-node', labels: {}, annotations: {}, providerID: '' }] }), west: sampleSnapshot([pod]) });
+  assert.deepEqual(
+    result.entries.map((entry) => [entry.cluster, entry.id.startsWith(clusterEntryIdPrefix('eks-workload-', entry.cluster))]),
+    [
+      ['east', true],
+      ['west', true],
+    ],
+  );
+});
+
+test('the plan against an empty server creates every entry; against itself, nothing', () => {
+  const result = plan([sampleIdentity('w')], { c: sampleSnapshot([samplePod('ns', 'a'), samplePod('ns', 'b')]) });
+  const fromEmpty = diffEntries(result.entries, [], { entryIdPrefix: 'eks-workload-' });
+  assert.equal(fromEmpty.creates.length, 2);
+  assert.deepEqual(diffEntries(result.entries, result.entries, { entryIdPrefix: 'eks-workload-' }), { creates: [], updates: [], deletes: [] });
+});
