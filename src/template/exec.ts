@@ -589,7 +589,8 @@ function isHexInt(s: string): boolean {
 /** Executes the template set's main template over `data`, returning Go's output as a Go string. */
 export function execute(set: TemplateSet, data: unknown): string {
   const root = set.trees.get(set.name);
-  const s: State = new State(set, data);
+  // reflect.ValueOf(nil) is the invalid value, not a nil interface.
+  const s: State = new State(set, data === null ? undefined : data);
   if (root === undefined) s.errorf('%q is an incomplete or empty template', set.name);
   try {
     s.run(root.root);

@@ -1,4 +1,5 @@
 // Renders a GoCase with the project's engine, in the same terms as the Go reference answers.
+import assert from 'node:assert/strict';
 import { compileTemplate } from '../../src/template/compile.ts';
 import { toBytes } from '../../src/template/go-string.ts';
 import { TemplateError } from '../../src/template/template-error.ts';
@@ -33,7 +34,9 @@ export function renderWithEngine(c: GoCase): GoResult {
       ...(c.leftDelim !== undefined ? { leftDelim: c.leftDelim } : {}),
       ...(c.rightDelim !== undefined ? { rightDelim: c.rightDelim } : {}),
     });
-    return { output: Buffer.from(toBytes(t.executeRaw(engineData(c.data ?? null)))) };
+    // The reference receives the data as JSON text; so does the engine (JSON has no -0 literal, for one).
+    const data: unknown = JSON.parse(JSON.stringify(c.data ?? null));
+    return { output: Buffer.from(toBytes(t.executeRaw(engineData(data)))) };
   } catch (e) {
     if (e instanceof TemplateError) return { error: e.message };
     throw e;
@@ -44,3 +47,19 @@ export function renderWithEngine(c: GoCase): GoResult {
 export function describeResult(r: GoResult): string {
   return 'error' in r ? `error: ${r.error}` : `output: ${JSON.stringify(r.output.toString('utf8'))}`;
 }
+
+/** Compares the engine's result with Go's. */
+export function assertSameAsGo(c: GoCase, ours: GoResult, go: GoResult): void {
+  if (c.anyError === true) {
+    assert.ok('error' in go, `Go should fail: ${describeResult(go)}`);
+    assert.ok('error' in ours, `the engine should fail as Go does (${describeResult(go)}), got ${describeResult(ours)}`);
+    return;
+  }
+  if ('error' in go) {
+    assert.deepEqual(describeResult(ours), describeResult(go));
+    return;
+  }
+  assert.ok('output' in ours, `Go renders ${describeResult(go)}, the engine fails: ${describeResult(ours)}`);
+  assert.ok(ours.output.equals(go.output), `output differs:\n  engine: ${describeResult(ours)}\n  go:     ${describeResult(go)}`);
+}
+

@@ -18,6 +18,11 @@ export interface GoCase {
   readonly missingkey?: 'default' | 'zero' | 'error' | 'invalid';
   readonly leftDelim?: string;
   readonly rightDelim?: string;
+  /**
+   * Where the engine deliberately stops earlier than Go (its safety bounds), both must fail, but the
+   * messages may differ. The reference ignores this field.
+   */
+  readonly anyError?: boolean;
 }
 
 /** Go's answer: the output bytes, or the error message. */
