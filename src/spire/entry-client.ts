@@ -21,6 +21,7 @@ export interface EntryFilter {
   /** Trust domain names, e.g. `example.org`. */
   readonly byFederatesWith?: { readonly trustDomains: readonly string[]; readonly match: MatchBehavior };
   readonly byHint?: string;
+  /** true: downstream entries only. false filters nothing: spire-server (1.13) applies this filter only when true. */
   readonly byDownstream?: boolean;
 }
 
@@ -39,6 +40,8 @@ export interface EntryUpdate {
 export interface EntryClient {
   /** Every entry that matches `filter` (all entries without one), read page by page. */
   listEntries(filter?: EntryFilter): Promise<RegistrationEntry[]>;
+  /** The same, a page at a time as it arrives. Each page is fetched with the same retries as any call. */
+  listEntryPages(filter?: EntryFilter): AsyncGenerator<RegistrationEntry[], void, undefined>;
   countEntries(filter?: EntryFilter): Promise<number>;
   /** The entry with this ID, or undefined when there is none. */
   getEntry(id: string): Promise<RegistrationEntry | undefined>;
@@ -154,8 +157,13 @@ class SpireEntryClient implements EntryClient {
   }
 
   async listEntries(filter?: EntryFilter): Promise<RegistrationEntry[]> {
-    const request = { filter: filter === undefined ? null : filterMessage(filter), output_mask: readMask };
     const entries: RegistrationEntry[] = [];
+    for await (const page of this.listEntryPages(filter)) entries.push(...page);
+    return entries;
+  }
+
+  async *listEntryPages(filter?: EntryFilter): AsyncGenerator<RegistrationEntry[], void, undefined> {
+    const request = { filter: filter === undefined ? null : filterMessage(filter), output_mask: readMask };
     const tokens = new Set<string>();
     let pageToken = '';
     let pageSize = this.#pageSize;
@@ -175,9 +183,10 @@ class SpireEntryClient implements EntryClient {
       if (!isRecord(response) || !Array.isArray(response.entries) || typeof response.next_page_token !== 'string') {
         throw this.#invalidResponse('ListEntries', `expected {entries, next_page_token}, got ${describe(response)}`);
       }
-      for (const message of response.entries as unknown[]) entries.push(this.#decode('ListEntries', message));
       const next = response.next_page_token;
-      if (next === '') return entries;
+      // The server ends with an empty page whose token is empty; it is not worth yielding.
+      if (response.entries.length > 0) yield (response.entries as unknown[]).map((message) => this.#decode('ListEntries', message));
+      if (next === '') return;
       // A token seen before would page forever.
       if (tokens.has(next)) throw this.#invalidResponse('ListEntries', `page token ${JSON.stringify(next)} came back twice`);
       tokens.add(next);

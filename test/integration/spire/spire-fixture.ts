@@ -1,0 +1,56 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEntryClient, type EntryClient, type EntryClientOptions } from '../../../src/spire/entry-client.ts';
+import type { RegistrationEntry } from '../../../src/spire/entry.ts';
+import { ProcessGroup } from '../../rig/processes.ts';
+import { startSpireServer, type SpireServer } from '../../rig/spire-server.ts';
+
+/** A real spire-server of the rig and a client on its admin socket, for one test file. */
+export interface SpireFixture {
+  readonly group: ProcessGroup;
+  readonly server: SpireServer;
+  readonly client: EntryClient;
+  /** Another client on the same server, with other options; closed by `stop`. */
+  clientWith(options: Omit<EntryClientOptions, 'socketPath'>): EntryClient;
+  stop(): Promise<void>;
+}
+
+export async function startSpireFixture(trustDomain = 'example.org'): Promise<SpireFixture> {
+  const group = new ProcessGroup('it-spire-');
+  const server = await startSpireServer(group, { trustDomain });
+  const clients: EntryClient[] = [];
+  const clientWith = (options: Omit<EntryClientOptions, 'socketPath'>): EntryClient => {
+    const client = createEntryClient({ ...options, socketPath: server.socketPath });
+    clients.push(client);
+    return client;
+  };
+  return {
+    group,
+    server,
+    client: clientWith({}),
+    clientWith,
+    stop: async () => {
+      for (const client of clients) client.close();
+      await group.stopAll();
+    },
+  };
+}
+
+/** The IDs of `entries`, sorted, for comparing sets of entries. */
+export function idsOf(entries: readonly Pick<RegistrationEntry, 'id'>[]): string[] {
+  return entries.map((entry) => entry.id).sort();
+}
+
+/** Makes `trustDomain` a federated trust domain of the server (entries may federate only with those). */
+export async function federateWith(server: SpireServer, trustDomain: string, dir: string): Promise<void> {
+  // Any valid bundle will do: the server's own serves as the foreign one.
+  const bundlePath = join(dir, `${trustDomain}.bundle.json`);
+  writeFileSync(bundlePath, await server.cliOk(['bundle', 'show', '-format', 'spiffe']));
+  await server.cliOk(['bundle', 'set', '-format', 'spiffe', '-id', `spiffe://${trustDomain}`, '-path', bundlePath]);
+}
+
+/** `items[index]`, or a failure naming what is missing. */
+export function at<T>(items: readonly T[], index: number): T {
+  if (index < 0 || index >= items.length) throw new Error(`no item ${index} among ${items.length}`);
+  return items[index] as T;
+}
