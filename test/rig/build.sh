@@ -20,8 +20,8 @@ module_version() { # module-dir module-path -> the version the wrapper requires
   awk -v m="$2" '$1 == "require" && $2 == m { print $3 } $1 == m && $2 ~ /^v/ { print $2 }' "$here/go/$1/go.mod" | head -n 1
 }
 
-build_go() { # name module-dir module-path package cgo
-  local name=$1 dir=$2 module=$3 package=$4 cgo=$5
+build_go() { # name module-dir module-path package cgo [ldflags]
+  local name=$1 dir=$2 module=$3 package=$4 cgo=$5 ldflags=${6:-}
   local version target start
   version=$(module_version "$dir" "$module")
   target="$cache/bin/$name-$version"
@@ -30,7 +30,7 @@ build_go() { # name module-dir module-path package cgo
   else
     echo "rig: building $name $version (first time only; kube-apiserver takes several minutes)"
     start=$SECONDS
-    (cd "$here/go/$dir" && CGO_ENABLED=$cgo go build -trimpath -o "$target.tmp" "$package")
+    (cd "$here/go/$dir" && CGO_ENABLED=$cgo go build -trimpath -ldflags "${ldflags//@VERSION@/$version}" -o "$target.tmp" "$package")
     mv "$target.tmp" "$target"
     echo "rig: built $name $version in $((SECONDS - start))s"
   fi
@@ -56,6 +56,8 @@ install_moto() {
 
 build_go etcd etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 0
 build_go spire-server spire-server github.com/spiffe/spire github.com/spiffe/spire/cmd/spire-server 1
-build_go kube-apiserver kube-apiserver k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver 0
+# Without these, kube-apiserver reports its version as v0.0.0-master.
+kube_version_flags='-X k8s.io/component-base/version.gitVersion=@VERSION@ -X k8s.io/component-base/version.gitTreeState=clean'
+build_go kube-apiserver kube-apiserver k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver 0 "$kube_version_flags"
 install_moto
 echo "rig: components in $cache ($(du -sh "$cache" | cut -f1))"

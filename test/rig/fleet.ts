@@ -56,15 +56,17 @@ export interface Fleet {
  */
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const group = new ProcessGroup('fleet-');
+  let webhook: TokenWebhook | undefined;
   try {
-    return await startIn(group, options);
+    return await startIn(group, options, (started) => (webhook = started));
   } catch (error) {
+    await webhook?.close();
     await group.stopAll();
     throw error;
   }
 }
 
-async function startIn(group: ProcessGroup, options: FleetOptions): Promise<Fleet> {
+async function startIn(group: ProcessGroup, options: FleetOptions, onWebhook: (webhook: TokenWebhook) => void): Promise<Fleet> {
   const count = options.workloadClusters ?? 2;
   const credentials: AwsCredentials = { accessKeyId: 'AKIARIGBASEKEY000001', secretAccessKey: 'rig-base-secret-access-key' };
   const etcd: Etcd = await startEtcd(group);
@@ -79,6 +81,7 @@ async function startIn(group: ProcessGroup, options: FleetOptions): Promise<Flee
     },
     staticCredentials: [credentials],
   });
+  onWebhook(webhook);
   const management = await startApiServer(group, { name: 'management', etcd });
   const workloads: WorkloadCluster[] = [];
   for (let i = 1; i <= count; i++) {

@@ -1,0 +1,54 @@
+import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentials } from './eks-token.ts';
+
+/** Resolves the credentials to use now; sources cache, so calling it per request is cheap. */
+export type CredentialSource = () => Promise<AwsCredentials>;
+
+/** Credentials are renewed this long before they expire, so that nothing signed with them outlives them. */
+export const credentialRefreshMarginMs = 5 * 60_000;
+
+/**
+ * Caches what `source` returns until `credentialRefreshMarginMs` before its expiration (for ever if it has
+ * none). Concurrent callers share one fetch; a failed fetch is not cached.
+ */
+export function cachedCredentials(source: CredentialSource, now: () => number = Date.now): CredentialSource {
+  let current: AwsCredentials | undefined;
+  let pending: Promise<AwsCredentials> | undefined;
+  const fresh = (c: AwsCredentials): boolean =>
+    c.expiration === undefined || c.expiration.getTime() - credentialRefreshMarginMs > now();
+  return async () => {
+    if (current !== undefined && fresh(current)) return current;
+    pending ??= source().then(
+      (c) => {
+        current = c;
+        pending = undefined;
+        return c;
+      },
+      (error: unknown) => {
+        pending = undefined;
+        throw error;
+      },
+    );
+    return pending;
+  };
+}
+
+/** The session name the controller's assumed-role sessions carry (it shows in CloudTrail). */
+export const roleSessionName = 'spire-eks-workload-registrar';
+
+/**
+ * Credentials to reach a cluster: the default AWS chain (environment, profile, web identity / IRSA, pod
+ * identity, instance metadata), or, when `assumeRoleArn` is set, a session of that role assumed with them.
+ */
+export function clusterCredentials(options: { readonly assumeRoleArn?: string; readonly region: string }): CredentialSource {
+  const base = fromNodeProviderChain();
+  const source =
+    options.assumeRoleArn === undefined || options.assumeRoleArn === ''
+      ? base
+      : fromTemporaryCredentials({
+          masterCredentials: base,
+          params: { RoleArn: options.assumeRoleArn, RoleSessionName: roleSessionName, DurationSeconds: 3600 },
+          clientConfig: { region: options.region },
+        });
+  return cachedCredentials(source);
+}
