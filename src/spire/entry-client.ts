@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EntryField, RegistrationEntry, Selector } from './entry.ts';
+import type { EntryField, EntryUpdate, RegistrationEntry, Selector } from './entry.ts';
 import { entryFields } from './entry.ts';
 import { groupBy, splitIntoBatches } from './batches.ts';
 import { describe, entryFromMessage, entryMask, entryToMessage, isRecord } from './entry-message.ts';
@@ -23,12 +23,6 @@ export interface EntryFilter {
   readonly byHint?: string;
   /** true: downstream entries only. false filters nothing: spire-server (1.13) applies this filter only when true. */
   readonly byDownstream?: boolean;
-}
-
-/** An update: the entry as it should be, and the fields to write (the others stay as they are on the server). */
-export interface EntryUpdate {
-  readonly entry: RegistrationEntry;
-  readonly fields: readonly EntryField[];
 }
 
 /**

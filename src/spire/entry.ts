@@ -27,6 +27,12 @@ export interface RegistrationEntry {
 /** The fields an update may touch: every field but the ID, as the Entry API's input mask names them. */
 export type EntryField = Exclude<keyof RegistrationEntry, 'id'>;
 
+/** An update: the entry as it should be, and the fields to write (the others stay as they are on the server). */
+export interface EntryUpdate {
+  readonly entry: RegistrationEntry;
+  readonly fields: readonly EntryField[];
+}
+
 export const entryFields: readonly EntryField[] = [
   'spiffeId',
   'parentId',
