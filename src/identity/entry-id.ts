@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Selector } from '../spire/entry.ts';
 
 // Entry IDs: `<entryIDPrefix><cluster tag>-<digest of the key>`. The tag has a fixed length so that
@@ -19,13 +19,14 @@ export const maxEntryIdPrefixLength = maxEntryIdLength - clusterTagLength - 1 - 
 /** The characters SPIRE allows in an entry ID. */
 export const entryIdCharacters = /^[A-Za-z0-9._-]*$/;
 
-function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+// The first `length` hex characters of SHA-256, as a flat string (slicing the full hex would keep all 64).
+function sha256Hex(text: string, length: number): string {
+  return hash('sha256', text, 'buffer').toString('hex', 0, length / 2);
 }
 
 /** The stable tag of a cluster in its entries' IDs, from the EKSClusterRegistry's name. */
 export function clusterTag(registryName: string): string {
-  return sha256Hex(`cluster\0${registryName}`).slice(0, clusterTagLength);
+  return sha256Hex(`cluster\0${registryName}`, clusterTagLength);
 }
 
 /** The ID prefix shared by every entry of one cluster, and by no entry of another. */
@@ -42,7 +43,13 @@ function compareSelectors(a: Selector, b: Selector): number {
 /** Selectors in the canonical order (by type, then value, by code unit), without duplicates. */
 export function sortSelectors(selectors: readonly Selector[]): Selector[] {
   const sorted = [...selectors].sort(compareSelectors);
-  return sorted.filter((selector, index) => index === 0 || compareSelectors(sorted[index - 1] as Selector, selector) !== 0);
+  let kept = 0;
+  for (const selector of sorted) {
+    const previous = sorted[kept - 1];
+    if (previous === undefined || compareSelectors(previous, selector) !== 0) sorted[kept++] = selector;
+  }
+  sorted.length = kept;
+  return sorted;
 }
 
 /**
@@ -55,7 +62,7 @@ export function entryKey(spiffeId: string, parentId: string, selectors: readonly
 
 /** The collision-resistant digest of an entry key: 128 bits of its SHA-256, in hex. */
 export function keyDigest(key: string): string {
-  return sha256Hex(key).slice(0, keyDigestLength);
+  return sha256Hex(key, keyDigestLength);
 }
 
 /** The deterministic ID of the entry whose key has digest `digest`, in the cluster whose ID prefix is `clusterIdPrefix`. */

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { entrySpiffeIdProblem, trustDomainName } from './entry-spiffe-id.ts';
 
-test('valid IDs in the trust domain pass', () => {
+test('valid IDs in the trust domain pass, dots inside segments too', () => {
+  assert.equal(entrySpiffeIdProblem('spiffe://example.org/a.b/..c/d..', 'example.org'), undefined);
   assert.equal(entrySpiffeIdProblem('spiffe://example.org/ns/default/sa/web', 'example.org'), undefined);
   assert.equal(entrySpiffeIdProblem('spiffe://example.org/spire/agent/k8s_psat/c/uid-1', 'example.org'), undefined);
 });
@@ -14,6 +15,11 @@ test('IDs that break the SPIFFE ID specification are refused with the reason', (
     ['spiffe://example.org/a//b', /empty segment/],
     ['spiffe://example.org/a/', /empty segment or a trailing/],
     ['spiffe://example.org/a/../b', /'\.\.' segment/],
+    ['spiffe://example.org/a/..', /'\.\.' segment/],
+    ['spiffe://example.org/.', /'\.' segment/],
+    ['spiffe://example.org/./a', /'\.' segment/],
+    ['spiffe://example.org.evil/a', /not in trust domain/],
+    ['SPIFFE://example.org/a', /does not start with spiffe:\/\//],
     ['spiffe://example.org/ns/<no value>', /path segment "<no value>"/],
     ['spiffe://example.org/a b', /path segment "a b"/],
     ['spiffe:///path', /no trust domain/],

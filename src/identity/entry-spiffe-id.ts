@@ -2,6 +2,10 @@ import { parseSpiffeId, validateTrustDomain } from '../spire/spiffe-id.ts';
 
 // SPIRE refuses longer IDs (the SPIFFE ID specification's limit on the URI).
 const maxIdLength = 2048;
+const schemeLength = 'spiffe://'.length;
+const slash = 0x2f;
+const wellFormedPath = /^(?:\/[A-Za-z0-9._-]+)+$/;
+const dotSegment = /\/\.\.?(?:\/|$)/;
 
 /**
  * Why `text` cannot be the SPIFFE ID or parent ID of an entry in `trustDomain`, or undefined when it can:
@@ -9,6 +13,11 @@ const maxIdLength = 2048;
  */
 export function entrySpiffeIdProblem(text: string, trustDomain: string): string | undefined {
   if (text.length > maxIdLength) return `SPIFFE ID is longer than ${maxIdLength} characters`;
+  // The common case, checked in one pass: spiffe://<trustDomain>/<segments> without "." or ".." segments.
+  if (text.startsWith(trustDomain, schemeLength) && text.charCodeAt(schemeLength + trustDomain.length) === slash && text.startsWith('spiffe://')) {
+    const path = text.slice(schemeLength + trustDomain.length);
+    if (wellFormedPath.test(path) && !dotSegment.test(path)) return undefined;
+  }
   let trustDomainOfId: string;
   let path: string;
   try {

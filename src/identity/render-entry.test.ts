@@ -6,6 +6,7 @@ import { sampleIdentity, sampleNode, samplePod } from '../../test/fixtures/fleet
 import type { ClusterNode, ClusterPod } from './cluster-objects.ts';
 import { compileIdentityTemplates, renderEntry, type RenderOutcome, type RenderedEntry } from './render-entry.ts';
 import { nodeTemplateParts, podTemplateParts, templateData, type ClusterFacts } from './template-data.ts';
+import { podUidSelector } from './workload-selector.ts';
 
 const cluster: ClusterFacts = { trustDomain: 'example.org', clusterName: 'prod-eks', clusterDomain: 'cluster.local', accountId: '123456789012', region: 'us-west-2' };
 
@@ -24,7 +25,7 @@ function render(spec: Partial<WorkloadIdentitySpec>, options: { pod?: ClusterPod
   const templates = compileIdentityTemplates(identity, options.parentDefault ?? defaultParentIDTemplate);
   const thePod = options.pod ?? pod;
   const data = templateData(cluster, identity.spec.applicationName, thePod, podTemplateParts(thePod), nodeTemplateParts(options.node ?? node));
-  return renderEntry(identity, templates, data, { trustDomain: 'example.org', podUid: thePod.uid, serviceDnsNames: () => options.services ?? [] });
+  return renderEntry(identity, templates, data, { trustDomain: 'example.org', podUidSelector: podUidSelector(thePod.uid), serviceDnsNames: () => options.services ?? [] });
 }
 
 function rendered(spec: Partial<WorkloadIdentitySpec>, options: Parameters<typeof render>[1] = {}): RenderedEntry {

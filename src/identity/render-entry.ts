@@ -4,7 +4,7 @@ import { compileTemplate, TemplateError, type CompiledTemplate } from '../templa
 import { dnsNameProblem } from './dns-name.ts';
 import { entryKey, sortSelectors } from './entry-id.ts';
 import { entrySpiffeIdProblem } from './entry-spiffe-id.ts';
-import { podUidSelector, parseWorkloadSelector } from './workload-selector.ts';
+import { parseWorkloadSelector } from './workload-selector.ts';
 
 /** One template of an identity, with the field that holds it, for error messages. */
 interface FieldTemplate {
@@ -101,9 +101,10 @@ function renderSpiffeId(field: FieldTemplate, data: unknown, trustDomain: string
 /** What rendering needs besides the identity and the template data. */
 export interface RenderInputs {
   readonly trustDomain: string;
-  readonly podUid: string;
+  /** `k8s:pod-uid:<uid>` of the pod (podUidSelector), shared by the entries of the pod. */
+  readonly podUidSelector: Selector;
   /** The names of the Services that point at the pod, when the identity auto-populates DNS names. */
-  readonly serviceDnsNames: () => readonly string[];
+  serviceDnsNames(): readonly string[];
 }
 
 /**
@@ -115,22 +116,26 @@ export function renderEntry(identity: WorkloadIdentity, templates: IdentityTempl
   try {
     const spiffeId = renderSpiffeId(templates.spiffeId, data, inputs.trustDomain);
     const parentId = renderSpiffeId(templates.parentId, data, inputs.trustDomain);
-    const selectors: Selector[] = [podUidSelector(inputs.podUid)];
+    const selectors: Selector[] = [inputs.podUidSelector];
     for (const field of templates.selectors) {
       const parsed = parseWorkloadSelector(withoutNoValue(field, execute(field, data)));
       if ('problem' in parsed) throw new RenderError(field.field, parsed.problem);
       selectors.push(parsed.selector);
     }
-    const dnsNames = new Set<string>();
+    const dnsNames: string[] = [];
     for (const field of templates.dnsNames) {
       const rendered = withoutNoValue(field, execute(field, data));
-      if (rendered === '') continue;
+      if (rendered === '' || dnsNames.includes(rendered)) continue;
       const problem = dnsNameProblem(rendered);
       if (problem !== undefined) throw new RenderError(field.field, problem);
-      dnsNames.add(rendered);
+      dnsNames.push(rendered);
     }
+    let allDnsNames: readonly string[] = dnsNames;
     if (identity.spec.autoPopulateDNSNames) {
-      for (const name of inputs.serviceDnsNames()) dnsNames.add(name);
+      const serviceNames = inputs.serviceDnsNames();
+      // Without templated names, the entries of a pod share the one list of its Services' names.
+      if (dnsNames.length === 0) allDnsNames = serviceNames;
+      else for (const name of serviceNames) if (!dnsNames.includes(name)) dnsNames.push(name);
     }
     const sortedSelectors = sortSelectors(selectors);
     const { spec } = identity;
@@ -143,7 +148,7 @@ export function renderEntry(identity: WorkloadIdentity, templates: IdentityTempl
         selectors: sortedSelectors,
         x509SvidTtl: spec.ttlSeconds,
         jwtSvidTtl: spec.jwtTtlSeconds,
-        dnsNames: [...dnsNames],
+        dnsNames: allDnsNames,
         federatesWith: spec.federatesWith,
         admin: spec.admin,
         downstream: spec.downstream,

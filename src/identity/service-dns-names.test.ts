@@ -28,8 +28,8 @@ test("a pod gets the four names of each Service that points at it, sorted, no du
     slice('web', [{ namespace: 'shop', name: 'web-1', uid: '' }], 'web-y'),
     slice('api', [{ namespace: 'shop', name: 'web-1', uid: 'uid-1' }]),
     slice('other', [{ namespace: 'shop', name: 'web-2', uid: 'uid-2' }]),
-  ]);
-  assert.deepEqual(serviceDnsNames(index, pod, 'cluster.local'), [
+  ], 'cluster.local');
+  assert.deepEqual(serviceDnsNames(index, pod), [
     'api',
     'api.shop',
     'api.shop.svc',
@@ -42,6 +42,6 @@ test("a pod gets the four names of each Service that points at it, sorted, no du
 });
 
 test('slices of no Service, or that name an earlier pod of the same name, do not count', () => {
-  const index = servicesByPod([slice('', [{ namespace: 'shop', name: 'web-1', uid: 'uid-1' }]), slice('web', [{ namespace: 'shop', name: 'web-1', uid: 'old-uid' }])]);
-  assert.deepEqual(serviceDnsNames(index, pod, 'cluster.local'), []);
+  const index = servicesByPod([slice('', [{ namespace: 'shop', name: 'web-1', uid: 'uid-1' }]), slice('web', [{ namespace: 'shop', name: 'web-1', uid: 'old-uid' }])], 'cluster.local');
+  assert.deepEqual(serviceDnsNames(index, pod), []);
 });

@@ -1,8 +1,8 @@
 import type { ClusterEndpointSlice, ClusterPod } from './cluster-objects.ts';
 
 interface ServiceRef {
-  readonly namespace: string;
-  readonly name: string;
+  /** The Service's four names, made once per slice and shared by its pods' entries. */
+  readonly dnsNames: readonly string[];
   /** The pod UID the slice names, or empty when it names none. */
   readonly podUid: string;
 }
@@ -11,18 +11,21 @@ interface ServiceRef {
 export type ServicesByPod = ReadonlyMap<string, readonly ServiceRef[]>;
 
 /**
- * Indexes EndpointSlices by the pods they point at. Readiness does not matter: a pod's DNS names should
+ * Indexes EndpointSlices by the pods they point at, with the DNS names of their Services in
+ * `clusterDomain`. Readiness does not matter: a pod's DNS names should
  * not come and go (and its entry churn) as it turns ready and unready.
  */
-export function servicesByPod(slices: Iterable<ClusterEndpointSlice>): ServicesByPod {
+export function servicesByPod(slices: Iterable<ClusterEndpointSlice>, clusterDomain: string): ServicesByPod {
   const index = new Map<string, ServiceRef[]>();
   for (const slice of slices) {
     if (slice.serviceName === '') continue;
+    const short = `${slice.serviceName}.${slice.namespace}`;
+    const dnsNames = [slice.serviceName, short, `${short}.svc`, `${short}.svc.${clusterDomain}`];
     for (const pod of slice.pods) {
       const key = `${pod.namespace}/${pod.name}`;
       let refs = index.get(key);
       if (refs === undefined) index.set(key, (refs = []));
-      refs.push({ namespace: slice.namespace, name: slice.serviceName, podUid: pod.uid });
+      refs.push({ dnsNames, podUid: pod.uid });
     }
   }
   return index;
@@ -33,14 +36,15 @@ export function servicesByPod(slices: Iterable<ClusterEndpointSlice>): ServicesB
  * `svc.ns.svc.<clusterDomain>` for each, sorted, without duplicates. A slice that names another pod UID
  * (an earlier pod of the same name) does not count.
  */
-export function serviceDnsNames(index: ServicesByPod, pod: ClusterPod, clusterDomain: string): string[] {
+export function serviceDnsNames(index: ServicesByPod, pod: ClusterPod): readonly string[] {
   const refs = index.get(`${pod.namespace}/${pod.name}`);
   if (refs === undefined) return [];
+  // The usual case, one Service: its names are already sorted (each extends the one before).
+  if (refs.length === 1 && (refs[0]?.podUid === '' || refs[0]?.podUid === pod.uid)) return refs[0].dnsNames;
   const names = new Set<string>();
   for (const ref of refs) {
     if (ref.podUid !== '' && ref.podUid !== pod.uid) continue;
-    const short = `${ref.name}.${ref.namespace}`;
-    names.add(ref.name).add(short).add(`${short}.svc`).add(`${short}.svc.${clusterDomain}`);
+    for (const name of ref.dnsNames) names.add(name);
   }
   return [...names].sort();
 }

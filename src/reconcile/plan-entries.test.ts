@@ -175,17 +175,17 @@ test('a render failure is reported per identity, cluster and pod, and never stop
   );
   assert.deepEqual(result.errors, [
     {
-      identity: 'plain',
-      cluster: 'c',
-      pod: 'ns/lost',
-      message: 'WorkloadIdentity plain: cluster c: pod ns/lost: node "gone-node" of the pod is unknown in the cluster',
-    },
-    {
       identity: 'tiered',
       cluster: 'c',
       pod: 'ns/bare',
       message:
         'WorkloadIdentity tiered: cluster c: pod ns/bare: spec.spiffeIDTemplate: rendered "spiffe://example.org/tier/<no value>/bare" contains "<no value>": the template refers to a missing map key',
+    },
+    {
+      identity: 'plain',
+      cluster: 'c',
+      pod: 'ns/lost',
+      message: 'WorkloadIdentity plain: cluster c: pod ns/lost: node "gone-node" of the pod is unknown in the cluster',
     },
     {
       identity: 'tiered',
@@ -223,4 +223,31 @@ test('the plan against an empty server creates every entry; against itself, noth
   const fromEmpty = diffEntries(result.entries, [], { entryIdPrefix: 'eks-workload-' });
   assert.equal(fromEmpty.creates.length, 2);
   assert.deepEqual(diffEntries(result.entries, result.entries, { entryIdPrefix: 'eks-workload-' }), { creates: [], updates: [], deletes: [] });
+});
+
+test('one cluster registered twice: the same entry from both, the oldest identity wins even when met last', () => {
+  const snapshot = sampleSnapshot([samplePod('ns', 'p')]);
+  const registries = [sampleRegistry('alias-a', { clusterName: 'same', labels: { copy: 'a' } }), sampleRegistry('alias-b', { clusterName: 'same', labels: { copy: 'b' } })];
+  const newer = sampleIdentity('newer', { hint: 'newer', clusterSelector: { matchLabels: { copy: 'a' }, matchExpressions: [] } }, '2025-06-01T00:00:00Z');
+  const older = sampleIdentity('older', { hint: 'older', clusterSelector: { matchLabels: { copy: 'b' }, matchExpressions: [] } }, '2025-01-01T00:00:00Z');
+  const result = plan([newer, older], { 'alias-a': snapshot, 'alias-b': snapshot }, { registries });
+  assert.equal(result.entries.length, 1);
+  const [entry] = result.entries;
+  assert.equal(entry?.hint, 'older');
+  assert.equal(entry?.cluster, 'alias-b');
+  assert.ok(entry?.id.startsWith(clusterEntryIdPrefix('eks-workload-', 'alias-b')));
+  assert.deepEqual(entry?.identities, ['older', 'newer']);
+  assert.deepEqual([statsOf(result, 'older').entriesRegistered, statsOf(result, 'newer').entriesMasked, statsOf(result, 'newer').entriesRegistered], [1, 1, 0]);
+  assert.deepEqual(
+    result.clusters.map((cluster) => cluster.entriesRegistered),
+    [0, 1],
+  );
+});
+
+test('equal parent IDs, SPIFFE IDs and selectors of different entries are stored once', () => {
+  const result = plan([sampleIdentity('w', { workloadSelectorTemplates: ['k8s:ns:{{ .Namespace }}'] })], { c: sampleSnapshot([samplePod('ns', 'a'), samplePod('ns', 'b')]) });
+  const [a, b] = result.entries;
+  assert.ok(a && b);
+  assert.equal(a.selectors[0], b.selectors[0], 'the k8s:ns:ns selector object is shared');
+  assert.notEqual(a.selectors[1], b.selectors[1]);
 });

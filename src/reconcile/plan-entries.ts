@@ -1,22 +1,18 @@
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import { matchesLabels } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import type { ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
-import { clusterEntryIdPrefix, entryId, keyDigest } from '../identity/entry-id.ts';
-import { compileIdentityTemplates, renderEntry, type IdentityTemplates } from '../identity/render-entry.ts';
+import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
+import { compileIdentityTemplates, renderEntry, type IdentityTemplates, type RenderInputs } from '../identity/render-entry.ts';
 import { serviceDnsNames, servicesByPod, type ServicesByPod } from '../identity/service-dns-names.ts';
-import {
-  nodeTemplateParts,
-  podTemplateParts,
-  templateData,
-  type ClusterFacts,
-  type NodeTemplateParts,
-  type PodTemplateParts,
-} from '../identity/template-data.ts';
+import { nodeTemplateParts, podTemplateParts, templateData, type ClusterFacts, type NodeTemplateParts } from '../identity/template-data.ts';
+import { podUidSelector } from '../identity/workload-selector.ts';
+import type { RegistrationEntry, Selector } from '../spire/entry.ts';
 import { TemplateError } from '../template/index.ts';
-import type { RegistrationEntry } from '../spire/entry.ts';
-import { identitySelectsPod, identityTargetsCluster, namespaceAllowed, unmanagedReason } from './selection.ts';
+import { DesiredEntries, type EntrySource } from './desired-entries.ts';
+import { identityTargetsCluster, namespaceAllowed, podEligible, unmanagedReason } from './selection.ts';
 
 /** Everything the desired state depends on. */
 export interface PlanInput {
@@ -81,10 +77,6 @@ export interface Plan {
 
 type MutableStats = { -readonly [K in keyof WorkloadIdentityStats]: WorkloadIdentityStats[K] };
 
-interface MutableEntry extends PlannedEntry {
-  readonly identities: string[];
-}
-
 /** The order in which sources win: the oldest identity first; never stored objects after stored ones; then by name. */
 export function compareIdentityAge(a: WorkloadIdentity, b: WorkloadIdentity): number {
   const at = a.metadata.creationTimestamp ?? Number.POSITIVE_INFINITY;
@@ -93,84 +85,51 @@ export function compareIdentityAge(a: WorkloadIdentity, b: WorkloadIdentity): nu
   return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** An identity ready to render: its templates compiled once, its stats being counted. */
+interface PlannedIdentity {
+  readonly identity: WorkloadIdentity;
+  readonly name: string;
+  readonly rank: number;
+  readonly templates: IdentityTemplates;
+  readonly stats: MutableStats;
 }
 
-function compareEntries(a: PlannedEntry, b: PlannedEntry): number {
-  const bySpiffeId = compareStrings(a.spiffeId, b.spiffeId);
-  if (bySpiffeId !== 0) return bySpiffeId;
-  const byParentId = compareStrings(a.parentId, b.parentId);
-  if (byParentId !== 0) return byParentId;
-  const length = Math.min(a.selectors.length, b.selectors.length);
-  for (let index = 0; index < length; index++) {
-    const x = a.selectors[index];
-    const y = b.selectors[index];
-    if (x === undefined || y === undefined) break;
-    const bySelector = compareStrings(x.type, y.type) || compareStrings(x.value, y.value);
-    if (bySelector !== 0) return bySelector;
+/** What every identity shares about one pod, built on first use and dropped after the pod. */
+class PodContext implements RenderInputs {
+  readonly pod: ClusterPod;
+  readonly node: ClusterNode | undefined;
+  readonly trustDomain: string;
+  readonly podUidSelector: Selector;
+  readonly #facts: ClusterFacts;
+  readonly #nodeParts: () => NodeTemplateParts;
+  readonly #services: () => ServicesByPod;
+  #podParts: ReturnType<typeof podTemplateParts> | undefined;
+  #serviceDnsNames: readonly string[] | undefined;
+  // Identities with the same applicationName see the same data.
+  readonly #data = new Map<string, unknown>();
+
+  constructor(pod: ClusterPod, node: ClusterNode | undefined, facts: ClusterFacts, nodeParts: () => NodeTemplateParts, services: () => ServicesByPod) {
+    this.pod = pod;
+    this.node = node;
+    this.trustDomain = facts.trustDomain;
+    this.podUidSelector = podUidSelector(pod.uid);
+    this.#facts = facts;
+    this.#nodeParts = nodeParts;
+    this.#services = services;
   }
-  return a.selectors.length - b.selectors.length;
-}
 
-/** Per-cluster indexes, built once per plan and shared by every identity. */
-class ClusterIndex {
-  readonly registry: EKSClusterRegistry;
-  readonly snapshot: ClusterSnapshot;
-  readonly facts: ClusterFacts;
-  readonly idPrefix: string;
-  readonly allowedNamespaces: number;
-  readonly #ignoreNamespaces: readonly RegExp[];
-  readonly #podsByNamespace = new Map<string, ClusterPod[]>();
-  readonly #podParts = new Map<ClusterPod, PodTemplateParts>();
-  readonly #nodeParts = new Map<ClusterNode, NodeTemplateParts>();
-  #services: ServicesByPod | undefined;
-
-  constructor(registry: EKSClusterRegistry, snapshot: ClusterSnapshot, config: ControllerManagerConfig) {
-    this.registry = registry;
-    this.snapshot = snapshot;
-    this.#ignoreNamespaces = config.ignoreNamespaces;
-    this.facts = {
-      trustDomain: config.trustDomain,
-      clusterName: registry.spec.clusterName,
-      clusterDomain: config.clusterDomain,
-      accountId: registry.spec.accountId,
-      region: registry.spec.region,
-    };
-    this.idPrefix = clusterEntryIdPrefix(config.entryIDPrefix, registry.metadata.name);
-    for (const pod of snapshot.pods) {
-      let pods = this.#podsByNamespace.get(pod.namespace);
-      if (pods === undefined) this.#podsByNamespace.set(pod.namespace, (pods = []));
-      pods.push(pod);
+  data(applicationName: string): unknown {
+    let data = this.#data.get(applicationName);
+    if (data === undefined) {
+      this.#podParts ??= podTemplateParts(this.pod);
+      data = templateData(this.#facts, applicationName, this.pod, this.#podParts, this.#nodeParts());
+      this.#data.set(applicationName, data);
     }
-    let allowed = 0;
-    for (const name of snapshot.namespaces.keys()) if (this.namespaceAllowed(name)) allowed++;
-    this.allowedNamespaces = allowed;
+    return data;
   }
 
-  namespaceAllowed(name: string): boolean {
-    return namespaceAllowed(name, this.#ignoreNamespaces);
-  }
-
-  /** The pods an identity may select: those of its namespace, or all. */
-  podsIn(namespace: string | undefined): readonly ClusterPod[] {
-    return namespace === undefined ? this.snapshot.pods : (this.#podsByNamespace.get(namespace) ?? []);
-  }
-
-  podParts(pod: ClusterPod): PodTemplateParts {
-    let parts = this.#podParts.get(pod);
-    if (parts === undefined) this.#podParts.set(pod, (parts = podTemplateParts(pod)));
-    return parts;
-  }
-
-  nodeParts(node: ClusterNode): NodeTemplateParts {
-    let parts = this.#nodeParts.get(node);
-    if (parts === undefined) this.#nodeParts.set(node, (parts = nodeTemplateParts(node)));
-    return parts;
-  }
-
-  services(): ServicesByPod {
-    return (this.#services ??= servicesByPod(this.snapshot.endpointSlices));
+  serviceDnsNames(): readonly string[] {
+    return (this.#serviceDnsNames ??= serviceDnsNames(this.#services(), this.pod));
   }
 }
 
@@ -178,107 +137,145 @@ class ClusterIndex {
  * The desired state: the entries that the identities want for the pods of the fleet, one per entry key
  * (the oldest identity decides the fields, the others are masked), with deterministic IDs, per-identity
  * stats, per-cluster reports, and every render failure. Pure: the same input gives the same plan.
+ * Pods are visited once each, every identity rendering for the pod in turn, so that the template data of
+ * a pod is built once and never kept for the whole fleet.
  */
 export function planEntries(input: PlanInput): Plan {
   const { config } = input;
   const errors: PlanError[] = [];
-  const indexes = new Map<string, ClusterIndex>();
-  const clusterStates = new Map<string, ClusterState>();
-  for (const registry of input.registries) {
-    const name = registry.metadata.name;
-    const reason = unmanagedReason(registry, config.aws);
-    const snapshot = input.snapshots.get(name);
-    if (reason !== undefined) {
-      clusterStates.set(name, 'unmanaged');
-      if (registry.spec.enabled) errors.push({ cluster: name, message: `EKSClusterRegistry ${name}: ${reason}: the cluster's pods get no entries` });
-    } else if (snapshot === undefined) {
-      clusterStates.set(name, 'unsynced');
-    } else {
-      clusterStates.set(name, 'synced');
-      indexes.set(name, new ClusterIndex(registry, snapshot, config));
-    }
-  }
 
-  const managedRegistries = input.registries.filter((registry) => clusterStates.get(registry.metadata.name) !== 'unmanaged');
-  const byDigest = new Map<string, MutableEntry>();
-  const statsByIdentity = new Map<string, MutableStats>();
-
-  for (const identity of [...input.identities].sort(compareIdentityAge)) {
+  const planned: PlannedIdentity[] = [];
+  for (const [rank, identity] of [...input.identities].sort(compareIdentityAge).entries()) {
     const name = identity.metadata.name;
     const stats: MutableStats = { clustersTargeted: 0, namespacesFound: 0, podsSelected: 0, entriesRegistered: 0, entriesMasked: 0, renderFailures: 0 };
-    statsByIdentity.set(name, stats);
-    let templates: IdentityTemplates;
     try {
-      templates = compileIdentityTemplates(identity, config.parentIDTemplate);
+      planned.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate), stats });
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       errors.push({ identity: name, message: `WorkloadIdentity ${name}: ${error.message}` });
-      continue;
-    }
-    for (const registry of managedRegistries) {
-      if (!identityTargetsCluster(identity, registry)) continue;
-      stats.clustersTargeted++;
-      const cluster = indexes.get(registry.metadata.name);
-      if (cluster === undefined) continue;
-      const namespace = identity.spec.namespace;
-      stats.namespacesFound +=
-        namespace === undefined ? cluster.allowedNamespaces : cluster.snapshot.namespaces.has(namespace) && cluster.namespaceAllowed(namespace) ? 1 : 0;
-      for (const pod of cluster.podsIn(namespace)) {
-        if (!identitySelectsPod(identity, pod, config.ignoreNamespaces)) continue;
-        stats.podsSelected++;
-        const where = { identity: name, cluster: registry.metadata.name, pod: `${pod.namespace}/${pod.name}` };
-        const prefix = `WorkloadIdentity ${where.identity}: cluster ${where.cluster}: pod ${where.pod}`;
-        const node = cluster.snapshot.nodes.get(pod.nodeName);
-        if (node === undefined) {
-          stats.renderFailures++;
-          errors.push({ ...where, message: `${prefix}: node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster` });
-          continue;
-        }
-        const data = templateData(cluster.facts, identity.spec.applicationName, pod, cluster.podParts(pod), cluster.nodeParts(node));
-        const outcome = renderEntry(identity, templates, data, {
-          trustDomain: config.trustDomain,
-          podUid: pod.uid,
-          serviceDnsNames: () => serviceDnsNames(cluster.services(), pod, config.clusterDomain),
-        });
-        if (!outcome.ok) {
-          stats.renderFailures++;
-          errors.push({ ...where, message: `${prefix}: ${outcome.failure.field}: ${outcome.failure.problem}` });
-          continue;
-        }
-        const { key, ...fields } = outcome.entry;
-        const digest = keyDigest(key);
-        const existing = byDigest.get(digest);
-        if (existing !== undefined) {
-          if (!existing.identities.includes(name)) existing.identities.push(name);
-          stats.entriesMasked++;
-          continue;
-        }
-        byDigest.set(digest, { id: entryId(cluster.idPrefix, digest), ...fields, cluster: registry.metadata.name, identities: [name] });
-        stats.entriesRegistered++;
-      }
     }
   }
+  const statsByName = new Map(planned.map((identity) => [identity.name, identity.stats]));
+  const desired = new DesiredEntries(new Map(planned.map((identity) => [identity.name, identity.rank])));
 
-  const entries = [...byDigest.values()].sort(compareEntries);
-  const entriesPerCluster = new Map<string, number>();
-  for (const entry of entries) entriesPerCluster.set(entry.cluster, (entriesPerCluster.get(entry.cluster) ?? 0) + 1);
-
-  const clusters = input.registries.map((registry): ClusterReport => {
+  const clusters: ClusterReport[] = [];
+  for (const registry of input.registries) {
     const name = registry.metadata.name;
-    return {
-      name,
-      clusterName: registry.spec.clusterName,
-      entryIdPrefix: clusterEntryIdPrefix(config.entryIDPrefix, name),
-      state: clusterStates.get(name) ?? 'unmanaged',
-      namespacesCount: indexes.get(name)?.allowedNamespaces ?? 0,
-      entriesRegistered: entriesPerCluster.get(name) ?? 0,
-    };
-  });
+    const entryIdPrefix = clusterEntryIdPrefix(config.entryIDPrefix, name);
+    const report = { name, clusterName: registry.spec.clusterName, entryIdPrefix, namespacesCount: 0, entriesRegistered: 0 };
+    const reason = unmanagedReason(registry, config.aws);
+    if (reason !== undefined) {
+      if (registry.spec.enabled) errors.push({ cluster: name, message: `EKSClusterRegistry ${name}: ${reason}: the cluster's pods get no entries` });
+      clusters.push({ ...report, state: 'unmanaged' });
+      continue;
+    }
+    const targeting = planned.filter((identity) => identityTargetsCluster(identity.identity, registry));
+    for (const identity of targeting) identity.stats.clustersTargeted++;
+    const snapshot = input.snapshots.get(name);
+    if (snapshot === undefined) {
+      clusters.push({ ...report, state: 'unsynced' });
+      continue;
+    }
+    const namespaces = planCluster(registry, snapshot, entryIdPrefix, targeting, config, desired, errors);
+    clusters.push({ ...report, state: 'synced', namespacesCount: namespaces });
+  }
+
+  const entries = desired.sorted();
+  const entriesPerCluster = new Map<string, number>();
+  for (const entry of entries) {
+    entriesPerCluster.set(entry.cluster, (entriesPerCluster.get(entry.cluster) ?? 0) + 1);
+    const winner = statsByName.get(entry.identities[0] ?? '');
+    if (winner !== undefined) winner.entriesRegistered++;
+    for (const masked of entry.identities.slice(1)) {
+      const stats = statsByName.get(masked);
+      if (stats !== undefined) stats.entriesMasked++;
+    }
+  }
+  const reports = clusters.map((cluster) => ({ ...cluster, entriesRegistered: entriesPerCluster.get(cluster.name) ?? 0 }));
   return {
     entries,
-    identities: input.identities.map((identity) => ({ name: identity.metadata.name, stats: statsByIdentity.get(identity.metadata.name) as WorkloadIdentityStats })),
-    clusters,
+    identities: input.identities.map((identity) => ({
+      name: identity.metadata.name,
+      stats: statsByName.get(identity.metadata.name) ?? { clustersTargeted: 0, namespacesFound: 0, podsSelected: 0, entriesRegistered: 0, entriesMasked: 0, renderFailures: 0 },
+    })),
+    clusters: reports,
     errors,
-    keepIdPrefixes: clusters.filter((cluster) => cluster.state === 'unsynced').map((cluster) => cluster.entryIdPrefix),
+    keepIdPrefixes: reports.filter((cluster) => cluster.state === 'unsynced').map((cluster) => cluster.entryIdPrefix),
   };
+}
+
+function renderFailed(planned: PlannedIdentity, cluster: string, pod: ClusterPod, problem: string, errors: PlanError[]): void {
+  planned.stats.renderFailures++;
+  const where = `${pod.namespace}/${pod.name}`;
+  errors.push({ identity: planned.name, cluster, pod: where, message: `WorkloadIdentity ${planned.name}: cluster ${cluster}: pod ${where}: ${problem}` });
+}
+
+/** Renders the entries of one synced cluster into `desired`; returns the number of namespaces not ignored. */
+function planCluster(
+  registry: EKSClusterRegistry,
+  snapshot: ClusterSnapshot,
+  clusterIdPrefix: string,
+  identities: readonly PlannedIdentity[],
+  config: ControllerManagerConfig,
+  desired: DesiredEntries,
+  errors: PlanError[],
+): number {
+  const cluster = registry.metadata.name;
+  const allowed = new Map<string, boolean>();
+  const isAllowed = (namespace: string): boolean => {
+    let answer = allowed.get(namespace);
+    if (answer === undefined) allowed.set(namespace, (answer = namespaceAllowed(namespace, config.ignoreNamespaces)));
+    return answer;
+  };
+  let namespaceCount = 0;
+  for (const namespace of snapshot.namespaces.keys()) if (isAllowed(namespace)) namespaceCount++;
+  for (const { identity, stats } of identities) {
+    const namespace = identity.spec.namespace;
+    stats.namespacesFound += namespace === undefined ? namespaceCount : snapshot.namespaces.has(namespace) && isAllowed(namespace) ? 1 : 0;
+  }
+
+  const facts: ClusterFacts = {
+    trustDomain: config.trustDomain,
+    clusterName: registry.spec.clusterName,
+    clusterDomain: config.clusterDomain,
+    accountId: registry.spec.accountId,
+    region: registry.spec.region,
+  };
+  const nodeParts = new Map<ClusterNode, NodeTemplateParts>();
+  let services: ServicesByPod | undefined;
+  const servicesOnce = (): ServicesByPod => (services ??= servicesByPod(snapshot.endpointSlices, config.clusterDomain));
+
+  const sources: EntrySource[] = identities.map((planned) => ({ identity: planned.name, cluster, clusterIdPrefix }));
+  for (const pod of snapshot.pods) {
+    if (!podEligible(pod) || !isAllowed(pod.namespace)) continue;
+    let context: PodContext | undefined;
+    for (let index = 0; index < identities.length; index++) {
+      const planned = identities[index] as PlannedIdentity;
+      const { identity } = planned;
+      if (identity.spec.namespace !== undefined && identity.spec.namespace !== pod.namespace) continue;
+      if (!matchesLabels(identity.spec.podSelector, pod.labels)) continue;
+      planned.stats.podsSelected++;
+      if (context === undefined) {
+        const node = snapshot.nodes.get(pod.nodeName);
+        const partsOfNode = (): NodeTemplateParts => {
+          if (node === undefined) throw new Error('unreachable: a pod without its node renders nothing');
+          let parts = nodeParts.get(node);
+          if (parts === undefined) nodeParts.set(node, (parts = nodeTemplateParts(node)));
+          return parts;
+        };
+        context = new PodContext(pod, node, facts, partsOfNode, servicesOnce);
+      }
+      if (context.node === undefined) {
+        renderFailed(planned, cluster, pod, `node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`, errors);
+        continue;
+      }
+      const outcome = renderEntry(identity, planned.templates, context.data(identity.spec.applicationName), context);
+      if (!outcome.ok) {
+        renderFailed(planned, cluster, pod, `${outcome.failure.field}: ${outcome.failure.problem}`, errors);
+        continue;
+      }
+      desired.add(sources[index] as EntrySource, outcome.entry);
+    }
+  }
+  return namespaceCount;
 }
