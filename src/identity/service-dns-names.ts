@@ -1,35 +1,40 @@
 import type { ClusterEndpointSlice, ClusterPod } from './cluster-objects.ts';
 
-interface ServiceRef {
-  /** The Service's four names, made once per slice and shared by its pods' entries. */
-  readonly dnsNames: readonly string[];
-  /** The pod UID the slice names, or empty when it names none. */
-  readonly podUid: string;
+/** The DNS names of the Services that point at each pod, from a cluster's EndpointSlices. */
+export interface ServicesByPod {
+  /** By pod UID, for slices that name the pod's UID (the usual case). */
+  readonly byUid: ReadonlyMap<string, readonly (readonly string[])[]>;
+  /** By `namespace/name`, for slices that name no UID. */
+  readonly byName: ReadonlyMap<string, readonly (readonly string[])[]>;
 }
 
-/** The Services that point at each pod (by `namespace/name`), from a cluster's EndpointSlices. */
-export type ServicesByPod = ReadonlyMap<string, readonly ServiceRef[]>;
+function append<K>(index: Map<K, (readonly string[])[]>, key: K, names: readonly string[]): void {
+  const lists = index.get(key);
+  if (lists === undefined) index.set(key, [names]);
+  else lists.push(names);
+}
 
 /**
  * Indexes EndpointSlices by the pods they point at, with the DNS names of their Services in
- * `clusterDomain`. Readiness does not matter: a pod's DNS names should
- * not come and go (and its entry churn) as it turns ready and unready.
+ * `clusterDomain` (made once per slice and shared by the entries of its pods). Readiness does not
+ * matter: a pod's DNS names should not come and go (and its entry churn) as it turns ready and unready.
  */
 export function servicesByPod(slices: Iterable<ClusterEndpointSlice>, clusterDomain: string): ServicesByPod {
-  const index = new Map<string, ServiceRef[]>();
+  const byUid = new Map<string, (readonly string[])[]>();
+  const byName = new Map<string, (readonly string[])[]>();
   for (const slice of slices) {
     if (slice.serviceName === '') continue;
     const short = `${slice.serviceName}.${slice.namespace}`;
-    const dnsNames = [slice.serviceName, short, `${short}.svc`, `${short}.svc.${clusterDomain}`];
+    const names = [slice.serviceName, short, `${short}.svc`, `${short}.svc.${clusterDomain}`];
     for (const pod of slice.pods) {
-      const key = `${pod.namespace}/${pod.name}`;
-      let refs = index.get(key);
-      if (refs === undefined) index.set(key, (refs = []));
-      refs.push({ dnsNames, podUid: pod.uid });
+      if (pod.uid === '') append(byName, `${pod.namespace}/${pod.name}`, names);
+      else append(byUid, pod.uid, names);
     }
   }
-  return index;
+  return { byUid, byName };
 }
+
+const none: readonly string[] = [];
 
 /**
  * The DNS names of the Services whose EndpointSlices point at `pod`: `svc`, `svc.ns`, `svc.ns.svc` and
@@ -37,14 +42,11 @@ export function servicesByPod(slices: Iterable<ClusterEndpointSlice>, clusterDom
  * (an earlier pod of the same name) does not count.
  */
 export function serviceDnsNames(index: ServicesByPod, pod: ClusterPod): readonly string[] {
-  const refs = index.get(`${pod.namespace}/${pod.name}`);
-  if (refs === undefined) return [];
+  const byUid = index.byUid.get(pod.uid);
+  const byName = index.byName.size === 0 ? undefined : index.byName.get(`${pod.namespace}/${pod.name}`);
+  const lists = byName === undefined ? byUid : byUid === undefined ? byName : [...byUid, ...byName];
+  if (lists === undefined) return none;
   // The usual case, one Service: its names are already sorted (each extends the one before).
-  if (refs.length === 1 && (refs[0]?.podUid === '' || refs[0]?.podUid === pod.uid)) return refs[0].dnsNames;
-  const names = new Set<string>();
-  for (const ref of refs) {
-    if (ref.podUid !== '' && ref.podUid !== pod.uid) continue;
-    for (const name of ref.dnsNames) names.add(name);
-  }
-  return [...names].sort();
+  if (lists.length === 1) return lists[0] ?? none;
+  return [...new Set(lists.flat())].sort();
 }

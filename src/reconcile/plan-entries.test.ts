@@ -40,6 +40,7 @@ test('one entry per selected pod, with deterministic IDs under the cluster prefi
   }
   assert.notEqual(first.entries[0]?.id, first.entries[1]?.id);
   assert.deepEqual(plan([sampleIdentity('web')], { prod: snapshot }), first, 'the same input gives the same plan');
+  assert.deepEqual(first.keepPodUids, []);
 });
 
 test('entries are sorted by SPIFFE ID, parent ID, then selectors', () => {
@@ -194,6 +195,7 @@ test('a render failure is reported per identity, cluster and pod, and never stop
       message: 'WorkloadIdentity tiered: cluster c: pod ns/lost: node "gone-node" of the pod is unknown in the cluster',
     },
   ]);
+  assert.deepEqual(result.keepPodUids, ['uid-ns-bare', 'uid-ns-lost'], 'the entries of pods that failed to render are kept');
   assert.equal(statsOf(result, 'tiered').renderFailures, 2);
   assert.equal(statsOf(result, 'tiered').podsSelected, 3);
   assert.equal(statsOf(result, 'plain').renderFailures, 1);

@@ -7,7 +7,14 @@ import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
 import { compileIdentityTemplates, renderEntry, type IdentityTemplates, type RenderInputs } from '../identity/render-entry.ts';
 import { serviceDnsNames, servicesByPod, type ServicesByPod } from '../identity/service-dns-names.ts';
-import { nodeTemplateParts, podTemplateParts, templateData, type ClusterFacts, type NodeTemplateParts } from '../identity/template-data.ts';
+import {
+  nodeTemplateParts,
+  podTemplateParts,
+  templateData,
+  type ClusterFacts,
+  type NodeTemplateParts,
+  type PodTemplateParts,
+} from '../identity/template-data.ts';
 import { podUidSelector } from '../identity/workload-selector.ts';
 import type { RegistrationEntry, Selector } from '../spire/entry.ts';
 import { TemplateError } from '../template/index.ts';
@@ -73,6 +80,11 @@ export interface Plan {
   readonly errors: readonly PlanError[];
   /** ID prefixes of the unsynced clusters: pass them to diffEntries as keepIdPrefixes. */
   readonly keepIdPrefixes: readonly string[];
+  /**
+   * UIDs (sorted) of the pods for which an identity failed to render: their current entries should stay
+   * (diffEntries' keepPodUids), so that a broken template never takes a running workload's identity away.
+   */
+  readonly keepPodUids: readonly string[];
 }
 
 type MutableStats = { -readonly [K in keyof WorkloadIdentityStats]: WorkloadIdentityStats[K] };
@@ -94,42 +106,61 @@ interface PlannedIdentity {
   readonly stats: MutableStats;
 }
 
+/** What the pods of one cluster share: its facts, its nodes' template data, its Services. */
+class ClusterContext {
+  readonly facts: ClusterFacts;
+  readonly #snapshot: ClusterSnapshot;
+  readonly #nodeParts = new Map<ClusterNode, NodeTemplateParts>();
+  #services: ServicesByPod | undefined;
+
+  constructor(facts: ClusterFacts, snapshot: ClusterSnapshot) {
+    this.facts = facts;
+    this.#snapshot = snapshot;
+  }
+
+  nodeParts(node: ClusterNode): NodeTemplateParts {
+    let parts = this.#nodeParts.get(node);
+    if (parts === undefined) this.#nodeParts.set(node, (parts = nodeTemplateParts(node)));
+    return parts;
+  }
+
+  services(): ServicesByPod {
+    return (this.#services ??= servicesByPod(this.#snapshot.endpointSlices, this.facts.clusterDomain));
+  }
+}
+
 /** What every identity shares about one pod, built on first use and dropped after the pod. */
 class PodContext implements RenderInputs {
-  readonly pod: ClusterPod;
-  readonly node: ClusterNode | undefined;
   readonly trustDomain: string;
   readonly podUidSelector: Selector;
-  readonly #facts: ClusterFacts;
-  readonly #nodeParts: () => NodeTemplateParts;
-  readonly #services: () => ServicesByPod;
-  #podParts: ReturnType<typeof podTemplateParts> | undefined;
+  readonly #cluster: ClusterContext;
+  readonly #pod: ClusterPod;
+  readonly #node: ClusterNode;
+  #podParts: PodTemplateParts | undefined;
   #serviceDnsNames: readonly string[] | undefined;
   // Identities with the same applicationName see the same data.
   readonly #data = new Map<string, unknown>();
 
-  constructor(pod: ClusterPod, node: ClusterNode | undefined, facts: ClusterFacts, nodeParts: () => NodeTemplateParts, services: () => ServicesByPod) {
-    this.pod = pod;
-    this.node = node;
-    this.trustDomain = facts.trustDomain;
+  constructor(cluster: ClusterContext, pod: ClusterPod, node: ClusterNode) {
+    this.trustDomain = cluster.facts.trustDomain;
     this.podUidSelector = podUidSelector(pod.uid);
-    this.#facts = facts;
-    this.#nodeParts = nodeParts;
-    this.#services = services;
+    this.#cluster = cluster;
+    this.#pod = pod;
+    this.#node = node;
   }
 
   data(applicationName: string): unknown {
     let data = this.#data.get(applicationName);
     if (data === undefined) {
-      this.#podParts ??= podTemplateParts(this.pod);
-      data = templateData(this.#facts, applicationName, this.pod, this.#podParts, this.#nodeParts());
+      this.#podParts ??= podTemplateParts(this.#pod);
+      data = templateData(this.#cluster.facts, applicationName, this.#pod, this.#podParts, this.#cluster.nodeParts(this.#node));
       this.#data.set(applicationName, data);
     }
     return data;
   }
 
   serviceDnsNames(): readonly string[] {
-    return (this.#serviceDnsNames ??= serviceDnsNames(this.#services(), this.pod));
+    return (this.#serviceDnsNames ??= serviceDnsNames(this.#cluster.services(), this.#pod));
   }
 }
 
@@ -159,6 +190,7 @@ export function planEntries(input: PlanInput): Plan {
   const desired = new DesiredEntries(new Map(planned.map((identity) => [identity.name, identity.rank])));
 
   const clusters: ClusterReport[] = [];
+  const failedPods = new Set<string>();
   for (const registry of input.registries) {
     const name = registry.metadata.name;
     const entryIdPrefix = clusterEntryIdPrefix(config.entryIDPrefix, name);
@@ -176,7 +208,7 @@ export function planEntries(input: PlanInput): Plan {
       clusters.push({ ...report, state: 'unsynced' });
       continue;
     }
-    const namespaces = planCluster(registry, snapshot, entryIdPrefix, targeting, config, desired, errors);
+    const namespaces = planCluster(registry, snapshot, entryIdPrefix, targeting, config, desired, errors, failedPods);
     clusters.push({ ...report, state: 'synced', namespacesCount: namespaces });
   }
 
@@ -201,11 +233,13 @@ export function planEntries(input: PlanInput): Plan {
     clusters: reports,
     errors,
     keepIdPrefixes: reports.filter((cluster) => cluster.state === 'unsynced').map((cluster) => cluster.entryIdPrefix),
+    keepPodUids: [...failedPods].sort(),
   };
 }
 
-function renderFailed(planned: PlannedIdentity, cluster: string, pod: ClusterPod, problem: string, errors: PlanError[]): void {
+function renderFailed(planned: PlannedIdentity, cluster: string, pod: ClusterPod, problem: string, errors: PlanError[], failedPods: Set<string>): void {
   planned.stats.renderFailures++;
+  failedPods.add(pod.uid);
   const where = `${pod.namespace}/${pod.name}`;
   errors.push({ identity: planned.name, cluster, pod: where, message: `WorkloadIdentity ${planned.name}: cluster ${cluster}: pod ${where}: ${problem}` });
 }
@@ -219,6 +253,7 @@ function planCluster(
   config: ControllerManagerConfig,
   desired: DesiredEntries,
   errors: PlanError[],
+  failedPods: Set<string>,
 ): number {
   const cluster = registry.metadata.name;
   const allowed = new Map<string, boolean>();
@@ -234,20 +269,20 @@ function planCluster(
     stats.namespacesFound += namespace === undefined ? namespaceCount : snapshot.namespaces.has(namespace) && isAllowed(namespace) ? 1 : 0;
   }
 
-  const facts: ClusterFacts = {
-    trustDomain: config.trustDomain,
-    clusterName: registry.spec.clusterName,
-    clusterDomain: config.clusterDomain,
-    accountId: registry.spec.accountId,
-    region: registry.spec.region,
-  };
-  const nodeParts = new Map<ClusterNode, NodeTemplateParts>();
-  let services: ServicesByPod | undefined;
-  const servicesOnce = (): ServicesByPod => (services ??= servicesByPod(snapshot.endpointSlices, config.clusterDomain));
-
+  const clusterContext = new ClusterContext(
+    {
+      trustDomain: config.trustDomain,
+      clusterName: registry.spec.clusterName,
+      clusterDomain: config.clusterDomain,
+      accountId: registry.spec.accountId,
+      region: registry.spec.region,
+    },
+    snapshot,
+  );
   const sources: EntrySource[] = identities.map((planned) => ({ identity: planned.name, cluster, clusterIdPrefix }));
   for (const pod of snapshot.pods) {
     if (!podEligible(pod) || !isAllowed(pod.namespace)) continue;
+    const node = snapshot.nodes.get(pod.nodeName);
     let context: PodContext | undefined;
     for (let index = 0; index < identities.length; index++) {
       const planned = identities[index] as PlannedIdentity;
@@ -255,23 +290,14 @@ function planCluster(
       if (identity.spec.namespace !== undefined && identity.spec.namespace !== pod.namespace) continue;
       if (!matchesLabels(identity.spec.podSelector, pod.labels)) continue;
       planned.stats.podsSelected++;
-      if (context === undefined) {
-        const node = snapshot.nodes.get(pod.nodeName);
-        const partsOfNode = (): NodeTemplateParts => {
-          if (node === undefined) throw new Error('unreachable: a pod without its node renders nothing');
-          let parts = nodeParts.get(node);
-          if (parts === undefined) nodeParts.set(node, (parts = nodeTemplateParts(node)));
-          return parts;
-        };
-        context = new PodContext(pod, node, facts, partsOfNode, servicesOnce);
-      }
-      if (context.node === undefined) {
-        renderFailed(planned, cluster, pod, `node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`, errors);
+      if (node === undefined) {
+        renderFailed(planned, cluster, pod, `node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`, errors, failedPods);
         continue;
       }
+      context ??= new PodContext(clusterContext, pod, node);
       const outcome = renderEntry(identity, planned.templates, context.data(identity.spec.applicationName), context);
       if (!outcome.ok) {
-        renderFailed(planned, cluster, pod, `${outcome.failure.field}: ${outcome.failure.problem}`, errors);
+        renderFailed(planned, cluster, pod, `${outcome.failure.field}: ${outcome.failure.problem}`, errors, failedPods);
         continue;
       }
       desired.add(sources[index] as EntrySource, outcome.entry);
