@@ -91,9 +91,14 @@ export class ClusterConnection {
 
   async #send(method: string, path: string, signal: AbortSignal, body: unknown): Promise<Readable> {
     signal.throwIfAborted();
-    const credentials = await this.#credentials();
-    signal.throwIfAborted();
     const where = this.#where(method, path);
+    let credentials;
+    try {
+      credentials = await this.#credentials();
+    } catch (error) {
+      throw new Error(`${where}: no credentials: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    signal.throwIfAborted();
     const url = new URL(credentials.server.replace(/\/+$/, '') + path);
     if (url.protocol !== 'https:') throw new Error(`cluster ${this.name}: server ${credentials.server} is not https`);
     const payload = body === undefined ? undefined : JSON.stringify(body);

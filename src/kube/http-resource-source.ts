@@ -32,7 +32,7 @@ export function resourcePath(ref: ResourceRef): string {
 /**
  * The reflector's edge over HTTP. Lists are consistent reads (no resourceVersion), paged with
  * limit/continue, each page parsed with JSON.parse into plain objects (no typed deserialization: see
- * docs/adr/0011-kube-client-edge.md). Watches ask for bookmarks and end after `timeoutSeconds`.
+ * docs/adr/0013-kube-client-edge.md). Watches ask for bookmarks and end after `timeoutSeconds`.
  */
 export function httpResourceSource(connection: ClusterConnection, ref: ResourceRef, selectors: ResourceSelectors = {}): ResourceSource {
   const path = resourcePath(ref);

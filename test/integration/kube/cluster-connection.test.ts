@@ -46,6 +46,7 @@ test('credentials are asked for on every request, so a new token is used at once
     name: 'rotating',
     credentials: async () => {
       asked++;
+      if (token === 'unavailable') throw new Error('STS is down');
       return { server: kube.api.url, caPem: kube.api.caPem, token };
     },
   });
@@ -67,9 +68,12 @@ test('credentials are asked for on every request, so a new token is used at once
     })().catch((error: unknown) => error);
     assert.ok(watchRefused instanceof KubeApiError && watchRefused.code === 401, 'the watch used the new token too');
 
+    token = 'unavailable';
+    await assert.rejects(source.list({ limit: 1, signal: AbortSignal.timeout(5_000) }), /^Error: GET \/api\/v1\/namespaces\?limit=1 on cluster rotating: no credentials: STS is down$/);
+
     token = kube.api.adminToken;
     assert.ok((await source.list({ limit: 500, signal: AbortSignal.timeout(5_000) })).items.length >= 4);
-    assert.equal(asked, 5);
+    assert.equal(asked, 6);
   } finally {
     connection.close();
   }
