@@ -162,7 +162,7 @@ export const controllerManagerConfigSchema = z
     clusterDomain: clusterDomainSchema.default('cluster.local'),
     spireServerSocketPath: z.string().min(1).default('/run/spire/sockets/server.sock'),
     entryIDPrefix: entryIdPrefixSchema.default('eks-workload-'),
-    parentIDTemplate: templateTextSchema.default(defaultParentIDTemplate),
+    parentIDTemplate: templateTextSchema('config parentIDTemplate').default(defaultParentIDTemplate),
     gcInterval: positiveDurationMsSchema.default(600_000),
     ignoreNamespaces: z.array(regexSchema).nullish(),
     aws: z

@@ -73,7 +73,7 @@ test('TTLs: Go durations in whole seconds, not negative, within int32', () => {
 
 test('templates must parse and not be empty', () => {
   const [error, ...rest] = errorsOf({ spiffeIDTemplate: 'spiffe://{{ .TrustDomain', dnsNameTemplates: ['ok', ''] });
-  assert.match(error ?? '', /^WorkloadIdentity web-app: spec\.spiffeIDTemplate: invalid template: /);
+  assert.match(error ?? '', /^WorkloadIdentity web-app: spec\.spiffeIDTemplate: invalid template: template: spec\.spiffeIDTemplate:1: /);
   assert.deepEqual(rest, ['WorkloadIdentity web-app: spec.dnsNameTemplates[1]: must not be empty']);
   assert.match(errorsOf({ workloadSelectorTemplates: ['k8s:ns:{{ end }}'] })[0] ?? '', /spec\.workloadSelectorTemplates\[0\]: invalid template: /);
   assert.match(errorsOf({ parentIDTemplate: '{{ if }}' })[0] ?? '', /spec\.parentIDTemplate: invalid template: /);

@@ -91,14 +91,14 @@ const specSchema = z
       .string()
       .refine((name) => name === '' || namespaceName.test(name), { error: (issue) => `invalid namespace name ${JSON.stringify(issue.input)}` })
       .nullish(),
-    spiffeIDTemplate: templateTextSchema,
-    parentIDTemplate: z.union([z.literal(''), templateTextSchema]).nullish(),
+    spiffeIDTemplate: templateTextSchema('spec.spiffeIDTemplate'),
+    parentIDTemplate: templateTextSchema('spec.parentIDTemplate', { allowEmpty: true }).nullish(),
     podSelector: labelSelectorSchema.nullish(),
     clusterSelector: labelSelectorSchema.nullish(),
     ttl: ttlSecondsSchema.nullish(),
     jwtTtl: ttlSecondsSchema.nullish(),
-    dnsNameTemplates: z.array(templateTextSchema).nullish(),
-    workloadSelectorTemplates: z.array(templateTextSchema).nullish(),
+    dnsNameTemplates: z.array(templateTextSchema('spec.dnsNameTemplates')).nullish(),
+    workloadSelectorTemplates: z.array(templateTextSchema('spec.workloadSelectorTemplates')).nullish(),
     federatesWith: z.array(trustDomainSchema).nullish(),
     admin: z.boolean().nullish(),
     downstream: z.boolean().nullish(),
