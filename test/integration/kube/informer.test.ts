@@ -3,7 +3,10 @@ import { after, before, test, type TestContext } from 'node:test';
 import { httpResourceSource } from '../../../src/kube/http-resource-source.ts';
 import { Informer, type InformerOptions } from '../../../src/kube/informer.ts';
 import { byLabel, byNodeName } from '../../../src/kube/object-store.ts';
+import { ExponentialRateLimiter } from '../../../src/kube/rate-limiter.ts';
 import type { ReflectorEvent } from '../../../src/kube/reflector.ts';
+import { WorkQueue } from '../../../src/kube/work-queue.ts';
+import { runWorkers } from '../../../src/kube/worker-loop.ts';
 import { startKubeFixture, toTestPod, waitFor, type KubeFixture, type TestPod } from './kube-fixture.ts';
 
 let kube: KubeFixture;
@@ -144,6 +147,45 @@ test('bookmarks move a quiet informer forward; watches the server ends are resum
   await waitFor('the configmap in the resumed watch', () => seen.includes('here'));
   assert.equal(count(events, 'listed'), 1);
   assert.equal(count(events, 'error') + count(events, 'relist'), 0);
+});
+
+test('the shared worker loop: keys from informer events, reconciled from the synced cache, a failure retried until it succeeds', async (t) => {
+  await createNamespace('loop');
+  await kube.createPod('loop', 'p1');
+  await kube.createPod('loop', 'p2');
+  const run = podInformer(t, 'loop');
+  const queue = new WorkQueue<string>({ rateLimiter: new ExponentialRateLimiter(50, 1_000) });
+  const enqueue = (_: unknown, key: string): void => queue.add(key);
+  run.informer.addEventHandler({ onAdd: enqueue, onUpdate: (_old, pod, key) => enqueue(pod, key), onDelete: enqueue });
+  const seen: string[] = [];
+  let p2Failures = 0;
+  const stop = new AbortController();
+  const loop = runWorkers(
+    {
+      queue,
+      workers: 2,
+      waitForSync: (signal) => run.informer.waitForSync(signal),
+      reconcile: async (key) => {
+        // Level-based: what counts is the cache now, not the event that queued the key.
+        seen.push(`${key} ${run.informer.store.get(key) ? 'present' : 'absent'}`);
+        if (key === 'loop/p2' && p2Failures++ < 2) throw new Error('SPIRE unavailable');
+      },
+    },
+    stop.signal,
+  );
+  t.after(async () => {
+    stop.abort();
+    await loop;
+  });
+  await waitFor('the listed pods, p2 after two retries', () => seen.filter((s) => s === 'loop/p2 present').length === 3, 10_000);
+  assert.ok(seen.includes('loop/p1 present'));
+  await kube.createPod('loop', 'p3');
+  await kube.deletePod('loop', 'p1');
+  await waitFor('p3 and the delete of p1', () => seen.includes('loop/p3 present') && seen.includes('loop/p1 absent'));
+  assert.equal(queue.numRequeues('loop/p2'), 0, 'forgotten once it succeeded');
+  stop.abort();
+  await loop;
+  assert.equal(queue.processing, 0);
 });
 
 test('a watch from a compacted version gets 410: the informer relists and reports the delete it missed', async (t) => {
