@@ -194,8 +194,7 @@ class State {
       case 'with':
         return this.walkIfOrWith(node, dot);
       case 'range':
-        this.walkRange(dot, node);
-        return Signal.None;
+        return this.walkRange(dot, node);
       case 'template':
         this.walkTemplate(dot, node);
         return Signal.None;
@@ -220,7 +219,11 @@ class State {
     return sig;
   }
 
-  private walkRange(dot: unknown, r: BranchNode): void {
+  /**
+   * Walks a range. A continue in its {{else}} belongs to an enclosing range and is returned; a break
+   * there ends only this range, as Go's walkRange recovers walkBreak around all of itself.
+   */
+  private walkRange(dot: unknown, r: BranchNode): Signal {
     this.node = r;
     const outer = this.mark();
     const val = this.evalPipeline(dot, r.pipe);
@@ -280,8 +283,10 @@ class State {
       default:
         this.errorf("range can't iterate over %v", val);
     }
-    if (!ran && r.elseList !== undefined) this.walk(dot, r.elseList);
+    let sig: Signal = Signal.None;
+    if (!ran && r.elseList !== undefined) sig = this.walk(dot, r.elseList);
     this.pop(outer);
+    return sig === Signal.Continue ? sig : Signal.None;
   }
 
   private walkTemplate(dot: unknown, t: TemplateNode): void {

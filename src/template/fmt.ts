@@ -287,12 +287,13 @@ class Printer {
         return this.fmtInteger(v, 16, verb, ldigits);
       case 'X':
         return this.fmtInteger(v, 16, verb, udigits);
+      // Go passes these the value as a uint64: a negative int is a huge code point.
       case 'c':
-        return this.fmtC(v);
+        return this.fmtC(BigInt.asUintN(64, v));
       case 'q':
-        return this.fmtQc(v);
+        return this.fmtQc(BigInt.asUintN(64, v));
       case 'U':
-        return this.fmtUnicode(v);
+        return this.fmtUnicode(BigInt.asUintN(64, v));
       default:
         this.badVerb(verb);
     }

@@ -69,10 +69,10 @@ async function build(): Promise<string> {
   return target;
 }
 
-/** Renders every case with Go, in one process. */
-export async function renderWithGo(cases: readonly GoCase[]): Promise<GoResult[]> {
+/** Renders every case with Go, in one process; gives up after `timeoutMs` (Go has no bound on a template). */
+export async function renderWithGo(cases: readonly GoCase[], timeoutMs = 120_000): Promise<GoResult[]> {
   const binary = await goTemplateBinary();
-  const child = spawn(binary, ['batch'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['batch'], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (b: Buffer) => stdout.push(b));
@@ -83,7 +83,7 @@ export async function renderWithGo(cases: readonly GoCase[]): Promise<GoResult[]
   });
   child.stdin.end(cases.map((c) => JSON.stringify(c) + '\n').join(''));
   const code = await done;
-  if (code !== 0) throw new Error(`gotemplate batch exited ${code}: ${Buffer.concat(stderr).toString()}`);
+  if (code !== 0) throw new Error(`gotemplate batch exited ${code ?? 'on a signal (timeout?)'}: ${Buffer.concat(stderr).toString()}`);
   const lines = Buffer.concat(stdout).toString('utf8').split('\n').filter((l) => l !== '');
   if (lines.length !== cases.length) throw new Error(`gotemplate answered ${lines.length} of ${cases.length} cases`);
   return lines.map((line) => {

@@ -55,6 +55,8 @@ export const controlCases = [
   c('{{continue}}'),
   c('{{range .}}{{break 1}}{{end}}', [1]),
   c('{{range .}}{{else}}{{break}}{{end}}', []),
+  c('{{range .}}a{{range .}}{{else}}{{continue}}{{end}}b{{end}}', [[], [1]]),
+  c('{{range .}}a{{range .}}{{else}}{{break}}{{end}}b{{end}}c', [[1], [], [1]]),
   c('{{range .}}{{define "x"}}{{break}}{{end}}{{end}}', []),
   c('{{range $i, $v := .}}{{$v}}{{end}}{{$i}}', [1]),
   // range over maps: sorted keys
