@@ -1,5 +1,5 @@
 // Measures how the Entry API's batch and page sizes affect throughput against the rig's spire-server
-// (SQLite datastore), to choose the client's defaults (docs/adr/0004-spire-batch-and-page-sizes.md).
+// (SQLite datastore), to choose the client's defaults (docs/adr/0004-spire-client-sizes-and-retries.md).
 //
 //   node bench/spire-batch-size.ts [entries=2000] [rounds=3] [section...]
 //

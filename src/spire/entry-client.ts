@@ -8,6 +8,7 @@ import { openEntryService, type EntryRpc, type EntryService } from './entry-serv
 import { defaultRetryPolicy, RetriesExhaustedError, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.ts';
 import { parseSpiffeId, validateTrustDomain } from './spiffe-id.ts';
 import { SpireCallError } from './spire-call-error.ts';
+import { isUnansweredCall } from './unanswered-call.ts';
 import { createOutcome, deleteOutcome, updateOutcome, type WriteOutcome } from './write-outcome.ts';
 
 /** How a filter's set is matched against an entry's: the Entry API's MatchBehavior. */
@@ -61,7 +62,7 @@ export interface EntryClientOptions {
   readonly socketPath: string;
   /** The deadline of each attempt of each call. Default 30 000 ms. */
   readonly callTimeoutMs?: number;
-  /** Retries of calls that fail with UNAVAILABLE. Default {@link defaultRetryPolicy}. */
+  /** Retries of calls the server did not answer (see isUnansweredCall). Default {@link defaultRetryPolicy}. */
   readonly retry?: Partial<RetryPolicy>;
   /** Entries per ListEntries page. Default {@link defaultListPageSize}. Must be at least 1. */
   readonly pageSize?: number;
@@ -84,10 +85,13 @@ export interface EntryClientOptions {
   readonly environment?: RetryEnvironment;
 }
 
-// Sizes from bench/spire-batch-size.ts against the rig's spire-server; figures in
-// docs/adr/0004-spire-batch-and-page-sizes.md.
+// Chosen with bench/spire-batch-size.ts against the rig's spire-server: for each, the smallest size
+// within 10% of the best throughput in every run (figures in docs/adr/0004-spire-client-sizes-and-retries.md).
+// Creates plateau at ~100 (each create is its own SQLite transaction on the server), updates at ~50,
+// deletes keep gaining up to 200; listings of 10 000 entries take the same time at pages of 200 to 1000,
+// and 500 of the registrar's ~320-byte entries make a ~160 KB message, far below gRPC's 4 MiB.
 export const defaultListPageSize = 500;
-export const defaultCreateBatchSize = 50;
+export const defaultCreateBatchSize = 100;
 export const defaultUpdateBatchSize = 50;
 export const defaultDeleteBatchSize = 200;
 
@@ -330,7 +334,7 @@ class SpireEntryClient implements EntryClient {
     return new SpireCallError(rpc, status.INTERNAL, `invalid response: ${reason}`, 1, this.#socketPath);
   }
 
-  /** One RPC with a deadline per attempt, retried with jittered backoff while the server is unavailable. */
+  /** One RPC with a deadline per attempt, retried with jittered backoff while the server does not answer. */
   async #call(rpc: EntryRpc, request: object): Promise<unknown> {
     let attempts = 0;
     try {
@@ -339,13 +343,13 @@ class SpireEntryClient implements EntryClient {
           attempts = attempt;
           return this.#service.call(rpc, request, new Date(Date.now() + this.#callTimeoutMs));
         },
-        (error) => codeOf(error) === status.UNAVAILABLE && !this.#closing.signal.aborted,
+        (error) => isUnansweredCall(error) && !this.#closing.signal.aborted,
         this.#retry,
         this.#environment,
         {
           signal: this.#closing.signal,
           onRetry: ({ attempt, error, delayMs }) =>
-            this.#onRetry?.({ rpc, attempt, code: codeOf(error) ?? status.UNKNOWN, details: messageOf(error), delayMs }),
+            this.#onRetry?.({ rpc, attempt, code: codeOf(error) ?? status.UNKNOWN, details: detailsOf(error), delayMs }),
         },
       );
     } catch (error) {

@@ -9,6 +9,7 @@ import type { SpireRetryEvent } from '../../../src/spire/entry-client.ts';
 import type { RegistrationEntry } from '../../../src/spire/entry.ts';
 import { normalizeEntry, sameEntry } from '../../../src/spire/entry-message.ts';
 import { SpireCallError } from '../../../src/spire/spire-call-error.ts';
+import { isUnansweredCall } from '../../../src/spire/unanswered-call.ts';
 import { describeOutcome, type WriteOutcome } from '../../../src/spire/write-outcome.ts';
 import { podEntries } from './pod-entries.ts';
 import { at, idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
@@ -65,9 +66,9 @@ describe('spire-server restarts under the client', { timeout: 300_000 }, () => {
 
       assertAllWritten(await creating);
       assert.ok(createdBeforeRestart < wanted.length, `the restart came in the middle (${createdBeforeRestart} created before it)`);
-      t.diagnostic(`${createdBeforeRestart} created before the restart; ${retries.length} retries; first: ${retries[0]?.details}`);
+      t.diagnostic(`${createdBeforeRestart} created before the restart; ${retries.length} retries: ${[...new Set(retries.map((event) => event.details.slice(0, 70)))].join(' | ')}`);
       assert.ok(retries.length > 0, 'the client retried');
-      assert.deepEqual([...new Set(retries.map((event) => `${event.rpc} ${event.code}`))], [`BatchCreateEntry ${status.UNAVAILABLE}`]);
+      assert.ok(retries.every((event) => event.rpc === 'BatchCreateEntry' && isUnansweredCall(event)));
       await assertExactly(wanted);
     });
   }
@@ -90,7 +91,7 @@ describe('spire-server restarts under the client', { timeout: 300_000 }, () => {
     }
     await restarting;
     assert.ok(retries.length > 0, 'the client retried');
-    assert.ok(retries.every((event) => event.rpc === 'ListEntries' && event.code === status.UNAVAILABLE));
+    assert.ok(retries.every((event) => event.rpc === 'ListEntries' && isUnansweredCall(event)));
     assert.equal(listed.length, wanted.length);
     assert.deepEqual(idsOf(listed), idsOf(wanted));
   });
