@@ -215,7 +215,7 @@ function comparable(v: unknown): boolean {
     case Kind.Unsupported:
       return false;
     case Kind.Struct:
-      return [...(v as GoStruct).fields.values()].every((f) => f === null || comparable(f));
+      return (v as GoStruct).fieldNames.map((n) => (v as GoStruct).fields[n]).every((f) => f === null || comparable(f));
     default:
       return true;
   }
@@ -224,7 +224,7 @@ function comparable(v: unknown): boolean {
 function goEqual(a: unknown, b: unknown): boolean {
   if (a instanceof GoStruct && b instanceof GoStruct) {
     if (a.typeName !== b.typeName) return false;
-    for (const name of a.fieldNames) if (!goEqual(a.fields.get(name), b.fields.get(name))) return false;
+    for (const name of a.fieldNames) if (!goEqual(a.fields[name], b.fields[name])) return false;
     return true;
   }
   const ka = kindOf(a);

@@ -177,6 +177,13 @@ class State {
     this.node = node;
     switch (node.type) {
       case 'action': {
+        if (node.fieldPath !== undefined) {
+          const v = fastFieldChain(dot, node.fieldPath);
+          if (typeof v === 'string') {
+            this.write(v);
+            return Signal.None;
+          }
+        }
         const val = this.evalPipeline(dot, node.pipe);
         if (node.pipe.decl.length === 0) this.printValue(node, val);
         return Signal.None;
@@ -429,12 +436,11 @@ class State {
       this.lastIface = false;
       return undefined;
     }
-    const typ = iface ? 'interface {}' : typeName(receiver);
-    if (receiver === null) this.errorf('nil pointer evaluating %s.%s', typ, fieldName);
+    if (receiver === null) this.errorf('nil pointer evaluating %s.%s', 'interface {}', fieldName);
     const hasArgs = (args !== undefined && args.length > 1) || final !== missing;
     if (typeof receiver === 'object') {
       if (receiver instanceof GoStruct) {
-        const value = receiver.fields.get(fieldName);
+        const value = receiver.fields[fieldName];
         if (value !== undefined) {
           if (hasArgs) this.errorf('%s has arguments but cannot be invoked as function', fieldName);
           this.lastIface = value === null;
@@ -457,7 +463,7 @@ class State {
         return this.missingKey(fieldName, null);
       }
     }
-    this.errorf("can't evaluate field %s in type %s", fieldName, typ);
+    this.errorf("can't evaluate field %s in type %s", fieldName, iface ? 'interface {}' : typeName(receiver));
   }
 
   private missingKey(fieldName: string, zero: unknown): unknown {
@@ -585,6 +591,29 @@ class State {
     if (kindOf(v) === Kind.Unsupported) this.errorf("can't print %s of type %s", nodeString(n), typeName(v));
     this.write(printOne(v));
   }
+}
+
+/**
+ * The value of a field chain on dot when every step is a present struct field or map key; undefined
+ * otherwise, and then the general path evaluates the action (with Go's errors and missing-key rules).
+ */
+function fastFieldChain(dot: unknown, path: readonly string[]): unknown {
+  let v = dot;
+  for (const name of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    if (v instanceof GoStruct) {
+      v = v.fields[name];
+    } else if (v instanceof GoStringMap) {
+      v = v.entries.get(name);
+    } else if (!Array.isArray(v) && isPlainObject(v)) {
+      const d = Object.getOwnPropertyDescriptor(v, name);
+      if (d === undefined || !d.enumerable || !('value' in d)) return undefined;
+      v = d.value;
+    } else {
+      return undefined;
+    }
+  }
+  return v;
 }
 
 function isHexInt(s: string): boolean {

@@ -23,6 +23,8 @@ export interface ActionNode {
   readonly type: 'action';
   readonly pos: number;
   readonly pipe: PipeNode;
+  /** For an action that is only a field chain ({{.A.B}}), its fields: the executor's fast path. */
+  readonly fieldPath: readonly string[] | undefined;
 }
 export interface CommandNode {
   readonly type: 'command';

@@ -228,7 +228,9 @@ class TreeParser {
     }
     this.backup();
     const t = this.peek();
-    return { type: 'action', pos: t.pos, pipe: this.pipeline('command', ItemType.RightDelim) };
+    const pipe = this.pipeline('command', ItemType.RightDelim);
+    const only = pipe.decl.length === 0 && pipe.cmds.length === 1 && pipe.cmds[0]?.args.length === 1 ? pipe.cmds[0].args[0] : undefined;
+    return { type: 'action', pos: t.pos, pipe, fieldPath: only?.type === 'field' ? only.ident : undefined };
   }
 
   breakControl(pos: number, kind: 'break' | 'continue'): Node {

@@ -20,12 +20,17 @@ import { TemplateError } from './template-error.ts';
 export class GoStruct {
   readonly typeName: string;
   readonly fieldNames: readonly string[];
-  readonly fields: ReadonlyMap<string, unknown>;
+  /**
+   * Field values by name, in a record without a prototype that holds only data properties (built by
+   * goStruct): `fields[name]` is undefined exactly when there is no such field. Structs of one type share
+   * one shape, which keeps field access fast.
+   */
+  readonly fields: Readonly<Record<string, unknown>>;
 
-  constructor(typeName: string, fields: ReadonlyMap<string, unknown>) {
+  constructor(typeName: string, fieldNames: readonly string[], fields: Readonly<Record<string, unknown>>) {
     this.typeName = typeName;
+    this.fieldNames = fieldNames;
     this.fields = fields;
-    this.fieldNames = [...fields.keys()];
   }
 }
 
@@ -202,13 +207,15 @@ function toStringMap(v: unknown): GoStringMap | undefined {
  * and Annotations are; `goStringMap` says so explicitly.
  */
 export function goStruct(typeName: string, fields: Record<string, unknown>): unknown {
-  const values = new Map<string, unknown>();
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const names: string[] = [];
   for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(fields))) {
     if (!d.enumerable) continue;
     if (!('value' in d)) throw new TypeError(`goStruct ${typeName}: field ${name} is an accessor`);
-    values.set(name, toStringMap(d.value) ?? d.value ?? null);
+    names.push(name);
+    values[name] = toStringMap(d.value) ?? d.value ?? null;
   }
-  return new GoStruct(typeName, values);
+  return new GoStruct(typeName, names, values);
 }
 
 /** A map[string]string value: a missing key yields "" under missingkey=zero and from `index`. */
