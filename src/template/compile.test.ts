@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { TemplateError, compileTemplate, goStringMap, goStruct } from './index.ts';
+
+const seed = 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}';
+
+function pod(): unknown {
+  return goStruct('registrar.TemplateData', {
+    TrustDomain: 'example.org',
+    PodMeta: goStruct('v1.ObjectMeta', { Name: 'web-1', Namespace: 'prod', Labels: { app: 'web' } }),
+    PodSpec: goStruct('v1.PodSpec', { ServiceAccountName: 'web-sa', NodeName: 'node-1' }),
+  });
+}
+
+test('renders the seed template over structs and over maps', () => {
+  const t = compileTemplate('spiffeID', seed);
+  assert.equal(t.name, 'spiffeID');
+  assert.equal(t.execute(pod()), 'spiffe://example.org/ns/prod/sa/web-sa');
+  const maps = { TrustDomain: 'example.org', PodMeta: { Namespace: 'prod' }, PodSpec: { ServiceAccountName: 'web-sa' } };
+  assert.equal(t.execute(maps), 'spiffe://example.org/ns/prod/sa/web-sa');
+});
+
+test('an unknown struct field fails as on a Go struct, naming the type and the position', () => {
+  const t = compileTemplate('spiffeID', 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Nme }}');
+  assert.throws(() => t.execute(pod()), (e: unknown) => {
+    assert.ok(e instanceof TemplateError);
+    assert.equal(e.name, 'TemplateError');
+    assert.equal(e.message, 'template: spiffeID:1:42: executing "spiffeID" at <.PodMeta.Nme>: can\'t evaluate field Nme in type v1.ObjectMeta');
+    return true;
+  });
+});
+
+test('a missing map key prints <no value>, or follows missingKey', () => {
+  const data = { m: {} };
+  assert.equal(compileTemplate('t', '{{.m.x}}').execute(data), '<no value>');
+  assert.equal(compileTemplate('t', '{{.m.x}}', { missingKey: 'zero' }).execute(data), '<no value>');
+  assert.throws(() => compileTemplate('t', '{{.m.x}}', { missingKey: 'error' }).execute(data), /map has no entry for key "x"/);
+});
+
+test('labels of a struct are a map[string]string: a missing one is "" where Go gives the zero value', () => {
+  const data = { P: goStruct('v1.ObjectMeta', { Labels: { app: 'web' } }) };
+  assert.equal(compileTemplate('t', '[{{index .P.Labels "tier"}}]').execute(data), '[]');
+  assert.equal(compileTemplate('t', '[{{.P.Labels.tier}}]', { missingKey: 'zero' }).execute(data), '[]');
+  assert.equal(compileTemplate('t', '[{{.P.Labels.tier}}]').execute(data), '[<no value>]');
+  const explicit = { L: goStringMap({ a: '1' }) };
+  assert.equal(compileTemplate('t', '{{printf "%T" .L}} [{{index .L "b"}}]').execute(explicit), 'map[string]string []');
+  assert.throws(() => goStringMap({ a: 1 } as unknown as Record<string, string>), /every value must be a string/);
+});
+
+test('a struct prints its fields in the given order, as Go prints a struct', () => {
+  const s = goStruct('v1.PodSpec', { ServiceAccountName: 'sa', NodeName: 'n' });
+  assert.equal(compileTemplate('t', '{{.}} {{printf "%+v" .}} {{printf "%#v" .}}').execute(s), '{sa n} {ServiceAccountName:sa NodeName:n} v1.PodSpec{ServiceAccountName:"sa", NodeName:"n"}');
+});
+
+test('numbers are float64 and bigints are ints, as Go has them', () => {
+  const t = compileTemplate('t', '{{printf "%v %d" .f .f}} {{printf "%v %d" .i .i}} {{eq .i 3}}');
+  assert.equal(t.execute({ f: 3, i: 3n }), '3 %!d(float64=3) 3 3 true');
+});
+
+test('parse errors are TemplateErrors with the template name and line', () => {
+  assert.throws(() => compileTemplate('dns', 'a\n{{if .x}}'), (e: unknown) => e instanceof TemplateError && e.message === 'template: dns:2: unexpected EOF');
+  assert.throws(() => compileTemplate('dns', '{{nosuch 1}}'), { message: 'template: dns:1: function "nosuch" not defined' });
+});
+
+test('custom delimiters', () => {
+  assert.equal(compileTemplate('t', '<<.a>> {{.a}}', { leftDelim: '<<', rightDelim: '>>' }).execute({ a: 1 }), '1 {{.a}}');
+});
+
+test('compiled templates are cached by name, text and options', () => {
+  const a = compileTemplate('cached', '{{.}}');
+  assert.equal(compileTemplate('cached', '{{.}}'), a);
+  assert.notEqual(compileTemplate('cached', '{{.}}', { missingKey: 'zero' }), a);
+  assert.notEqual(compileTemplate('cached2', '{{.}}'), a);
+  assert.notEqual(compileTemplate('cached', '{{ . }}'), a);
+});
+
+test('execute returns well-formed text: a byte that is not UTF-8 becomes U+FFFD', () => {
+  const t = compileTemplate('t', '{{slice "é" 0 1}}|{{"\\xff"}}');
+  assert.equal(t.execute(null), '\uFFFD|\uFFFD');
+  assert.equal(t.executeRaw(null), '\uDCC3|\uDCFF');
+});
+
+test('executions are independent: variables and output do not leak between them', () => {
+  const t = compileTemplate('t', '{{$x := .}}{{range .}}{{$x = .}}{{end}}{{$x}}');
+  assert.equal(t.execute([1, 2]), '2');
+  assert.equal(t.execute([]), '[]');
+});
