@@ -73,6 +73,16 @@ describe('batched writes against spire-server', () => {
     assert.deepEqual((await spire.server.cliEntries()).filter((entry) => !String(entry.id).startsWith(prefix)), foreign);
   });
 
+  it('reports a create of an existing ID and key with other values as similar, under our own ID, so the caller updates', async () => {
+    const entry = podEntry(prefix, 300);
+    assert.equal((await spire.client.createEntries([entry]))[0]?.kind, 'ok');
+    const [outcome] = await spire.client.createEntries([{ ...entry, x509SvidTtl: 60, hint: 'newer' }]);
+    assert.equal(outcome?.kind, 'already-exists-similar');
+    assert.deepEqual(outcome?.kind === 'already-exists-similar' && outcome.existing, normalizeEntry(entry));
+    assert.match(describeOutcome(outcome ?? assert.fail()), /^entry own-pod-000300 .*: ALREADY_EXISTS: it exists with other field values; update it to converge/);
+    assert.deepEqual(await spire.client.getEntry(entry.id), normalizeEntry(entry), 'nothing was written');
+  });
+
   it('updates only the masked fields, grouping updates by field set', async () => {
     const entries = podEntries(prefix, 3, 'example.org', 100);
     assert.ok((await spire.client.createEntries(entries)).every((outcome) => outcome.kind === 'ok'));
