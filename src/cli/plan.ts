@@ -166,58 +166,94 @@ const summary = 'Compute offline the SPIRE entries the WorkloadIdentities want f
 
 const outputFormats = ['json', 'yaml', 'table'] as const;
 
+/** The parsed options shared by `plan`, `diff` and `apply`, plus a verb's own string options. */
+export interface PlanOptions {
+  readonly files: PlanFiles;
+  readonly output: (typeof outputFormats)[number];
+  readonly extra: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Parses the options `plan`, `diff` and `apply` share (and `extra`, a verb's own string options); on a
+ * problem, writes every problem and the synopsis to stderr and returns undefined.
+ */
+export function parsePlanOptions(
+  verb: string,
+  verbSynopsis: string,
+  args: readonly string[],
+  stderr: (text: string) => void,
+  extra: readonly string[] = [],
+): PlanOptions | undefined {
+  const fail = (problems: readonly string[]): undefined => {
+    stderr(`${problems.map((problem) => `${verb}: ${problem}\n`).join('')}Usage: spire-eks-workload-registrar ${verbSynopsis}\n`);
+    return undefined;
+  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: {
+        config: { type: 'string' },
+        filename: { type: 'string', short: 'f', multiple: true },
+        cluster: { type: 'string', multiple: true },
+        output: { type: 'string', short: 'o', default: 'json' },
+        ...Object.fromEntries(extra.map((name) => [name, { type: 'string' as const }])),
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    return fail([(error as Error).message]);
+  }
+  const problems: string[] = [];
+  if (parsed.config === undefined) problems.push('--config FILE is required');
+  if ((parsed.filename ?? []).length === 0) problems.push('-f PATH is required (the EKSClusterRegistry and WorkloadIdentity manifests)');
+  const output = parsed.output;
+  if (!(outputFormats as readonly string[]).includes(output)) problems.push(`-o ${output}: expected one of ${outputFormats.join(', ')}`);
+  const clusterPaths = new Map<string, string>();
+  for (const value of parsed.cluster ?? []) {
+    const equals = value.indexOf('=');
+    const name = value.slice(0, equals);
+    if (equals <= 0 || equals === value.length - 1) problems.push(`--cluster ${value}: expected NAME=PATH`);
+    else if (clusterPaths.has(name)) problems.push(`--cluster ${name}: given more than once`);
+    else clusterPaths.set(name, value.slice(equals + 1));
+  }
+  if (problems.length > 0 || parsed.config === undefined) return fail(problems);
+  const values = parsed as Record<string, unknown>;
+  return {
+    files: { configPath: parsed.config, manifestPaths: parsed.filename ?? [], clusterPaths },
+    output: output as PlanOptions['output'],
+    extra: Object.fromEntries(extra.map((name) => [name, typeof values[name] === 'string' ? values[name] : undefined])),
+  };
+}
+
+/** Loads and plans; writes input errors and unsynced-cluster notes to stderr. Undefined on invalid input. */
+export async function planFromFiles(files: PlanFiles, stderr: (text: string) => void): Promise<{ input: PlanInput; plan: Plan } | undefined> {
+  const input = await loadPlanInput(files);
+  if (!input.ok) {
+    stderr(input.errors.map((error) => `${error}\n`).join(''));
+    return undefined;
+  }
+  const plan = planEntries(input.value);
+  for (const cluster of plan.clusters) {
+    if (cluster.state === 'unsynced') stderr(`cluster ${cluster.name}: no --cluster ${cluster.name}=PATH given: its entries are not planned\n`);
+  }
+  return { input: input.value, plan };
+}
+
 /** `plan`: the desired entries of the fleet, from files, without touching any cluster or SPIRE server. */
 export const planCommand: Command = {
   name: 'plan',
   summary,
   usage,
   run: async (args, io) => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: [...args],
-        options: {
-          config: { type: 'string' },
-          filename: { type: 'string', short: 'f', multiple: true },
-          cluster: { type: 'string', multiple: true },
-          output: { type: 'string', short: 'o', default: 'json' },
-        },
-        strict: true,
-        allowPositionals: false,
-      }).values;
-    } catch (error) {
-      io.stderr(`plan: ${(error as Error).message}\nUsage: spire-eks-workload-registrar ${synopsis}\n`);
-      return 1;
-    }
-    const problems: string[] = [];
-    if (parsed.config === undefined) problems.push('--config FILE is required');
-    if ((parsed.filename ?? []).length === 0) problems.push('-f PATH is required (the EKSClusterRegistry and WorkloadIdentity manifests)');
-    const output = parsed.output;
-    if (!(outputFormats as readonly string[]).includes(output)) problems.push(`-o ${output}: expected one of ${outputFormats.join(', ')}`);
-    const clusterPaths = new Map<string, string>();
-    for (const value of parsed.cluster ?? []) {
-      const equals = value.indexOf('=');
-      const name = value.slice(0, equals);
-      if (equals <= 0 || equals === value.length - 1) problems.push(`--cluster ${value}: expected NAME=PATH`);
-      else if (clusterPaths.has(name)) problems.push(`--cluster ${name}: given more than once`);
-      else clusterPaths.set(name, value.slice(equals + 1));
-    }
-    if (problems.length > 0 || parsed.config === undefined) {
-      io.stderr(`${problems.map((problem) => `plan: ${problem}\n`).join('')}Usage: spire-eks-workload-registrar ${synopsis}\n`);
-      return 1;
-    }
-
-    const input = await loadPlanInput({ configPath: parsed.config, manifestPaths: parsed.filename ?? [], clusterPaths });
-    if (!input.ok) {
-      io.stderr(input.errors.map((error) => `${error}\n`).join(''));
-      return 1;
-    }
-    const plan = planEntries(input.value);
-    for (const cluster of plan.clusters) {
-      if (cluster.state === 'unsynced') io.stderr(`cluster ${cluster.name}: no --cluster ${cluster.name}=PATH given: its entries are not planned\n`);
-    }
-    if (output === 'table') io.stdout(planTable(plan));
-    else if (output === 'yaml') io.stdout(stringify(planDocument(plan)));
+    const options = parsePlanOptions('plan', synopsis, args, io.stderr);
+    if (options === undefined) return 1;
+    const planned = await planFromFiles(options.files, io.stderr);
+    if (planned === undefined) return 1;
+    const { plan } = planned;
+    if (options.output === 'table') io.stdout(planTable(plan));
+    else if (options.output === 'yaml') io.stdout(stringify(planDocument(plan)));
     else io.stdout(`${JSON.stringify(planDocument(plan), null, 2)}\n`);
     return plan.errors.length > 0 ? 1 : 0;
   },

@@ -99,3 +99,9 @@ test('misuse is refused: an empty prefix, a desired entry without the prefix, a 
   assert.throws(() => diffEntries([entry('other-a')], [], options), /lacks the prefix/);
   assert.throws(() => diffEntries([entry('eks-a'), entry('eks-a')], [], options), /appears twice/);
 });
+
+test('entries of pods in keepPodUids are not deleted; entries of other pods are', () => {
+  const ofPod = (id: string, uid: string) => entry(id, { selectors: [{ type: 'k8s', value: `pod-uid:${uid}` }] });
+  const diff = diffEntries([], [ofPod('eks-a', 'failed'), ofPod('eks-b', 'gone'), entry('other-c')], { entryIdPrefix: 'eks-', keepPodUids: ['failed'] });
+  assert.deepEqual(diff.deletes, ['eks-b']);
+});

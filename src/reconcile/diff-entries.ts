@@ -1,10 +1,4 @@
-import type { EntryField, RegistrationEntry, Selector } from '../spire/entry.ts';
-
-/** An entry to update, with the input mask: exactly the fields that differ from the server's entry. */
-export interface EntryUpdate {
-  readonly entry: RegistrationEntry;
-  readonly fields: readonly EntryField[];
-}
+import type { EntryField, EntryUpdate, RegistrationEntry, Selector } from '../spire/entry.ts';
 
 /** The writes that bring a SPIRE server's owned entries to the desired state. */
 export interface EntryDiff {
@@ -22,6 +16,11 @@ export interface DiffOptions {
    * pods are unknown right now (not synced), so that a failure never deletes entries.
    */
   readonly keepIdPrefixes?: readonly string[];
+  /**
+   * Owned entries with a `k8s:pod-uid:` selector of one of these pods are never deleted: pods whose
+   * entries failed to render, so that a broken template never takes a running workload's identity away.
+   */
+  readonly keepPodUids?: Iterable<string>;
 }
 
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
@@ -63,6 +62,10 @@ export function differingFields(desired: RegistrationEntry, actual: Registration
 export function diffEntries(desired: Iterable<RegistrationEntry>, actual: Iterable<RegistrationEntry>, options: DiffOptions): EntryDiff {
   const { entryIdPrefix } = options;
   const keepIdPrefixes = options.keepIdPrefixes ?? [];
+  const keepPodUids = new Set(options.keepPodUids ?? []);
+  const kept = (entry: RegistrationEntry): boolean =>
+    keepIdPrefixes.some((prefix) => entry.id.startsWith(prefix)) ||
+    (keepPodUids.size > 0 && entry.selectors.some((s) => s.type === 'k8s' && s.value.startsWith('pod-uid:') && keepPodUids.has(s.value.slice('pod-uid:'.length))));
   if (entryIdPrefix === '') throw new Error('diffEntries: an empty entryIdPrefix would claim every entry of the server');
   const owned = new Map<string, RegistrationEntry>();
   for (const entry of actual) {
@@ -86,8 +89,8 @@ export function diffEntries(desired: Iterable<RegistrationEntry>, actual: Iterab
     if (fields.length > 0) updates.push({ entry, fields });
   }
   const deletes: string[] = [];
-  for (const id of owned.keys()) {
-    if (!wanted.has(id) && !keepIdPrefixes.some((prefix) => id.startsWith(prefix))) deletes.push(id);
+  for (const [id, entry] of owned) {
+    if (!wanted.has(id) && !kept(entry)) deletes.push(id);
   }
   deletes.sort();
   return { creates, updates, deletes };

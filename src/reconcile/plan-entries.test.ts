@@ -253,3 +253,17 @@ test('equal parent IDs, SPIFFE IDs and selectors of different entries are stored
   assert.equal(a.selectors[0], b.selectors[0], 'the k8s:ns:ns selector object is shared');
   assert.notEqual(a.selectors[1], b.selectors[1]);
 });
+
+test('an identity whose templates do not compile keeps every entry of the clusters it targets', () => {
+  const registries = [sampleRegistry('a', { labels: { tier: 'x' } }), sampleRegistry('b', { labels: { tier: 'y' } })];
+  const brokenInA = sampleIdentity('broken', { spiffeIDTemplate: 'spiffe://example.org/{{ .PodMeta.Name', clusterSelector: { matchLabels: { tier: 'x' }, matchExpressions: [] } });
+  const result = plan([brokenInA, sampleIdentity('fine')], { a: sampleSnapshot([samplePod('ns', 'p')]), b: sampleSnapshot([samplePod('ns', 'q')]) }, { registries });
+  assert.match(result.errors[0]?.message ?? '', /^WorkloadIdentity broken: template: /);
+  assert.deepEqual(result.keepIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'a')]);
+  // What diff does with it: nothing of cluster a goes, while b's stale entries still do.
+  const [first] = result.entries;
+  assert.ok(first);
+  const stale = (cluster: string) => ({ ...first, id: `${clusterEntryIdPrefix('eks-workload-', cluster)}-stale`, spiffeId: `spiffe://example.org/stale/${cluster}` });
+  const diff = diffEntries(result.entries, [...result.entries, stale('a'), stale('b')], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes });
+  assert.deepEqual(diff.deletes, [stale('b').id]);
+});

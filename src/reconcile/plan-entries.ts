@@ -78,7 +78,10 @@ export interface Plan {
   /** In the order of the input. */
   readonly clusters: readonly ClusterReport[];
   readonly errors: readonly PlanError[];
-  /** ID prefixes of the unsynced clusters: pass them to diffEntries as keepIdPrefixes. */
+  /**
+   * ID prefixes of the clusters whose entries must all stay (pass them to diffEntries as keepIdPrefixes):
+   * the unsynced ones, and those targeted by an identity whose templates do not compile.
+   */
   readonly keepIdPrefixes: readonly string[];
   /**
    * UIDs (sorted) of the pods for which an identity failed to render: their current entries should stay
@@ -176,6 +179,7 @@ export function planEntries(input: PlanInput): Plan {
   const errors: PlanError[] = [];
 
   const planned: PlannedIdentity[] = [];
+  const broken: WorkloadIdentity[] = [];
   for (const [rank, identity] of [...input.identities].sort(compareIdentityAge).entries()) {
     const name = identity.metadata.name;
     const stats: MutableStats = { clustersTargeted: 0, namespacesFound: 0, podsSelected: 0, entriesRegistered: 0, entriesMasked: 0, renderFailures: 0 };
@@ -183,6 +187,7 @@ export function planEntries(input: PlanInput): Plan {
       planned.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate), stats });
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
+      broken.push(identity);
       errors.push({ identity: name, message: `WorkloadIdentity ${name}: ${error.message}` });
     }
   }
@@ -191,6 +196,9 @@ export function planEntries(input: PlanInput): Plan {
 
   const clusters: ClusterReport[] = [];
   const failedPods = new Set<string>();
+  // An identity whose templates do not compile renders nothing: which of a cluster's entries it wanted is
+  // unknown, so every entry of the clusters it targets is kept until it is fixed.
+  const keptForBrokenIdentities: string[] = [];
   for (const registry of input.registries) {
     const name = registry.metadata.name;
     const entryIdPrefix = clusterEntryIdPrefix(config.entryIDPrefix, name);
@@ -203,6 +211,7 @@ export function planEntries(input: PlanInput): Plan {
     }
     const targeting = planned.filter((identity) => identityTargetsCluster(identity.identity, registry));
     for (const identity of targeting) identity.stats.clustersTargeted++;
+    if (broken.some((identity) => identityTargetsCluster(identity, registry))) keptForBrokenIdentities.push(entryIdPrefix);
     const snapshot = input.snapshots.get(name);
     if (snapshot === undefined) {
       clusters.push({ ...report, state: 'unsynced' });
@@ -232,7 +241,7 @@ export function planEntries(input: PlanInput): Plan {
     })),
     clusters: reports,
     errors,
-    keepIdPrefixes: reports.filter((cluster) => cluster.state === 'unsynced').map((cluster) => cluster.entryIdPrefix),
+    keepIdPrefixes: [...reports.filter((cluster) => cluster.state === 'unsynced').map((cluster) => cluster.entryIdPrefix), ...keptForBrokenIdentities],
     keepPodUids: [...failedPods].sort(),
   };
 }

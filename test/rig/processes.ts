@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync, appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,8 @@ export class ProcessGroup {
   readonly #onExit = (): void => this.#killAllNow();
 
   constructor(prefix = 'rig-') {
-    this.dir = mkdtempSync(join(tmpdir(), prefix));
+    // Everything here is scratch: on tmpfs, where the machine has one, datastores skip the disk.
+    this.dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), prefix));
     this.#pidFile = join(this.dir, 'pids');
     writeFileSync(this.#pidFile, '');
     // bash, not sh: dash's kill cannot signal a process group.

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { main } from '../../../src/cli/main.ts';
+import { createEntryClient, type EntryClient } from '../../../src/spire/entry-client.ts';
+import { formatSelector, type RegistrationEntry } from '../../../src/spire/entry.ts';
+import { ProcessGroup } from '../../rig/processes.ts';
+import { startSpireServer, type SpireServer } from '../../rig/spire-server.ts';
+
+const group = new ProcessGroup('apply-test-');
+const dir = mkdtempSync(join(tmpdir(), 'apply-inputs-'));
+let spire: SpireServer;
+let client: EntryClient;
+
+before(async () => {
+  spire = await startSpireServer(group, { trustDomain: 'example.org' });
+  client = createEntryClient({ socketPath: spire.socketPath });
+});
+after(async () => {
+  client.close();
+  await group.stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const configPath = join(dir, 'config.yaml');
+writeFileSync(configPath, 'apiVersion: eksclusterregistry.spire.spiffe.io/v1alpha1\nkind: ControllerManagerConfig\ntrustDomain: example.org\nentryIDPrefix: eks-test-\n');
+
+function writeManifests(ttl: string): string {
+  const path = join(dir, 'manifests.yaml');
+  writeFileSync(
+    path,
+    `apiVersion: eksclusterregistry.spire.spiffe.io/v1alpha1
+kind: EKSClusterRegistry
+metadata: { name: prod }
+spec: { clusterName: prod-eks, region: us-west-2, accountId: "123456789012", enabled: true, labels: { env: prod } }
+---
+apiVersion: eksclusterregistry.spire.spiffe.io/v1alpha1
+kind: WorkloadIdentity
+metadata: { name: web }
+spec:
+  applicationName: web
+  namespace: shop
+  spiffeIDTemplate: "spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}/{{ .PodMeta.Name }}"
+  podSelector: { matchLabels: { app: web } }
+  ttl: ${ttl}
+  workloadSelectorTemplates: ["k8s:ns:{{ .PodMeta.Namespace }}"]
+`,
+  );
+  return path;
+}
+
+/** A kubectl-style dump of one cluster: `pods` web pods in namespace shop on two nodes. */
+function writeCluster(pods: number): string {
+  const path = join(dir, 'prod.json');
+  const items: unknown[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', uid: 'ns-shop' } },
+    ...[1, 2].map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${n}`, uid: `node-uid-${n}` }, spec: { providerID: `aws:///us-west-2a/i-000${n}` } })),
+  ];
+  for (let i = 0; i < pods; i++) {
+    items.push({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: `web-${i}`, namespace: 'shop', uid: `pod-uid-${i}`, labels: { app: 'web' } },
+      spec: { nodeName: `node-${(i % 2) + 1}`, serviceAccountName: 'web' },
+      status: { phase: 'Running' },
+    });
+  }
+  writeFileSync(path, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+  return path;
+}
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+async function apply(manifests: string, cluster: string): Promise<{ created: number; updated: number; deleted: number; failed: number }> {
+  const result = await run('apply', '--config', configPath, '-f', manifests, '--cluster', `prod=${cluster}`, '--spire-socket', spire.socketPath);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+async function planned(manifests: string, cluster: string): Promise<{ id: string; spiffeId: string; parentId: string; selectors: string[]; x509SvidTtl: number }[]> {
+  const result = await run('plan', '--config', configPath, '-f', manifests, '--cluster', `prod=${cluster}`);
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout).entries;
+}
+
+async function ownedEntries(): Promise<RegistrationEntry[]> {
+  return (await client.listEntries()).filter((entry) => entry.id.startsWith('eks-test-'));
+}
+
+function sortedIds(entries: readonly { id: string }[]): string[] {
+  return entries.map((e) => e.id).sort();
+}
+
+test('apply creates exactly the planned entries; a second apply writes nothing', async () => {
+  const manifests = writeManifests('1h');
+  const cluster = writeCluster(3);
+  const plan = await planned(manifests, cluster);
+  assert.equal(plan.length, 3);
+  assert.deepEqual(await apply(manifests, cluster), { created: 3, updated: 0, deleted: 0, failed: 0 });
+  const stored = await ownedEntries();
+  assert.deepEqual(sortedIds(stored), sortedIds(plan));
+  for (const entry of plan) {
+    const actual = stored.find((e) => e.id === entry.id);
+    assert.ok(actual);
+    assert.equal(actual.spiffeId, entry.spiffeId);
+    assert.equal(actual.parentId, entry.parentId);
+    assert.deepEqual(actual.selectors.map(formatSelector).sort(), [...entry.selectors].sort());
+    assert.equal(actual.x509SvidTtl, 3600);
+  }
+  assert.deepEqual(await apply(manifests, cluster), { created: 0, updated: 0, deleted: 0, failed: 0 });
+});
+
+test('diff shows a TTL change as updates of that field only, and apply makes exactly those', async () => {
+  const manifests = writeManifests('30m');
+  const cluster = writeCluster(3);
+  const result = await run('diff', '--config', configPath, '-f', manifests, '--cluster', `prod=${cluster}`, '--spire-socket', spire.socketPath);
+  assert.equal(result.code, 0, result.stderr);
+  const diff = JSON.parse(result.stdout);
+  assert.equal(diff.creates.length, 0);
+  assert.deepEqual(diff.deletes, []);
+  assert.deepEqual(diff.updates.map((u: { fields: string[] }) => u.fields), [['x509SvidTtl'], ['x509SvidTtl'], ['x509SvidTtl']]);
+  assert.deepEqual(await apply(manifests, cluster), { created: 0, updated: 3, deleted: 0, failed: 0 });
+  assert.deepEqual((await ownedEntries()).map((e) => e.x509SvidTtl), [1800, 1800, 1800]);
+});
+
+test('a removed pod is one delete, and entries the registrar does not own are never touched', async () => {
+  const foreignId = 'manual-entry-1';
+  await spire.cliOk(['entry', 'create', '-entryID', foreignId, '-spiffeID', 'spiffe://example.org/manual', '-parentID', 'spiffe://example.org/agent', '-selector', 'unix:uid:1000']);
+  const token = await spire.cliOk(['token', 'generate', '-spiffeID', 'spiffe://example.org/joined-node']);
+  assert.match(token, /Token:/);
+  const before = (await client.listEntries()).filter((e) => !e.id.startsWith('eks-test-'));
+  assert.ok(before.some((e) => e.id === foreignId));
+  assert.ok(before.some((e) => e.spiffeId === 'spiffe://example.org/joined-node'), 'the join token made its entry');
+
+  const manifests = writeManifests('30m');
+  const plan = await planned(manifests, writeCluster(2));
+  assert.deepEqual(await apply(manifests, writeCluster(2)), { created: 0, updated: 0, deleted: 1, failed: 0 });
+  assert.deepEqual(sortedIds(await ownedEntries()), sortedIds(plan));
+  const after = (await client.listEntries()).filter((e) => !e.id.startsWith('eks-test-'));
+  assert.deepEqual(after.sort((a, b) => a.id.localeCompare(b.id)), before.sort((a, b) => a.id.localeCompare(b.id)));
+});
+
+test('a cluster without a dump is unsynced: its entries are kept, not deleted', async () => {
+  const manifests = writeManifests('30m');
+  const result = await run('apply', '--config', configPath, '-f', manifests, '--spire-socket', spire.socketPath);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), { created: 0, updated: 0, deleted: 0, failed: 0 });
+  assert.match(result.stderr, /cluster prod: no --cluster prod=PATH given/);
+  assert.equal((await ownedEntries()).length, 2);
+});
+
+test('a server restart in the middle of an apply loses and duplicates nothing', async () => {
+  const manifests = writeManifests('30m');
+  const cluster = writeCluster(3_000);
+  const applying = apply(manifests, cluster);
+  // Restart while the creates are under way: 2 entries exist, 2998 are being created.
+  const restarted = (async () => {
+    for (let i = 0; i < 400; i++) {
+      if ((await client.countEntries()) > 800) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await spire.restart({ downtimeMs: 1000 });
+  })();
+  const [counts] = await Promise.all([applying, restarted]);
+  assert.equal(counts.failed, 0);
+  const owned = await ownedEntries();
+  assert.equal(owned.length, 3_000, 'every planned entry exists');
+  assert.equal(new Set(owned.map((e) => `${e.spiffeId} ${e.parentId}`)).size, 3_000, 'no entry twice');
+  assert.deepEqual(await apply(manifests, cluster), { created: 0, updated: 0, deleted: 0, failed: 0 });
+});
+
+test('10k entries apply, then nothing is left to write', async () => {
+  const manifests = writeManifests('30m');
+  const cluster = writeCluster(10_000);
+  const counts = await apply(manifests, cluster);
+  assert.deepEqual(counts, { created: 7_000, updated: 0, deleted: 0, failed: 0 });
+  assert.equal((await ownedEntries()).length, 10_000);
+  assert.deepEqual(await apply(manifests, cluster), { created: 0, updated: 0, deleted: 0, failed: 0 });
+});
