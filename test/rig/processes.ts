@@ -104,7 +104,13 @@ export class ProcessGroup {
       logTail: (lines = 30) => tail(logFile, lines),
       stop: async (graceMs = 5000) => {
         signalGroup(pid, 'SIGTERM');
-        const ended = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+        // The grace timer is cancelled once the process ends, or it would hold the test process open.
+        const grace = new AbortController();
+        const ended = await Promise.race([
+          exited.then(() => true),
+          sleep(graceMs, false, { signal: grace.signal }).catch(() => false),
+        ]);
+        grace.abort();
         if (!ended) {
           signalGroup(pid, 'SIGKILL');
           await exited;
