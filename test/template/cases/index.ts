@@ -1,6 +1,7 @@
 import type { GoCase } from '../go-template-tool.ts';
 import { builtinCases } from './builtins.ts';
 import { controlCases } from './control.ts';
+import { cornerCases } from './corners.ts';
 import { errorCases } from './errors.ts';
 import { pipelineCases } from './pipelines.ts';
 import { printingCases } from './printing.ts';
@@ -14,4 +15,5 @@ export const differentialCases: ReadonlyMap<string, readonly GoCase[]> = new Map
   ['builtins', builtinCases],
   ['printing', printingCases],
   ['errors', errorCases],
+  ['corners', cornerCases],
 ]);
