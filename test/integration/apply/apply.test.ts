@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { main } from '../../../src/cli/main.ts';
 import { createEntryClient, type EntryClient } from '../../../src/spire/entry-client.ts';
 import { formatSelector, type RegistrationEntry } from '../../../src/spire/entry.ts';
+import { shopEntryIdPrefix, writeShopCluster, writeShopConfig, writeShopManifests } from '../../fixtures/shop-cluster.ts';
 import { ProcessGroup } from '../../rig/processes.ts';
 import { startSpireServer, type SpireServer } from '../../rig/spire-server.ts';
 
@@ -24,52 +25,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const configPath = join(dir, 'config.yaml');
-writeFileSync(configPath, 'apiVersion: eksclusterregistry.spire.spiffe.io/v1alpha1\nkind: ControllerManagerConfig\ntrustDomain: example.org\nentryIDPrefix: eks-test-\n');
-
-function writeManifests(ttl: string): string {
-  const path = join(dir, 'manifests.yaml');
-  writeFileSync(
-    path,
-    `apiVersion: eksclusterregistry.spire.spiffe.io/v1alpha1
-kind: EKSClusterRegistry
-metadata: { name: prod }
-spec: { clusterName: prod-eks, region: us-west-2, accountId: "123456789012", enabled: true, labels: { env: prod } }
----
-apiVersion: eksclusterregistry.spire.spiffe.io/v1alpha1
-kind: WorkloadIdentity
-metadata: { name: web }
-spec:
-  applicationName: web
-  namespace: shop
-  spiffeIDTemplate: "spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}/{{ .PodMeta.Name }}"
-  podSelector: { matchLabels: { app: web } }
-  ttl: ${ttl}
-  workloadSelectorTemplates: ["k8s:ns:{{ .PodMeta.Namespace }}"]
-`,
-  );
-  return path;
-}
-
-/** A kubectl-style dump of one cluster: `pods` web pods in namespace shop on two nodes. */
-function writeCluster(pods: number): string {
-  const path = join(dir, 'prod.json');
-  const items: unknown[] = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', uid: 'ns-shop' } },
-    ...[1, 2].map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: `node-${n}`, uid: `node-uid-${n}` }, spec: { providerID: `aws:///us-west-2a/i-000${n}` } })),
-  ];
-  for (let i = 0; i < pods; i++) {
-    items.push({
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: `web-${i}`, namespace: 'shop', uid: `pod-uid-${i}`, labels: { app: 'web' } },
-      spec: { nodeName: `node-${(i % 2) + 1}`, serviceAccountName: 'web' },
-      status: { phase: 'Running' },
-    });
-  }
-  writeFileSync(path, JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-  return path;
-}
+const configPath = writeShopConfig(dir);
+const writeManifests = (ttl: string): string => writeShopManifests(dir, ttl);
+const writeCluster = (pods: number): string => writeShopCluster(dir, pods);
 
 async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -91,7 +49,7 @@ async function planned(manifests: string, cluster: string): Promise<{ id: string
 }
 
 async function ownedEntries(): Promise<RegistrationEntry[]> {
-  return (await client.listEntries()).filter((entry) => entry.id.startsWith('eks-test-'));
+  return (await client.listEntries()).filter((entry) => entry.id.startsWith(shopEntryIdPrefix));
 }
 
 function sortedIds(entries: readonly { id: string }[]): string[] {
@@ -135,7 +93,7 @@ test('a removed pod is one delete, and entries the registrar does not own are ne
   await spire.cliOk(['entry', 'create', '-entryID', foreignId, '-spiffeID', 'spiffe://example.org/manual', '-parentID', 'spiffe://example.org/agent', '-selector', 'unix:uid:1000']);
   const token = await spire.cliOk(['token', 'generate', '-spiffeID', 'spiffe://example.org/joined-node']);
   assert.match(token, /Token:/);
-  const before = (await client.listEntries()).filter((e) => !e.id.startsWith('eks-test-'));
+  const before = (await client.listEntries()).filter((e) => !e.id.startsWith(shopEntryIdPrefix));
   assert.ok(before.some((e) => e.id === foreignId));
   assert.ok(before.some((e) => e.spiffeId === 'spiffe://example.org/joined-node'), 'the join token made its entry');
 
@@ -143,7 +101,7 @@ test('a removed pod is one delete, and entries the registrar does not own are ne
   const plan = await planned(manifests, writeCluster(2));
   assert.deepEqual(await apply(manifests, writeCluster(2)), { created: 0, updated: 0, deleted: 1, failed: 0 });
   assert.deepEqual(sortedIds(await ownedEntries()), sortedIds(plan));
-  const after = (await client.listEntries()).filter((e) => !e.id.startsWith('eks-test-'));
+  const after = (await client.listEntries()).filter((e) => !e.id.startsWith(shopEntryIdPrefix));
   assert.deepEqual(after.sort((a, b) => a.id.localeCompare(b.id)), before.sort((a, b) => a.id.localeCompare(b.id)));
 });
 
