@@ -18,6 +18,11 @@ export interface ClusterConnectionOptions {
 export interface RequestOptions {
   /** Sent as JSON. */
   readonly body?: unknown;
+  /**
+   * The body's media type. Default `application/json`; a JSON merge patch needs
+   * `application/merge-patch+json`, which the apiserver tells apart from other patches by this alone.
+   */
+  readonly contentType?: string;
   readonly signal?: AbortSignal;
   /** Overrides the connection's `requestTimeoutMs`. */
   readonly timeoutMs?: number;
@@ -52,7 +57,7 @@ export class ClusterConnection {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const where = this.#where(method, path);
     try {
-      const body = await this.#send(method, path, signal, options.body);
+      const body = await this.#send(method, path, signal, options.body, options.contentType);
       const text = (await readAll(body)).toString('utf8');
       try {
         return JSON.parse(text) as unknown;
@@ -89,7 +94,7 @@ export class ClusterConnection {
     return `${method} ${path} on cluster ${this.name}`;
   }
 
-  async #send(method: string, path: string, signal: AbortSignal, body: unknown): Promise<Readable> {
+  async #send(method: string, path: string, signal: AbortSignal, body: unknown, contentType = 'application/json'): Promise<Readable> {
     signal.throwIfAborted();
     const where = this.#where(method, path);
     let credentials;
@@ -119,7 +124,7 @@ export class ClusterConnection {
             'accept-encoding': 'gzip',
             'user-agent': this.#userAgent,
             ...(credentials.token !== undefined ? { authorization: `Bearer ${credentials.token}` } : {}),
-            ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(payload !== undefined ? { 'content-type': contentType } : {}),
           },
         },
         resolve,
