@@ -200,6 +200,13 @@ function toStringMap(v: unknown): GoStringMap | undefined {
 }
 
 /**
+ * The prototype of struct field records: empty and frozen, with no prototype of its own, so that a
+ * record has no inherited properties (not even `__proto__`). Unlike Object.create(null), a record built
+ * on it keeps V8's fast properties, and records with the same fields share one shape.
+ */
+const noInheritedProperties: object = Object.freeze(Object.create(null) as object);
+
+/**
  * A value that behaves as a Go struct of type `typeName` with the given fields, in the given order: a
  * template that names another field fails ("can't evaluate field X in type T"), and `%v` prints the
  * field values in this order between braces, as Go prints a struct (`{web-7f9c default map[app:web]}`).
@@ -207,7 +214,7 @@ function toStringMap(v: unknown): GoStringMap | undefined {
  * and Annotations are; `goStringMap` says so explicitly.
  */
 export function goStruct(typeName: string, fields: Record<string, unknown>): unknown {
-  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const values = Object.create(noInheritedProperties) as Record<string, unknown>;
   const names: string[] = [];
   for (const [name, d] of Object.entries(Object.getOwnPropertyDescriptors(fields))) {
     if (!d.enumerable) continue;
