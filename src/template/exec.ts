@@ -39,11 +39,11 @@ export type MissingKey = (typeof MissingKey)[keyof typeof MissingKey];
 
 /** Execution bounds, so that a template from a custom resource cannot run away. */
 export interface ExecLimits {
-  /** Nested {{template}} calls (Go allows 100000). */
+  /** Nested {{template}} calls. Default: 100 (Go allows 100000). */
   readonly maxTemplateDepth: number;
-  /** Characters of output. */
+  /** Characters of output. Default: 1 MiB (1048576). */
   readonly maxOutputLength: number;
-  /** Iterations of all {{range}} loops of one execution together. */
+  /** Iterations of all {{range}} loops of one execution together. Default: 1000000. */
   readonly maxRangeIterations: number;
 }
 
@@ -62,7 +62,9 @@ export interface TemplateSet {
   readonly limits: ExecLimits;
 }
 
+/** The absent final argument: a command that is not fed by a previous pipeline stage. */
 const missing: unique symbol = Symbol('missing');
+/** The previous pipeline stage's value, or `missing`. */
 type Final = unknown;
 
 const Signal = { None: 0, Break: 1, Continue: 2 } as const;
