@@ -2,10 +2,10 @@ import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts
 import { matchesLabels } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
-import type { ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
+import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
-import { compileIdentityTemplates, renderEntry, type IdentityTemplates, type RenderInputs } from '../identity/render-entry.ts';
+import { compileIdentityTemplates, renderEntry, type IdentityTemplates, type RenderedEntry, type RenderInputs } from '../identity/render-entry.ts';
 import { serviceDnsNames, servicesByPod, type ServicesByPod } from '../identity/service-dns-names.ts';
 import {
   nodeTemplateParts,
@@ -100,25 +100,69 @@ export function compareIdentityAge(a: WorkloadIdentity, b: WorkloadIdentity): nu
   return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 }
 
-/** An identity ready to render: its templates compiled once, its stats being counted. */
-interface PlannedIdentity {
+/** An identity ready to render: its templates compiled once. */
+export interface CompiledIdentity {
   readonly identity: WorkloadIdentity;
   readonly name: string;
+  /** Its place in age order (0 the oldest): the lower rank wins an entry's fields. */
   readonly rank: number;
   readonly templates: IdentityTemplates;
+}
+
+/** An identity ready to render, with its stats being counted. */
+interface PlannedIdentity extends CompiledIdentity {
   readonly stats: MutableStats;
 }
 
-/** What the pods of one cluster share: its facts, its nodes' template data, its Services. */
-class ClusterContext {
+/** The identities in age order, compiled; those whose templates do not compile are `broken`, each with its error. */
+export function compileIdentities(
+  identities: Iterable<WorkloadIdentity>,
+  config: ControllerManagerConfig,
+): { readonly compiled: CompiledIdentity[]; readonly broken: WorkloadIdentity[]; readonly errors: PlanError[] } {
+  const compiled: CompiledIdentity[] = [];
+  const broken: WorkloadIdentity[] = [];
+  const errors: PlanError[] = [];
+  for (const [rank, identity] of [...identities].sort(compareIdentityAge).entries()) {
+    const name = identity.metadata.name;
+    try {
+      compiled.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate) });
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      broken.push(identity);
+      errors.push({ identity: name, message: `WorkloadIdentity ${name}: ${error.message}` });
+    }
+  }
+  return { compiled, broken, errors };
+}
+
+/** The facts of one cluster as templates see them. */
+export function clusterFacts(registry: EKSClusterRegistry, config: ControllerManagerConfig): ClusterFacts {
+  return {
+    trustDomain: config.trustDomain,
+    clusterName: registry.spec.clusterName,
+    clusterDomain: config.clusterDomain,
+    accountId: registry.spec.accountId,
+    region: registry.spec.region,
+  };
+}
+
+/**
+ * What the pods of one cluster share: its name and facts, its nodes' template data, its Services. The
+ * Services index is built on first use from `endpointSlices`; make a new context when they change.
+ */
+export class ClusterContext {
+  /** The EKSClusterRegistry's name. */
+  readonly name: string;
   readonly facts: ClusterFacts;
-  readonly #snapshot: ClusterSnapshot;
-  readonly #nodeParts = new Map<ClusterNode, NodeTemplateParts>();
+  readonly #endpointSlices: () => Iterable<ClusterEndpointSlice>;
+  // Weak: a node's parts go with the node object when an update replaces it.
+  readonly #nodeParts = new WeakMap<ClusterNode, NodeTemplateParts>();
   #services: ServicesByPod | undefined;
 
-  constructor(facts: ClusterFacts, snapshot: ClusterSnapshot) {
+  constructor(name: string, facts: ClusterFacts, endpointSlices: () => Iterable<ClusterEndpointSlice>) {
+    this.name = name;
     this.facts = facts;
-    this.#snapshot = snapshot;
+    this.#endpointSlices = endpointSlices;
   }
 
   nodeParts(node: ClusterNode): NodeTemplateParts {
@@ -128,7 +172,40 @@ class ClusterContext {
   }
 
   services(): ServicesByPod {
-    return (this.#services ??= servicesByPod(this.#snapshot.endpointSlices, this.facts.clusterDomain));
+    return (this.#services ??= servicesByPod(this.#endpointSlices(), this.facts.clusterDomain));
+  }
+}
+
+/** What one pod's rendering reports, identity by identity, in age order. */
+export interface PodRenderSink {
+  /** The identity selects the pod (counted in podsSelected); `rendered` or `failed` follows. */
+  selected(identity: CompiledIdentity): void;
+  rendered(identity: CompiledIdentity, entry: RenderedEntry): void;
+  /** `message` tells the whole story: identity, cluster, pod, field and problem. */
+  failed(identity: CompiledIdentity, message: string): void;
+}
+
+/**
+ * Renders the entries that `identities` (those targeting the pod's cluster, in age order) want for one
+ * pod: the one way the project renders, shared by planEntries and the controller's incremental state
+ * (fleet-state.ts). The pod must be eligible and in an allowed namespace; `node` is its node, undefined
+ * when the cluster does not know it (a failure of every identity that selects the pod).
+ */
+export function renderPod(cluster: ClusterContext, pod: ClusterPod, node: ClusterNode | undefined, identities: readonly CompiledIdentity[], sink: PodRenderSink): void {
+  let context: PodContext | undefined;
+  for (const compiled of identities) {
+    const { identity } = compiled;
+    if (identity.spec.namespace !== undefined && identity.spec.namespace !== pod.namespace) continue;
+    if (!matchesLabels(identity.spec.podSelector, pod.labels)) continue;
+    sink.selected(compiled);
+    if (node === undefined) {
+      sink.failed(compiled, `WorkloadIdentity ${compiled.name}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}: node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`);
+      continue;
+    }
+    context ??= new PodContext(cluster, pod, node);
+    const outcome = renderEntry(identity, compiled.templates, context.data(identity.spec.applicationName), context);
+    if (outcome.ok) sink.rendered(compiled, outcome.entry);
+    else sink.failed(compiled, `WorkloadIdentity ${compiled.name}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}: ${outcome.failure.field}: ${outcome.failure.problem}`);
   }
 }
 
@@ -178,19 +255,13 @@ export function planEntries(input: PlanInput): Plan {
   const { config } = input;
   const errors: PlanError[] = [];
 
-  const planned: PlannedIdentity[] = [];
-  const broken: WorkloadIdentity[] = [];
-  for (const [rank, identity] of [...input.identities].sort(compareIdentityAge).entries()) {
-    const name = identity.metadata.name;
-    const stats: MutableStats = { clustersTargeted: 0, namespacesFound: 0, podsSelected: 0, entriesRegistered: 0, entriesMasked: 0, renderFailures: 0 };
-    try {
-      planned.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate), stats });
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      broken.push(identity);
-      errors.push({ identity: name, message: `WorkloadIdentity ${name}: ${error.message}` });
-    }
-  }
+  const compiled = compileIdentities(input.identities, config);
+  errors.push(...compiled.errors);
+  const { broken } = compiled;
+  const planned: PlannedIdentity[] = compiled.compiled.map((identity) => ({
+    ...identity,
+    stats: { clustersTargeted: 0, namespacesFound: 0, podsSelected: 0, entriesRegistered: 0, entriesMasked: 0, renderFailures: 0 },
+  }));
   const statsByName = new Map(planned.map((identity) => [identity.name, identity.stats]));
   const desired = new DesiredEntries(new Map(planned.map((identity) => [identity.name, identity.rank])));
 
@@ -246,13 +317,6 @@ export function planEntries(input: PlanInput): Plan {
   };
 }
 
-function renderFailed(planned: PlannedIdentity, cluster: string, pod: ClusterPod, problem: string, errors: PlanError[], failedPods: Set<string>): void {
-  planned.stats.renderFailures++;
-  failedPods.add(pod.uid);
-  const where = `${pod.namespace}/${pod.name}`;
-  errors.push({ identity: planned.name, cluster, pod: where, message: `WorkloadIdentity ${planned.name}: cluster ${cluster}: pod ${where}: ${problem}` });
-}
-
 /** Renders the entries of one synced cluster into `desired`; returns the number of namespaces not ignored. */
 function planCluster(
   registry: EKSClusterRegistry,
@@ -278,39 +342,24 @@ function planCluster(
     stats.namespacesFound += namespace === undefined ? namespaceCount : snapshot.namespaces.has(namespace) && isAllowed(namespace) ? 1 : 0;
   }
 
-  const clusterContext = new ClusterContext(
-    {
-      trustDomain: config.trustDomain,
-      clusterName: registry.spec.clusterName,
-      clusterDomain: config.clusterDomain,
-      accountId: registry.spec.accountId,
-      region: registry.spec.region,
+  const clusterContext = new ClusterContext(cluster, clusterFacts(registry, config), () => snapshot.endpointSlices);
+  const sources = new Map<string, EntrySource>(identities.map((planned) => [planned.name, { identity: planned.name, cluster, clusterIdPrefix }]));
+  const stats = new Map(identities.map((planned) => [planned.name, planned.stats]));
+  let current: ClusterPod | undefined;
+  const sink: PodRenderSink = {
+    selected: (identity) => void (stats.get(identity.name) as MutableStats).podsSelected++,
+    rendered: (identity, entry) => desired.add(sources.get(identity.name) as EntrySource, entry),
+    failed: (identity, message) => {
+      (stats.get(identity.name) as MutableStats).renderFailures++;
+      const pod = current as ClusterPod;
+      failedPods.add(pod.uid);
+      errors.push({ identity: identity.name, cluster, pod: `${pod.namespace}/${pod.name}`, message });
     },
-    snapshot,
-  );
-  const sources: EntrySource[] = identities.map((planned) => ({ identity: planned.name, cluster, clusterIdPrefix }));
+  };
   for (const pod of snapshot.pods) {
     if (!podEligible(pod) || !isAllowed(pod.namespace)) continue;
-    const node = snapshot.nodes.get(pod.nodeName);
-    let context: PodContext | undefined;
-    for (let index = 0; index < identities.length; index++) {
-      const planned = identities[index] as PlannedIdentity;
-      const { identity } = planned;
-      if (identity.spec.namespace !== undefined && identity.spec.namespace !== pod.namespace) continue;
-      if (!matchesLabels(identity.spec.podSelector, pod.labels)) continue;
-      planned.stats.podsSelected++;
-      if (node === undefined) {
-        renderFailed(planned, cluster, pod, `node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`, errors, failedPods);
-        continue;
-      }
-      context ??= new PodContext(clusterContext, pod, node);
-      const outcome = renderEntry(identity, planned.templates, context.data(identity.spec.applicationName), context);
-      if (!outcome.ok) {
-        renderFailed(planned, cluster, pod, `${outcome.failure.field}: ${outcome.failure.problem}`, errors, failedPods);
-        continue;
-      }
-      desired.add(sources[index] as EntrySource, outcome.entry);
-    }
+    current = pod;
+    renderPod(clusterContext, pod, snapshot.nodes.get(pod.nodeName), identities, sink);
   }
   return namespaceCount;
 }

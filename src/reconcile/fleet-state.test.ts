@@ -1,0 +1,264 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import type { LabelSelector } from '../api/v1alpha1/label-selector.ts';
+import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
+import type { ClusterEndpointSlice, ClusterNamespace, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
+import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
+import { sampleConfig, sampleIdentity, sampleNode, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { FleetState, type ClusterObjects } from './fleet-state.ts';
+import { planEntries } from './plan-entries.ts';
+
+/** A mutable cluster: what the informers' caches would hold. */
+class MemoryCluster implements ClusterObjects {
+  readonly pods = new Map<string, ClusterPod>();
+  readonly nodes = new Map<string, ClusterNode>();
+  readonly namespaces = new Map<string, ClusterNamespace>();
+  readonly slices = new Map<string, ClusterEndpointSlice>();
+  pod(key: string): ClusterPod | undefined {
+    return this.pods.get(key);
+  }
+  podKeys(): Iterable<string> {
+    return this.pods.keys();
+  }
+  podKeysOnNode(nodeName: string): Iterable<string> {
+    return [...this.pods].filter(([, pod]) => pod.nodeName === nodeName).map(([key]) => key);
+  }
+  podKeysInNamespace(namespace: string): Iterable<string> {
+    return [...this.pods].filter(([, pod]) => pod.namespace === namespace).map(([key]) => key);
+  }
+  node(name: string): ClusterNode | undefined {
+    return this.nodes.get(name);
+  }
+  namespaceNames(): Iterable<string> {
+    return this.namespaces.keys();
+  }
+  hasNamespace(name: string): boolean {
+    return this.namespaces.has(name);
+  }
+  endpointSlices(): Iterable<ClusterEndpointSlice> {
+    return this.slices.values();
+  }
+  snapshot(): ClusterSnapshot {
+    return { pods: [...this.pods.values()], nodes: new Map(this.nodes), namespaces: new Map(this.namespaces), endpointSlices: [...this.slices.values()] };
+  }
+}
+
+/** mulberry32: a small seeded generator, so that a failure replays. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const config = sampleConfig({ ignoreNamespaces: [/^kube-/], aws: { region: undefined, accountIds: ['123456789012'], assumeRoleArn: '' } });
+const clusterNames = ['east', 'west', 'north'];
+const identityNames = ['alpha', 'beta', 'gamma', 'delta'];
+const namespaces = ['shop', 'bank', 'kube-system'];
+
+interface World {
+  readonly registries: Map<string, EKSClusterRegistry>;
+  readonly identities: Map<string, WorkloadIdentity>;
+  readonly clusters: Map<string, MemoryCluster>;
+  readonly synced: Set<string>;
+}
+
+function randomIdentity(name: string, pick: <T>(items: readonly T[]) => T): WorkloadIdentity {
+  const spiffeIDTemplate = pick([
+    'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}',
+    'spiffe://{{ .TrustDomain }}/app/{{ .ApplicationName }}/{{ .PodMeta.Name }}',
+    // Fails for pods without a `ver` label.
+    'spiffe://{{ .TrustDomain }}/v/{{ .PodMeta.Labels.ver }}',
+  ]);
+  const identity = sampleIdentity(
+    name,
+    {
+      namespace: pick([undefined, 'shop', 'bank']),
+      spiffeIDTemplate,
+      podSelector: pick<LabelSelector>([{ matchLabels: {}, matchExpressions: [] }, { matchLabels: { app: 'web' }, matchExpressions: [] }, { matchLabels: { app: 'db' }, matchExpressions: [] }]),
+      clusterSelector: pick<LabelSelector>([{ matchLabels: {}, matchExpressions: [] }, { matchLabels: { env: 'prod' }, matchExpressions: [] }]),
+      ttlSeconds: pick([0, 3600]),
+      autoPopulateDNSNames: pick([false, true]),
+      workloadSelectorTemplates: pick([[], ['k8s:ns:{{ .PodMeta.Namespace }}']]),
+    },
+    pick(['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z', '2025-01-03T00:00:00Z']),
+  );
+  // A template that does not compile (the edge refuses it; the engine must still cope).
+  if (pick([false, false, false, false, false, false, true])) return { ...identity, spec: { ...identity.spec, spiffeIDTemplate: 'spiffe://{{ .TrustDomain' } };
+  return identity;
+}
+
+/** Applies one random change to the world and the state; returns what it did, for failure messages. */
+function step(world: World, state: FleetState, rand: () => number, uids: { next: number }): string {
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+  const clusterName = pick(clusterNames);
+  const cluster = world.clusters.get(clusterName) as MemoryCluster;
+  const live = world.synced.has(clusterName) && world.registries.has(clusterName);
+  switch (pick(['registry', 'registry', 'unregister', 'sync', 'unsync', 'identity', 'identity', 'unidentity', 'pod', 'pod', 'pod', 'pod', 'unpod', 'node', 'unnode', 'namespace', 'unnamespace', 'slice', 'all'])) {
+    case 'registry': {
+      const registry = sampleRegistry(clusterName, {
+        labels: pick<Record<string, string>>([{ env: 'prod' }, { env: 'dev' }, {}]),
+        enabled: pick([true, true, true, false]),
+        accountId: pick(['123456789012', '123456789012', '999999999999']),
+        clusterName: pick([`${clusterName}-eks`, `${clusterName}-eks-2`]),
+      });
+      world.registries.set(clusterName, registry);
+      state.setRegistry(registry);
+      if (world.synced.has(clusterName)) state.setClusterObjects(clusterName, cluster);
+      return `set registry ${clusterName} ${JSON.stringify(registry.spec)}`;
+    }
+    case 'unregister':
+      world.registries.delete(clusterName);
+      state.removeRegistry(clusterName);
+      return `remove registry ${clusterName}`;
+    case 'sync':
+      world.synced.add(clusterName);
+      state.setClusterObjects(clusterName, cluster);
+      return `sync ${clusterName}`;
+    case 'unsync':
+      world.synced.delete(clusterName);
+      state.setClusterObjects(clusterName, undefined);
+      return `unsync ${clusterName}`;
+    case 'identity': {
+      const identity = randomIdentity(pick(identityNames), pick);
+      world.identities.set(identity.metadata.name, identity);
+      state.setIdentity(identity);
+      return `set identity ${identity.metadata.name} ${JSON.stringify(identity.spec)}`;
+    }
+    case 'unidentity': {
+      const name = pick(identityNames);
+      world.identities.delete(name);
+      state.removeIdentity(name);
+      return `remove identity ${name}`;
+    }
+    case 'pod': {
+      const namespace = pick(namespaces);
+      const name = pick(['p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
+      const key = `${namespace}/${name}`;
+      const old = cluster.pods.get(key);
+      const pod = samplePod(namespace, name, {
+        uid: old !== undefined && rand() < 0.7 ? old.uid : `uid-${uids.next++}`,
+        labels: { ...pick<Record<string, string>>([{ app: 'web' }, { app: 'db' }, {}]), ...pick<Record<string, string>>([{ ver: '1' }, { ver: '2' }, {}, {}]) },
+        serviceAccountName: pick(['web', 'default']),
+        nodeName: pick(['n1', 'n2', 'n3', '']),
+        phase: pick(['Running', 'Running', 'Pending', 'Succeeded']),
+        terminating: rand() < 0.1,
+      });
+      cluster.pods.set(key, pod);
+      if (live) state.podChanged(clusterName, key);
+      return `set pod ${clusterName} ${key} ${JSON.stringify(pod)}`;
+    }
+    case 'unpod': {
+      const key = pick([...cluster.pods.keys(), 'shop/none']);
+      cluster.pods.delete(key);
+      if (live) state.podChanged(clusterName, key);
+      return `delete pod ${clusterName} ${key}`;
+    }
+    case 'node': {
+      const name = pick(['n1', 'n2', 'n3']);
+      cluster.nodes.set(name, sampleNode(name, { uid: `uid-${name}-${uids.next++}` }));
+      if (live) state.nodeChanged(clusterName, name);
+      return `set node ${clusterName} ${name}`;
+    }
+    case 'unnode': {
+      const name = pick(['n1', 'n2', 'n3']);
+      cluster.nodes.delete(name);
+      if (live) state.nodeChanged(clusterName, name);
+      return `delete node ${clusterName} ${name}`;
+    }
+    case 'namespace': {
+      const name = pick(namespaces);
+      cluster.namespaces.set(name, { name, uid: `uid-${name}`, labels: {} });
+      if (live) state.namespaceChanged(clusterName, name);
+      return `set namespace ${clusterName} ${name}`;
+    }
+    case 'unnamespace': {
+      const name = pick(namespaces);
+      cluster.namespaces.delete(name);
+      if (live) state.namespaceChanged(clusterName, name);
+      return `delete namespace ${clusterName} ${name}`;
+    }
+    case 'slice': {
+      const namespace = pick(namespaces);
+      const pods = [...cluster.pods.values()].filter((pod) => pod.namespace === namespace && rand() < 0.5);
+      cluster.slices.set(namespace, { namespace, name: `svc-${namespace}`, serviceName: 'svc', pods: pods.map((pod) => ({ namespace, name: pod.name, uid: pod.uid })) });
+      if (live) state.endpointSlicesChanged(clusterName, namespace);
+      return `set slice ${clusterName} ${namespace}`;
+    }
+    default:
+      state.rerenderAll();
+      return 'rerender all';
+  }
+}
+
+function assertMatchesPlan(world: World, state: FleetState, history: readonly string[]): void {
+  const snapshots = new Map<string, ClusterSnapshot>();
+  for (const name of world.synced) if (world.registries.has(name)) snapshots.set(name, (world.clusters.get(name) as MemoryCluster).snapshot());
+  // The state lists registries and identities in the order they were first set; planEntries in input order.
+  const registries = state.clusterReports().map((report) => world.registries.get(report.name) as EKSClusterRegistry);
+  const identities = state.identityReports().map((report) => world.identities.get(report.name) as WorkloadIdentity);
+  const plan = planEntries({ config, registries, identities, snapshots });
+  const message = `after:\n${history.slice(-8).join('\n')}`;
+  assert.deepEqual(state.sortedEntries(), plan.entries, message);
+  assert.deepEqual(state.identityReports(), plan.identities, message);
+  assert.deepEqual(state.clusterReports(), plan.clusters, message);
+  assert.deepEqual(new Set(state.keepIdPrefixes()), new Set(plan.keepIdPrefixes), message);
+  assert.deepEqual(state.keepPodUids(), plan.keepPodUids, message);
+  for (const entry of plan.entries) assert.deepEqual(state.entry(entry.id), entry, message);
+}
+
+test('after any sequence of changes, the incremental state equals planEntries over the same inputs', () => {
+  for (let seed = 1; seed <= 60; seed++) {
+    const rand = random(seed);
+    const world: World = { registries: new Map(), identities: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster()])), synced: new Set() };
+    const state = new FleetState(config);
+    const history: string[] = [`seed ${seed}`];
+    const uids = { next: 0 };
+    for (let i = 0; i < 150; i++) {
+      history.push(step(world, state, rand, uids));
+      // Every removed registry is forgotten by the state, so the comparison uses only the ones it knows.
+      assertMatchesPlan(world, state, history);
+    }
+  }
+});
+
+test('a pod change returns the IDs of exactly the entries it touched', () => {
+  const state = new FleetState(config);
+  const cluster = new MemoryCluster();
+  state.setRegistry(sampleRegistry('east'));
+  state.setIdentity(sampleIdentity('web', { podSelector: { matchLabels: { app: 'web' }, matchExpressions: [] } }));
+  cluster.nodes.set('node-a', sampleNode('node-a'));
+  cluster.namespaces.set('shop', { name: 'shop', uid: 'uid-shop', labels: {} });
+  cluster.pods.set('shop/other', samplePod('shop', 'other', { labels: { app: 'web' } }));
+  assert.equal(state.setClusterObjects('east', cluster).size, 1);
+  cluster.pods.set('shop/web-1', samplePod('shop', 'web-1', { labels: { app: 'web' } }));
+  const created = state.podChanged('east', 'shop/web-1');
+  assert.equal(created.size, 1);
+  const [id] = created;
+  assert.equal(state.entry(id as string)?.selectors[0]?.value, 'pod-uid:uid-shop-web-1');
+  cluster.pods.set('shop/web-1', samplePod('shop', 'web-1', { labels: { app: 'db' } }));
+  assert.deepEqual(state.podChanged('east', 'shop/web-1'), new Set([id]));
+  assert.equal(state.entry(id as string), undefined);
+  assert.equal(state.entryCount, 1);
+});
+
+test('an unsynced cluster keeps every entry under its prefix; a pod that failed to render keeps its own', () => {
+  const state = new FleetState(config);
+  state.setRegistry(sampleRegistry('east'));
+  state.setIdentity(sampleIdentity('web', { spiffeIDTemplate: 'spiffe://example.org/v/{{ .PodMeta.Labels.ver }}' }));
+  const prefix = state.clusterIdPrefix('east');
+  const entry = { id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }], x509SvidTtl: 0, jwtSvidTtl: 0, dnsNames: [], federatesWith: [], admin: false, downstream: false, hint: '' };
+  assert.equal(state.isKept(entry), true, 'unsynced');
+  const cluster = new MemoryCluster();
+  cluster.nodes.set('node-a', sampleNode('node-a'));
+  state.setClusterObjects('east', cluster);
+  assert.equal(state.isKept(entry), false, 'synced, and no such pod');
+  cluster.pods.set('shop/p', samplePod('shop', 'p', { uid: 'u1' }));
+  state.podChanged('east', 'shop/p');
+  assert.equal(state.isKept(entry), true, 'its pod failed to render');
+  assert.match(state.renderFailures()[0]?.message ?? '', /WorkloadIdentity web: cluster east: pod shop\/p: spec.spiffeIDTemplate/);
+});

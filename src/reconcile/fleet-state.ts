@@ -1,0 +1,478 @@
+import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
+import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
+import { clusterEntryIdPrefix, entryId, keyDigest, keyDigestLength } from '../identity/entry-id.ts';
+import type { RenderedEntry } from '../identity/render-entry.ts';
+import type { RegistrationEntry } from '../spire/entry.ts';
+import { compareEntries } from './desired-entries.ts';
+import {
+  ClusterContext,
+  clusterFacts,
+  compileIdentities,
+  renderPod,
+  type ClusterReport,
+  type CompiledIdentity,
+  type IdentityReport,
+  type PlannedEntry,
+  type PodRenderSink,
+} from './plan-entries.ts';
+import { identityTargetsCluster, namespaceAllowed, podEligible, unmanagedReason } from './selection.ts';
+
+/**
+ * What the state reads of one synced cluster: the controller's informer caches, or a snapshot. Pod keys
+ * are `namespace/name`.
+ */
+export interface ClusterObjects {
+  pod(key: string): ClusterPod | undefined;
+  podKeys(): Iterable<string>;
+  podKeysOnNode(nodeName: string): Iterable<string>;
+  podKeysInNamespace(namespace: string): Iterable<string>;
+  node(name: string): ClusterNode | undefined;
+  namespaceNames(): Iterable<string>;
+  hasNamespace(name: string): boolean;
+  endpointSlices(): Iterable<ClusterEndpointSlice>;
+}
+
+/** One identity's wish for one entry key, from one pod. */
+interface Contribution {
+  readonly identity: string;
+  readonly cluster: ClusterState;
+  readonly entry: RenderedEntry;
+  readonly digest: string;
+}
+
+/** What the identities rendered for one pod. */
+interface PodState {
+  readonly uid: string;
+  readonly contributions: Contribution[];
+  readonly selectedBy: string[];
+  readonly failures: { readonly identity: string; readonly message: string }[];
+}
+
+interface ClusterState {
+  registry: EKSClusterRegistry;
+  readonly name: string;
+  readonly prefix: string;
+  /** Registration order: breaks ties between clusters as planEntries does. */
+  readonly order: number;
+  managed: boolean;
+  objects: ClusterObjects | undefined;
+  context: ClusterContext | undefined;
+  /** The identities that target the cluster, in age order (compiled ones only). */
+  targeting: CompiledIdentity[];
+  readonly pods: Map<string, PodState>;
+}
+
+/** A render failure of one pod, for events and logs. */
+export interface PodRenderFailure {
+  readonly cluster: string;
+  /** `namespace/name`. */
+  readonly pod: string;
+  readonly identity: string;
+  readonly message: string;
+}
+
+type MutableStats = { -readonly [K in keyof WorkloadIdentityStats]: WorkloadIdentityStats[K] };
+
+const zeroStats = (): MutableStats => ({ clustersTargeted: 0, namespacesFound: 0, podsSelected: 0, entriesRegistered: 0, entriesMasked: 0, renderFailures: 0 });
+
+/**
+ * The desired state of the fleet, kept incrementally: every change re-renders only the pods it can
+ * affect and returns the IDs of the entries whose desired state may have changed (a superset: an ID
+ * whose entry came out the same costs a comparison, never a write). Pure: no I/O; the cluster objects
+ * are read through `ClusterObjects`. At any time it equals planEntries over the same inputs (entries,
+ * stats, keep rules): fleet-state.test.ts checks that over random sequences of changes.
+ */
+export class FleetState {
+  readonly config: ControllerManagerConfig;
+  readonly #clusters = new Map<string, ClusterState>();
+  readonly #identities = new Map<string, WorkloadIdentity>();
+  #compiled: CompiledIdentity[] = [];
+  #rank = new Map<string, number>();
+  #broken: WorkloadIdentity[] = [];
+  #identityErrors: string[] = [];
+  /** Contributions by entry key digest, the winner (lowest rank, then earliest cluster) first. */
+  readonly #byDigest = new Map<string, Contribution[]>();
+  /** UIDs of pods with a render failure, with how many pod states name them. */
+  readonly #failedPods = new Map<string, number>();
+  readonly #allowed = new Map<string, boolean>();
+  #clusterOrder = 0;
+
+  constructor(config: ControllerManagerConfig) {
+    this.config = config;
+  }
+
+  // ---- changes -------------------------------------------------------------------------------
+
+  /** Adds or replaces a registry: re-renders its cluster's pods. */
+  setRegistry(registry: EKSClusterRegistry): Set<string> {
+    const name = registry.metadata.name;
+    const changed = new Set<string>();
+    let cluster = this.#clusters.get(name);
+    if (cluster === undefined) {
+      cluster = {
+        registry,
+        name,
+        prefix: clusterEntryIdPrefix(this.config.entryIDPrefix, name),
+        order: this.#clusterOrder++,
+        managed: false,
+        objects: undefined,
+        context: undefined,
+        targeting: [],
+        pods: new Map(),
+      };
+      this.#clusters.set(name, cluster);
+    }
+    cluster.registry = registry;
+    cluster.managed = unmanagedReason(registry, this.config.aws) === undefined;
+    cluster.context = undefined;
+    cluster.targeting = this.#compiled.filter((identity) => identityTargetsCluster(identity.identity, registry));
+    this.#rerenderCluster(cluster, changed);
+    return changed;
+  }
+
+  /** Removes a registry: its entries leave the desired state (and are deleted: it is no longer managed). */
+  removeRegistry(name: string): Set<string> {
+    const changed = new Set<string>();
+    const cluster = this.#clusters.get(name);
+    if (cluster === undefined) return changed;
+    for (const key of [...cluster.pods.keys()]) this.#dropPod(cluster, key, changed);
+    this.#clusters.delete(name);
+    return changed;
+  }
+
+  /**
+   * The cluster's objects once its caches are synced, or undefined while they are not (never synced,
+   * or lost): then its entries are all kept, whatever the desired state says.
+   */
+  setClusterObjects(name: string, objects: ClusterObjects | undefined): Set<string> {
+    const changed = new Set<string>();
+    const cluster = this.#clusters.get(name);
+    if (cluster === undefined) return changed;
+    cluster.objects = objects;
+    cluster.context = undefined;
+    this.#rerenderCluster(cluster, changed);
+    return changed;
+  }
+
+  /** Adds or replaces an identity: re-renders the pods of the clusters it targets or targeted. */
+  setIdentity(identity: WorkloadIdentity): Set<string> {
+    const old = this.#identities.get(identity.metadata.name);
+    this.#identities.set(identity.metadata.name, identity);
+    return this.#identityChanged(old, identity);
+  }
+
+  removeIdentity(name: string): Set<string> {
+    const old = this.#identities.get(name);
+    if (old === undefined) return new Set();
+    this.#identities.delete(name);
+    return this.#identityChanged(old, undefined);
+  }
+
+  /** The pod `podKey` was added, changed or deleted in `cluster`'s cache. */
+  podChanged(cluster: string, podKey: string): Set<string> {
+    const changed = new Set<string>();
+    const state = this.#clusters.get(cluster);
+    if (state !== undefined) this.#rerenderPods(state, [podKey], changed);
+    return changed;
+  }
+
+  /** The node was added, changed or deleted: its pods are re-rendered. */
+  nodeChanged(cluster: string, nodeName: string): Set<string> {
+    const changed = new Set<string>();
+    const state = this.#clusters.get(cluster);
+    if (state?.objects !== undefined) this.#rerenderPods(state, [...state.objects.podKeysOnNode(nodeName)], changed);
+    return changed;
+  }
+
+  /** The namespace was added, changed or deleted: its pods are re-rendered. */
+  namespaceChanged(cluster: string, namespace: string): Set<string> {
+    const changed = new Set<string>();
+    const state = this.#clusters.get(cluster);
+    if (state?.objects !== undefined) this.#rerenderPods(state, this.#podKeysIn(state, namespace), changed);
+    return changed;
+  }
+
+  /** An EndpointSlice of `namespace` changed: the pods of the namespace are re-rendered if an identity auto-populates DNS names. */
+  endpointSlicesChanged(cluster: string, namespace: string): Set<string> {
+    const changed = new Set<string>();
+    const state = this.#clusters.get(cluster);
+    if (state?.objects === undefined) return changed;
+    state.context = undefined;
+    if (state.targeting.some((identity) => identity.identity.spec.autoPopulateDNSNames)) this.#rerenderPods(state, this.#podKeysIn(state, namespace), changed);
+    return changed;
+  }
+
+  /** Re-renders every pod of the fleet (a full reconciliation does this to guard against a missed event). */
+  rerenderAll(): Set<string> {
+    const changed = new Set<string>();
+    for (const cluster of this.#clusters.values()) {
+      cluster.context = undefined;
+      this.#rerenderCluster(cluster, changed);
+    }
+    return changed;
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  /** The desired entry with this ID, or undefined if none is wanted. */
+  entry(id: string): PlannedEntry | undefined {
+    const digest = id.slice(-keyDigestLength);
+    const contributions = this.#byDigest.get(digest);
+    if (contributions === undefined) return undefined;
+    const entry = this.#planned(digest, contributions);
+    return entry.id === id ? entry : undefined;
+  }
+
+  /** Every desired entry, in no particular order. */
+  *entries(): IterableIterator<PlannedEntry> {
+    for (const [digest, contributions] of this.#byDigest) yield this.#planned(digest, contributions);
+  }
+
+  /** Every desired entry, sorted as planEntries sorts them. */
+  sortedEntries(): PlannedEntry[] {
+    return [...this.entries()].sort(compareEntries);
+  }
+
+  get entryCount(): number {
+    return this.#byDigest.size;
+  }
+
+  /** Whether an owned entry that is not desired must stay: its cluster is unsynced or targeted by a broken identity, or its pod failed to render. */
+  isKept(entry: RegistrationEntry): boolean {
+    if (this.keepIdPrefixes().some((prefix) => entry.id.startsWith(prefix))) return true;
+    if (this.#failedPods.size === 0) return false;
+    return entry.selectors.some((s) => s.type === 'k8s' && s.value.startsWith('pod-uid:') && this.#failedPods.has(s.value.slice('pod-uid:'.length)));
+  }
+
+  /** As planEntries' keepIdPrefixes. */
+  keepIdPrefixes(): string[] {
+    const prefixes: string[] = [];
+    for (const cluster of this.#clusters.values()) if (cluster.managed && cluster.objects === undefined) prefixes.push(cluster.prefix);
+    for (const cluster of this.#clusters.values()) {
+      if (cluster.managed && this.#broken.some((identity) => identityTargetsCluster(identity, cluster.registry))) prefixes.push(cluster.prefix);
+    }
+    return prefixes;
+  }
+
+  /** As planEntries' keepPodUids (sorted). */
+  keepPodUids(): string[] {
+    return [...this.#failedPods.keys()].sort();
+  }
+
+  /** The ID prefix of the entries of `cluster`. */
+  clusterIdPrefix(cluster: string): string {
+    return clusterEntryIdPrefix(this.config.entryIDPrefix, cluster);
+  }
+
+  /** Errors of identities whose templates do not compile. */
+  identityErrors(): readonly string[] {
+    return this.#identityErrors;
+  }
+
+  /** Render failures of the pods of `cluster` (every cluster when undefined). */
+  renderFailures(cluster?: string): PodRenderFailure[] {
+    const failures: PodRenderFailure[] = [];
+    for (const state of this.#clusters.values()) {
+      if (cluster !== undefined && state.name !== cluster) continue;
+      for (const [pod, podState] of state.pods) for (const failure of podState.failures) failures.push({ cluster: state.name, pod, ...failure });
+    }
+    return failures;
+  }
+
+  /** Per-identity stats, in the order identities were first set, as planEntries reports them. */
+  identityReports(): IdentityReport[] {
+    const stats = new Map<string, MutableStats>();
+    for (const identity of this.#compiled) stats.set(identity.name, zeroStats());
+    for (const cluster of this.#clusters.values()) {
+      if (!cluster.managed) continue;
+      let namespaceCount: number | undefined;
+      for (const identity of cluster.targeting) {
+        const counts = stats.get(identity.name) as MutableStats;
+        counts.clustersTargeted++;
+        const objects = cluster.objects;
+        if (objects === undefined) continue;
+        namespaceCount ??= this.#namespaceCount(objects);
+        const namespace = identity.identity.spec.namespace;
+        counts.namespacesFound += namespace === undefined ? namespaceCount : objects.hasNamespace(namespace) && this.#isAllowed(namespace) ? 1 : 0;
+      }
+      for (const pod of cluster.pods.values()) {
+        for (const name of pod.selectedBy) (stats.get(name) as MutableStats).podsSelected++;
+        for (const failure of pod.failures) (stats.get(failure.identity) as MutableStats).renderFailures++;
+      }
+    }
+    for (const contributions of this.#byDigest.values()) {
+      const seen = new Set<string>();
+      for (const [index, contribution] of contributions.entries()) {
+        if (seen.has(contribution.identity)) continue;
+        seen.add(contribution.identity);
+        const counts = stats.get(contribution.identity) as MutableStats;
+        if (index === 0) counts.entriesRegistered++;
+        else counts.entriesMasked++;
+      }
+    }
+    return [...this.#identities.keys()].map((name) => ({ name, stats: stats.get(name) ?? zeroStats() }));
+  }
+
+  /** Per-cluster reports, in the order registries were first set, as planEntries reports them. */
+  clusterReports(): ClusterReport[] {
+    const entries = new Map<string, number>();
+    for (const contributions of this.#byDigest.values()) {
+      const winner = (contributions[0] as Contribution).cluster.name;
+      entries.set(winner, (entries.get(winner) ?? 0) + 1);
+    }
+    return [...this.#clusters.values()].map((cluster) => ({
+      name: cluster.name,
+      clusterName: cluster.registry.spec.clusterName,
+      entryIdPrefix: cluster.prefix,
+      state: !cluster.managed ? 'unmanaged' : cluster.objects === undefined ? 'unsynced' : 'synced',
+      namespacesCount: cluster.managed && cluster.objects !== undefined ? this.#namespaceCount(cluster.objects) : 0,
+      entriesRegistered: entries.get(cluster.name) ?? 0,
+    }));
+  }
+
+  /** Names of the clusters an identity targets (managed ones only). */
+  clustersTargetedBy(identity: string): string[] {
+    const known = this.#identities.get(identity);
+    if (known === undefined) return [];
+    return [...this.#clusters.values()].filter((c) => c.managed && identityTargetsCluster(known, c.registry)).map((c) => c.name);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  #identityChanged(old: WorkloadIdentity | undefined, current: WorkloadIdentity | undefined): Set<string> {
+    const changed = new Set<string>();
+    const compiled = compileIdentities(this.#identities.values(), this.config);
+    this.#compiled = compiled.compiled;
+    this.#rank = new Map(compiled.compiled.map((identity) => [identity.name, identity.rank]));
+    this.#broken = compiled.broken;
+    this.#identityErrors = compiled.errors.map((error) => error.message);
+    for (const cluster of this.#clusters.values()) {
+      cluster.targeting = this.#compiled.filter((identity) => identityTargetsCluster(identity.identity, cluster.registry));
+      const before = old !== undefined && identityTargetsCluster(old, cluster.registry);
+      const after = current !== undefined && identityTargetsCluster(current, cluster.registry);
+      if (!before && !after) continue;
+      if (!cluster.managed || cluster.objects === undefined) {
+        this.#rerenderCluster(cluster, changed);
+        continue;
+      }
+      // An identity limited to a namespace affects only the pods of that namespace (before and after).
+      const namespaces = [old, current].filter((identity) => identity !== undefined).map((identity) => identity.spec.namespace);
+      if (namespaces.includes(undefined)) this.#rerenderCluster(cluster, changed);
+      else for (const namespace of new Set(namespaces)) this.#rerenderPods(cluster, this.#podKeysIn(cluster, namespace as string), changed);
+    }
+    return changed;
+  }
+
+  #podKeysIn(cluster: ClusterState, namespace: string): string[] {
+    const keys = new Set(cluster.objects === undefined ? [] : cluster.objects.podKeysInNamespace(namespace));
+    // Pods rendered before and gone from the cache since.
+    for (const key of cluster.pods.keys()) if (key.startsWith(`${namespace}/`)) keys.add(key);
+    return [...keys];
+  }
+
+  #rerenderCluster(cluster: ClusterState, changed: Set<string>): void {
+    const keys = new Set(cluster.pods.keys());
+    if (cluster.managed && cluster.objects !== undefined) for (const key of cluster.objects.podKeys()) keys.add(key);
+    this.#rerenderPods(cluster, keys, changed);
+  }
+
+  #rerenderPods(cluster: ClusterState, keys: Iterable<string>, changed: Set<string>): void {
+    for (const key of keys) {
+      this.#dropPod(cluster, key, changed);
+      this.#renderPod(cluster, key, changed);
+    }
+  }
+
+  #dropPod(cluster: ClusterState, key: string, changed: Set<string>): void {
+    const state = cluster.pods.get(key);
+    if (state === undefined) return;
+    cluster.pods.delete(key);
+    for (const contribution of state.contributions) {
+      const list = this.#byDigest.get(contribution.digest);
+      if (list === undefined) continue;
+      this.#touch(contribution.digest, changed);
+      const remaining = list.filter((c) => c !== contribution);
+      if (remaining.length === 0) this.#byDigest.delete(contribution.digest);
+      else {
+        this.#byDigest.set(contribution.digest, remaining);
+        this.#touch(contribution.digest, changed);
+      }
+    }
+    if (state.failures.length > 0) {
+      const count = (this.#failedPods.get(state.uid) ?? 1) - 1;
+      if (count === 0) this.#failedPods.delete(state.uid);
+      else this.#failedPods.set(state.uid, count);
+    }
+  }
+
+  #renderPod(cluster: ClusterState, key: string, changed: Set<string>): void {
+    const objects = cluster.objects;
+    if (!cluster.managed || objects === undefined || cluster.targeting.length === 0) return;
+    const pod = objects.pod(key);
+    if (pod === undefined || !podEligible(pod) || !this.#isAllowed(pod.namespace)) return;
+    cluster.context ??= new ClusterContext(cluster.name, clusterFacts(cluster.registry, this.config), () => objects.endpointSlices());
+    const state: PodState = { uid: pod.uid, contributions: [], selectedBy: [], failures: [] };
+    const sink: PodRenderSink = {
+      selected: (identity) => void state.selectedBy.push(identity.name),
+      rendered: (identity, entry) => state.contributions.push({ identity: identity.name, cluster, entry, digest: keyDigest(entry.key) }),
+      failed: (identity, message) => void state.failures.push({ identity: identity.name, message }),
+    };
+    renderPod(cluster.context, pod, objects.node(pod.nodeName), cluster.targeting, sink);
+    if (state.selectedBy.length === 0) return;
+    cluster.pods.set(key, state);
+    if (state.failures.length > 0) this.#failedPods.set(state.uid, (this.#failedPods.get(state.uid) ?? 0) + 1);
+    for (const contribution of state.contributions) {
+      this.#touch(contribution.digest, changed);
+      const list = this.#byDigest.get(contribution.digest) ?? [];
+      list.push(contribution);
+      list.sort((a, b) => this.#compareContributions(a, b));
+      this.#byDigest.set(contribution.digest, list);
+      this.#touch(contribution.digest, changed);
+    }
+  }
+
+  #compareContributions(a: Contribution, b: Contribution): number {
+    const byRank = (this.#rank.get(a.identity) ?? 0) - (this.#rank.get(b.identity) ?? 0);
+    return byRank !== 0 ? byRank : a.cluster.order - b.cluster.order;
+  }
+
+  /** Adds the current ID of the entry with this digest, if any, to `changed`. */
+  #touch(digest: string, changed: Set<string>): void {
+    const winner = this.#byDigest.get(digest)?.[0];
+    if (winner !== undefined) changed.add(entryId(winner.cluster.prefix, digest));
+  }
+
+  #planned(digest: string, contributions: readonly Contribution[]): PlannedEntry {
+    const winner = contributions[0] as Contribution;
+    const { entry } = winner;
+    return {
+      id: entryId(winner.cluster.prefix, digest),
+      spiffeId: entry.spiffeId,
+      parentId: entry.parentId,
+      selectors: entry.selectors,
+      x509SvidTtl: entry.x509SvidTtl,
+      jwtSvidTtl: entry.jwtSvidTtl,
+      dnsNames: entry.dnsNames,
+      federatesWith: entry.federatesWith,
+      admin: entry.admin,
+      downstream: entry.downstream,
+      hint: entry.hint,
+      cluster: winner.cluster.name,
+      identities: [...new Set(contributions.map((c) => c.identity))],
+    };
+  }
+
+  #isAllowed(namespace: string): boolean {
+    let answer = this.#allowed.get(namespace);
+    if (answer === undefined) this.#allowed.set(namespace, (answer = namespaceAllowed(namespace, this.config.ignoreNamespaces)));
+    return answer;
+  }
+
+  #namespaceCount(objects: ClusterObjects): number {
+    let count = 0;
+    for (const namespace of objects.namespaceNames()) if (this.#isAllowed(namespace)) count++;
+    return count;
+  }
+}
