@@ -348,5 +348,9 @@ export function randomCase(seed: number, i: number): GoCase {
   const template = r.chance(0.5) ? new TemplateGenerator(r).template() : simpleTemplate(r);
   const data = r.chance(0.9) ? randomObject(r, 0) : randomData(r, 0);
   const missingkey = r.pick(['default', 'default', 'default', 'default', 'zero', 'zero', 'error'] as const);
+  if (r.chance(0.05)) {
+    // The same template with other delimiters (stray braces in its text stay text).
+    return { template: template.replaceAll('{{', '<%').replaceAll('}}', '%>'), data, missingkey, leftDelim: '<%', rightDelim: '%>' };
+  }
   return { template, data, missingkey };
 }
