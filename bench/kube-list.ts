@@ -2,7 +2,7 @@
 // reads lists (docs/adr/0013-kube-client-edge.md): plain JSON.parse of pages into a transformed cache,
 // against client-node's typed deserialization.
 //
-//   node bench/kube-list.ts [pods=20000] [repeats=3]
+//   node bench/kube-list.ts [pods=20000] [repeats=3] [variant...]
 //
 // Starts the rig's etcd and kube-apiserver (watch cache on, as on EKS), creates `pods` pods shaped like
 // an EKS workload's (spec, status, managed fields; ~5 KB of JSON each), then lists them all in a fresh
@@ -13,9 +13,11 @@
 //   client-node  client-node's CoreV1Api.listPodForAllNamespaces, pages of 500, keeping the typed V1Pod
 //                objects (what its own informer caches)
 //   one-page     httpResourceSource with no paging (one response), the engine's view
+//   no-gzip      as informer, without asking for gzip (the apiserver then spends no CPU compressing)
 // Timings are relative: run it alone on an otherwise idle machine.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { podFromKubernetes } from '../src/identity/cluster-objects.ts';
 import { ClusterConnection } from '../src/kube/cluster-connection.ts';
@@ -27,7 +29,7 @@ import { startEtcd } from '../test/rig/etcd.ts';
 import { startApiServer } from '../test/rig/kube-apiserver.ts';
 import { ProcessGroup } from '../test/rig/processes.ts';
 
-const variants = ['informer', 'raw-pages', 'client-node', 'one-page'] as const;
+const variants = ['informer', 'raw-pages', 'client-node', 'one-page', 'no-gzip'] as const;
 type Variant = (typeof variants)[number];
 
 interface Measurement {
@@ -146,7 +148,12 @@ async function measure(variant: Variant, kubeconfigPath: string): Promise<Measur
   if (gc === undefined) throw new Error('run the child with --expose-gc');
   const config = new KubeConfig();
   config.loadFromFile(kubeconfigPath);
-  const connection = new ClusterConnection({ name: 'bench', credentials: kubeConfigCredentials(config), requestTimeoutMs: 300_000 });
+  const connection = new ClusterConnection({
+    name: 'bench',
+    credentials: kubeConfigCredentials(config),
+    requestTimeoutMs: 300_000,
+    compression: variant !== 'no-gzip',
+  });
   const pods = httpResourceSource(connection, { group: '', version: 'v1', resource: 'pods' });
   gc();
   const baseline = process.memoryUsage().heapUsed;
@@ -154,6 +161,7 @@ async function measure(variant: Variant, kubeconfigPath: string): Promise<Measur
   let cache: { size: number };
   switch (variant) {
     case 'informer':
+    case 'no-gzip':
     case 'one-page': {
       const informer = new Informer({
         source: pods,
@@ -203,6 +211,20 @@ async function measure(variant: Variant, kubeconfigPath: string): Promise<Measur
   return measurement;
 }
 
+/** The bytes on the wire of one page of 500 pods, asking for `encoding`. */
+function pageBytes(url: string, caPem: string, token: string, encoding: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/api/v1/pods?limit=500', url), { ca: caPem, headers: { authorization: `Bearer ${token}`, 'accept-encoding': encoding } }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      res.on('end', () => resolve(bytes));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
@@ -213,6 +235,7 @@ if (process.argv[2] === '--child') {
 } else {
   const count = Number(process.argv[2] ?? 20_000);
   const repeats = Number(process.argv[3] ?? 3);
+  const chosen = process.argv.length > 4 ? (process.argv.slice(4) as Variant[]) : variants;
   const group = new ProcessGroup('bench-kube-');
   try {
     const etcd = await startEtcd(group);
@@ -222,8 +245,10 @@ if (process.argv[2] === '--child') {
     const podBytes = await createPods(connection, count);
     connection.close();
     console.log(`created ${count} pods (${podBytes} bytes of JSON each) in ${Math.round((performance.now() - createStarted) / 1000)} s`);
+    const [plain, gzip] = [await pageBytes(api.url, api.caPem, api.adminToken, 'identity'), await pageBytes(api.url, api.caPem, api.adminToken, 'gzip')];
+    console.log(`a page of 500 pods: ${plain} bytes, ${gzip} gzip-compressed (${(plain / gzip).toFixed(1)}x)`);
     console.log('variant       pods   list ms  retained MB  bytes/pod  peak RSS MB');
-    for (const variant of variants) {
+    for (const variant of chosen) {
       const runs: Measurement[] = [];
       for (let r = 0; r < repeats; r++) {
         const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), '--child', variant, api.kubeconfigPath], { encoding: 'utf8', maxBuffer: 2 ** 24 });
