@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { readControllerManagerConfig } from '../config/load-config.ts';
+import { Controller } from '../controller/controller.ts';
+import { createLogger, logLevelForVerbosity } from '../observability/logger.ts';
+import type { Command } from './command.ts';
+
+const synopsis = 'run --config FILE [--kubeconfig PATH] [--spire-socket PATH] [-v LEVEL]';
+
+const usage = [
+  synopsis,
+  '',
+  'Options:',
+  '  --config FILE         the ControllerManagerConfig (or the ConfigMap holding it as config.yaml)',
+  '  --kubeconfig PATH     the management cluster (default: $KUBECONFIG, else the in-cluster service account)',
+  "  --spire-socket PATH   spire-server's admin socket (default: the config's spireServerSocketPath)",
+  '  -v, --v LEVEL         log verbosity: 0-1 info, 2 and above debug (each entry written)',
+  '',
+  'Runs until SIGTERM or SIGINT, then stops its work, hands back the leader lease and exits 0.',
+].join('\n');
+
+/** `run`: the controller. */
+export const runCommand: Command = {
+  name: 'run',
+  summary: "Run the controller: keep the SPIRE server's entries in step with the pods of every registered cluster.",
+  usage,
+  run: async (args, io) => {
+    let values;
+    try {
+      values = parseArgs({
+        args: [...args],
+        options: { config: { type: 'string' }, kubeconfig: { type: 'string' }, 'spire-socket': { type: 'string' }, v: { type: 'string', short: 'v', default: '0' } },
+        strict: true,
+        allowPositionals: false,
+      }).values;
+    } catch (error) {
+      io.stderr(`run: ${(error as Error).message}\nUsage: spire-eks-workload-registrar ${synopsis}\n`);
+      return 1;
+    }
+    if (values.config === undefined) {
+      io.stderr(`run: --config FILE is required\nUsage: spire-eks-workload-registrar ${synopsis}\n`);
+      return 1;
+    }
+    const verbosity = Number(values.v);
+    if (!Number.isInteger(verbosity) || verbosity < 0) {
+      io.stderr(`run: -v ${values.v}: expected a whole number\n`);
+      return 1;
+    }
+    const config = await readControllerManagerConfig(values.config);
+    if (!config.ok) {
+      io.stderr(config.errors.map((error) => `${error}\n`).join(''));
+      return 1;
+    }
+    const logger = createLogger({ level: logLevelForVerbosity(verbosity) });
+    let controller: Controller;
+    try {
+      controller = new Controller({
+        config: config.value,
+        logger,
+        ...(values.kubeconfig !== undefined ? { kubeconfigPath: values.kubeconfig } : {}),
+        ...(values['spire-socket'] !== undefined ? { spireSocketPath: values['spire-socket'] } : {}),
+      });
+    } catch (error) {
+      io.stderr(`run: cannot start: ${(error as Error).message}\n`);
+      return 1;
+    }
+    const stop = new AbortController();
+    const onSignal = (signal: string): void => {
+      logger.info({ signal }, 'Shutting down');
+      stop.abort(new Error(`received ${signal}`));
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+    try {
+      await controller.run(stop.signal);
+    } catch (error) {
+      logger.error({ err: error }, 'The controller stopped');
+      return 2;
+    } finally {
+      process.removeListener('SIGTERM', onSignal);
+      process.removeListener('SIGINT', onSignal);
+    }
+    logger.info('Stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,252 @@
+import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
+import {
+  endpointSliceFromKubernetes,
+  namespaceFromKubernetes,
+  nodeFromKubernetes,
+  podFromKubernetes,
+  type ClusterEndpointSlice,
+  type ClusterNamespace,
+  type ClusterNode,
+  type ClusterPod,
+} from '../identity/cluster-objects.ts';
+import { ClusterConnection } from '../kube/cluster-connection.ts';
+import { httpResourceSource, type ResourceRef } from '../kube/http-resource-source.ts';
+import { Informer } from '../kube/informer.ts';
+import { byNamespace, byNodeName } from '../kube/object-store.ts';
+import type { ReflectorEvent } from '../kube/reflector.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ClusterObjects } from '../reconcile/fleet-state.ts';
+import { accountAllowed, describeEksCluster } from './eks-cluster.ts';
+import { clusterCredentials } from './aws-credentials.ts';
+import { eksTokenSource } from './eks-token-source.ts';
+
+/** The Ready condition's reasons for a workload cluster. */
+export type ClusterReason = 'Connecting' | 'Synced' | 'DescribeFailed' | 'Unreachable' | 'AccountNotAllowed' | 'Disabled';
+
+export interface ClusterStatus {
+  readonly ready: boolean;
+  readonly reason: ClusterReason;
+  readonly message: string;
+}
+
+/** What the manager tells the controller; every call only marks work. */
+export interface ClusterListener {
+  /** The cluster's caches are complete (first sync, or again after it was unreachable). */
+  synced(cluster: string, objects: ClusterObjects): void;
+  /** The cluster's caches can no longer be trusted to be complete. */
+  lost(cluster: string): void;
+  pod(cluster: string, key: string): void;
+  node(cluster: string, name: string): void;
+  namespace(cluster: string, name: string): void;
+  endpointSlices(cluster: string, namespace: string): void;
+  status(cluster: string, status: ClusterStatus): void;
+}
+
+export interface ClusterManagerOptions {
+  readonly config: ControllerManagerConfig;
+  readonly listener: ClusterListener;
+  readonly logger: Logger;
+  /** First retry delay of DescribeCluster, doubling to `maxBackoffMs`. Default 1000 ms. */
+  readonly baseBackoffMs?: number;
+  /** Default 60 000 ms. */
+  readonly maxBackoffMs?: number;
+}
+
+/** The informers of one connected cluster, read through the engine's interface. */
+class InformerObjects implements ClusterObjects {
+  readonly pods: Informer<ClusterPod>;
+  readonly nodes: Informer<ClusterNode>;
+  readonly namespaces: Informer<ClusterNamespace>;
+  readonly slices: Informer<ClusterEndpointSlice>;
+  constructor(pods: Informer<ClusterPod>, nodes: Informer<ClusterNode>, namespaces: Informer<ClusterNamespace>, slices: Informer<ClusterEndpointSlice>) {
+    this.pods = pods;
+    this.nodes = nodes;
+    this.namespaces = namespaces;
+    this.slices = slices;
+  }
+  pod(key: string): ClusterPod | undefined {
+    return this.pods.store.get(key);
+  }
+  podKeys(): Iterable<string> {
+    return this.pods.store.keys();
+  }
+  podKeysOnNode(nodeName: string): Iterable<string> {
+    return this.pods.store.keysByIndex('node', nodeName);
+  }
+  podKeysInNamespace(namespace: string): Iterable<string> {
+    return this.pods.store.keysByIndex('namespace', namespace);
+  }
+  node(name: string): ClusterNode | undefined {
+    return this.nodes.store.get(name);
+  }
+  namespaceNames(): Iterable<string> {
+    return this.namespaces.store.keys();
+  }
+  hasNamespace(name: string): boolean {
+    return this.namespaces.store.get(name) !== undefined;
+  }
+  endpointSlices(): Iterable<ClusterEndpointSlice> {
+    return this.slices.store.list();
+  }
+}
+
+/** What decides whether a cluster's connection must be rebuilt (labels alone do not). */
+function connectionKey(registry: EKSClusterRegistry, config: ControllerManagerConfig): string {
+  const { spec } = registry;
+  return JSON.stringify([spec.enabled, spec.clusterName, spec.region, spec.accountId, spec.assumeRoleArn || config.aws.assumeRoleArn, accountAllowed(spec.accountId, config.aws.accountIds)]);
+}
+
+interface Running {
+  readonly key: string;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+/**
+ * Connects to each enabled workload cluster and keeps informers on its pods, nodes, namespaces and
+ * EndpointSlices, each cluster on its own lifecycle: DescribeCluster with backoff, then informers whose
+ * reflectors back off on their own. A cluster whose watches fail is reported lost (its entries are kept
+ * by the reconciler) and synced again once it lists; one cluster never waits for another.
+ */
+export class ClusterManager {
+  readonly #config: ControllerManagerConfig;
+  readonly #listener: ClusterListener;
+  readonly #logger: Logger;
+  readonly #baseBackoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #running = new Map<string, Running>();
+
+  constructor(options: ClusterManagerOptions) {
+    this.#config = options.config;
+    this.#listener = options.listener;
+    this.#logger = options.logger;
+    this.#baseBackoffMs = options.baseBackoffMs ?? 1000;
+    this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
+  }
+
+  /** Starts, keeps or restarts the cluster of `registry`. */
+  async setRegistry(registry: EKSClusterRegistry): Promise<void> {
+    const name = registry.metadata.name;
+    const key = connectionKey(registry, this.#config);
+    const running = this.#running.get(name);
+    if (running?.key === key) return;
+    await this.remove(name);
+    const { spec } = registry;
+    if (!spec.enabled) {
+      this.#listener.status(name, { ready: false, reason: 'Disabled', message: 'spec.enabled is false: the cluster is not watched and its entries are removed' });
+      return;
+    }
+    if (!accountAllowed(spec.accountId, this.#config.aws.accountIds)) {
+      this.#listener.status(name, {
+        ready: false,
+        reason: 'AccountNotAllowed',
+        message: `spec.accountId ${spec.accountId} is not in the config's aws.accountIds (${this.#config.aws.accountIds.join(', ')})`,
+      });
+      return;
+    }
+    const abort = new AbortController();
+    const done = this.#run(registry, abort.signal).catch((error: unknown) => {
+      if (!abort.signal.aborted) this.#logger.error({ cluster: name, err: error }, 'Cluster connection stopped');
+    });
+    this.#running.set(name, { key, abort, done });
+  }
+
+  /** Stops watching the cluster. */
+  async remove(name: string): Promise<void> {
+    const running = this.#running.get(name);
+    if (running === undefined) return;
+    this.#running.delete(name);
+    running.abort.abort(new Error(`cluster ${name} removed`));
+    await running.done;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#running.keys()].map((name) => this.remove(name)));
+  }
+
+  async #run(registry: EKSClusterRegistry, signal: AbortSignal): Promise<void> {
+    const name = registry.metadata.name;
+    const { spec } = registry;
+    const logger = this.#logger.child({ cluster: name });
+    const listener = this.#listener;
+    listener.status(name, { ready: false, reason: 'Connecting', message: `describing EKS cluster ${spec.clusterName} in ${spec.region}` });
+    const assumeRoleArn = spec.assumeRoleArn || this.#config.aws.assumeRoleArn;
+    const credentials = clusterCredentials({ region: spec.region, ...(assumeRoleArn === '' ? {} : { assumeRoleArn }) });
+    let endpoint;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        endpoint = await describeEksCluster(spec.clusterName, spec.region, credentials);
+        break;
+      } catch (error) {
+        if (signal.aborted) return;
+        const message = `DescribeCluster ${spec.clusterName} in ${spec.region}${assumeRoleArn ? ` as ${assumeRoleArn}` : ''}: ${error instanceof Error ? error.message : String(error)}`;
+        listener.status(name, { ready: false, reason: 'DescribeFailed', message });
+        logger.warn({ attempt }, message);
+        const delay = Math.min(this.#maxBackoffMs, this.#baseBackoffMs * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        if (signal.aborted) return;
+      }
+    }
+    const tokens = eksTokenSource(spec.clusterName, spec.region, credentials);
+    const { server, caPem } = endpoint;
+    const connection = new ClusterConnection({ name, credentials: async () => ({ server, caPem, token: await tokens() }) });
+    listener.status(name, { ready: false, reason: 'Connecting', message: `listing pods, nodes and namespaces of ${server}` });
+
+    // Healthy: the informer's last list or watch worked. The cluster is ready when all are synced and healthy.
+    const healthy = new Map<string, boolean>();
+    let ready = false;
+    let lastError = '';
+    const informers: Informer<unknown>[] = [];
+    const objects = (): InformerObjects => new InformerObjects(pods, nodes, namespaces, slices);
+    const update = (): void => {
+      const now = informers.every((informer) => informer.hasSynced()) && [...healthy.values()].every(Boolean);
+      if (now === ready) return;
+      ready = now;
+      if (ready) {
+        listener.status(name, { ready: true, reason: 'Synced', message: `watching pods, nodes and namespaces of ${spec.clusterName}` });
+        listener.synced(name, objects());
+      } else {
+        listener.status(name, { ready: false, reason: 'Unreachable', message: `${lastError}; its entries are kept until it is back` });
+        listener.lost(name);
+      }
+    };
+    const make = <T,>(ref: ResourceRef, transform: (raw: unknown) => T, handlers: (key: string, object: T) => void, indexers?: Record<string, (o: T) => readonly string[]>): Informer<T> => {
+      const informer = new Informer<T>({
+        source: httpResourceSource(connection, ref),
+        transform,
+        ...(indexers ? { indexers } : {}),
+        onError: (error) => logger.warn({ err: error }, `cannot read an object of ${ref.resource}`),
+        onReflectorEvent: (event: ReflectorEvent) => {
+          if (event.type === 'error') {
+            lastError = `${ref.resource}: ${event.error instanceof Error ? event.error.message : String(event.error)}`;
+            healthy.set(ref.resource, false);
+            logger.warn({ retryInMs: event.retryInMs }, lastError);
+          } else if (event.type === 'listed' || event.type === 'watch-ended') healthy.set(ref.resource, true);
+          update();
+        },
+      });
+      healthy.set(ref.resource, true);
+      informer.addEventHandler({
+        onAdd: (object, key, initial) => {
+          if (!initial) handlers(key, object);
+        },
+        onUpdate: (_old, object, key) => handlers(key, object),
+        onDelete: (object, key) => handlers(key, object),
+      });
+      informers.push(informer as Informer<unknown>);
+      return informer;
+    };
+    const pods = make({ group: '', version: 'v1', resource: 'pods' }, podFromKubernetes, (key) => ready && listener.pod(name, key), { namespace: byNamespace, node: byNodeName });
+    const nodes = make({ group: '', version: 'v1', resource: 'nodes' }, nodeFromKubernetes, (key) => ready && listener.node(name, key));
+    const namespaces = make({ group: '', version: 'v1', resource: 'namespaces' }, namespaceFromKubernetes, (key) => ready && listener.namespace(name, key));
+    const slices = make({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' }, endpointSliceFromKubernetes, (_key, slice) => ready && listener.endpointSlices(name, slice.namespace));
+    try {
+      const runs = informers.map((informer) => informer.run(signal).catch(() => {}));
+      await Promise.all(informers.map((informer) => informer.waitForSync(signal))).then(update, () => {});
+      await Promise.all(runs);
+    } finally {
+      connection.close();
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sampleConfig, sampleIdentity, sampleNode, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
+import { RecordingLogger } from '../observability/recording-logger.ts';
+import type { EntryClient } from '../spire/entry-client.ts';
+import type { EntryUpdate, RegistrationEntry } from '../spire/entry.ts';
+import type { WriteOutcome } from '../spire/write-outcome.ts';
+import { FleetState, type ClusterObjects } from './fleet-state.ts';
+import { Reconciler } from './reconciler.ts';
+
+/** The Entry API's semantics the reconciler relies on, in memory, counting writes. */
+class MemoryEntries implements EntryClient {
+  readonly entries = new Map<string, RegistrationEntry>();
+  writes = 0;
+  lists = 0;
+  async listEntries(): Promise<RegistrationEntry[]> {
+    return [...this.entries.values()];
+  }
+  async *listEntryPages(): AsyncGenerator<RegistrationEntry[], void, undefined> {
+    this.lists++;
+    yield [...this.entries.values()];
+  }
+  async countEntries(): Promise<number> {
+    return this.entries.size;
+  }
+  async getEntry(id: string): Promise<RegistrationEntry | undefined> {
+    return this.entries.get(id);
+  }
+  async createEntries(entries: readonly RegistrationEntry[]): Promise<WriteOutcome[]> {
+    return entries.map((entry) => {
+      this.writes++;
+      this.entries.set(entry.id, entry);
+      return { kind: 'ok', entryId: entry.id, spiffeId: entry.spiffeId, entry };
+    });
+  }
+  async updateEntries(updates: readonly EntryUpdate[]): Promise<WriteOutcome[]> {
+    return updates.map(({ entry }) => {
+      this.writes++;
+      if (!this.entries.has(entry.id)) return { kind: 'not-found', entryId: entry.id, spiffeId: entry.spiffeId, message: 'no such entry' };
+      this.entries.set(entry.id, entry);
+      return { kind: 'ok', entryId: entry.id, spiffeId: entry.spiffeId, entry };
+    });
+  }
+  async deleteEntries(ids: readonly string[]): Promise<WriteOutcome[]> {
+    return ids.map((id) => {
+      this.writes++;
+      return this.entries.delete(id) ? { kind: 'ok', entryId: id, spiffeId: undefined, entry: undefined } : { kind: 'not-found', entryId: id, spiffeId: undefined, message: 'gone' };
+    });
+  }
+  close(): void {}
+}
+
+class Cluster implements ClusterObjects {
+  readonly pods = new Map<string, ClusterPod>();
+  readonly nodes = new Map<string, ClusterNode>([['node-a', sampleNode('node-a')]]);
+  pod = (key: string): ClusterPod | undefined => this.pods.get(key);
+  podKeys = (): Iterable<string> => this.pods.keys();
+  podKeysOnNode = (): Iterable<string> => this.pods.keys();
+  podKeysInNamespace = (namespace: string): Iterable<string> => [...this.pods.keys()].filter((key) => key.startsWith(`${namespace}/`));
+  node = (name: string): ClusterNode | undefined => this.nodes.get(name);
+  namespaceNames = (): Iterable<string> => ['shop'];
+  hasNamespace = (name: string): boolean => name === 'shop';
+  endpointSlices = (): Iterable<ClusterEndpointSlice> => [];
+}
+
+const foreign: RegistrationEntry = {
+  id: 'manual-1',
+  spiffeId: 'spiffe://example.org/manual',
+  parentId: 'spiffe://example.org/agent',
+  selectors: [{ type: 'unix', value: 'uid:0' }],
+  x509SvidTtl: 0,
+  jwtSvidTtl: 0,
+  dnsNames: [],
+  federatesWith: [],
+  admin: false,
+  downstream: false,
+  hint: '',
+};
+
+function setup(server = new MemoryEntries()): { server: MemoryEntries; state: FleetState; cluster: Cluster; reconciler: Reconciler } {
+  const state = new FleetState(sampleConfig());
+  const cluster = new Cluster();
+  for (let i = 0; i < 3; i++) cluster.pods.set(`shop/web-${i}`, samplePod('shop', `web-${i}`));
+  state.setRegistry(sampleRegistry('east'));
+  state.setIdentity(sampleIdentity('web'));
+  state.setClusterObjects('east', cluster);
+  return { server, state, cluster, reconciler: new Reconciler({ client: server, state, logger: new RecordingLogger() }) };
+}
+
+test('the first full reconciliation creates; a restart with nothing changed writes nothing; foreign entries are untouched', async () => {
+  const server = new MemoryEntries();
+  server.entries.set(foreign.id, foreign);
+  const first = setup(server);
+  const report = await first.reconciler.full();
+  assert.equal(report.created, 3);
+  assert.equal(server.entries.size, 4);
+  const writes = server.writes;
+  const restarted = setup(server);
+  const again = await restarted.reconciler.full();
+  assert.deepEqual([again.created, again.updated, again.deleted], [0, 0, 0]);
+  assert.equal(server.writes, writes);
+  assert.deepEqual(server.entries.get(foreign.id), foreign);
+});
+
+test('targeted reconciliation writes only what a pod change touched, from the cache, without listing', async () => {
+  const { server, state, cluster, reconciler } = setup();
+  await reconciler.full();
+  const lists = server.lists;
+  cluster.pods.set('shop/web-9', samplePod('shop', 'web-9'));
+  assert.equal((await reconciler.targeted(state.podChanged('east', 'shop/web-9'))).created, 1);
+  cluster.pods.delete('shop/web-0');
+  assert.equal((await reconciler.targeted(state.podChanged('east', 'shop/web-0'))).deleted, 1);
+  assert.equal(server.lists, lists);
+  assert.equal(server.entries.size, 3);
+});
+
+test('an unsynced cluster keeps its entries; a disabled one loses them; the other cluster keeps its own', async () => {
+  const { server, state, reconciler } = setup();
+  const west = new Cluster();
+  west.pods.set('shop/api', samplePod('shop', 'api'));
+  state.setRegistry(sampleRegistry('west'));
+  state.setClusterObjects('west', west);
+  await reconciler.full();
+  assert.equal(server.entries.size, 4);
+  state.setClusterObjects('east', undefined);
+  await reconciler.full();
+  assert.equal(server.entries.size, 4, 'lost caches delete nothing');
+  await reconciler.targetedPrefix(state.clusterIdPrefix('east'));
+  assert.equal(server.entries.size, 4);
+  state.setRegistry(sampleRegistry('east', { enabled: false }));
+  const report = await reconciler.targetedPrefix(state.clusterIdPrefix('east'));
+  assert.equal(report.deleted, 3);
+  assert.deepEqual([...server.entries.keys()].map((id) => id.startsWith(state.clusterIdPrefix('west'))), [true]);
+});
+
+test('a full reconciliation restores entries deleted or edited out of band, and removes stale owned ones', async () => {
+  const { server, state, reconciler } = setup();
+  await reconciler.full();
+  const [first, second] = [...server.entries.keys()];
+  server.entries.delete(first as string);
+  const edited = server.entries.get(second as string) as RegistrationEntry;
+  server.entries.set(edited.id, { ...edited, x509SvidTtl: 42 });
+  const stale = { ...foreign, id: `${state.clusterIdPrefix('east')}0000`, selectors: [{ type: 'k8s', value: 'pod-uid:gone' }] };
+  server.entries.set(stale.id, stale);
+  const report = await reconciler.full();
+  assert.deepEqual([report.created, report.updated, report.deleted], [1, 1, 1]);
+  assert.equal(server.entries.get(edited.id)?.x509SvidTtl, 0);
+});

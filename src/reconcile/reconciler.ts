@@ -1,0 +1,139 @@
+import type { Logger } from '../observability/logger.ts';
+import { logMessages } from '../observability/log-messages.ts';
+import type { RegistrarMetrics } from '../observability/metrics.ts';
+import type { EntryClient } from '../spire/entry-client.ts';
+import type { RegistrationEntry } from '../spire/entry.ts';
+import type { WriteOutcome } from '../spire/write-outcome.ts';
+import { applyDiff, type ApplyReport, type WriteFailure } from './apply-diff.ts';
+import { diffEntries, type EntryDiff } from './diff-entries.ts';
+import type { FleetState } from './fleet-state.ts';
+
+export interface ReconcilerOptions {
+  readonly client: EntryClient;
+  readonly state: FleetState;
+  readonly logger: Logger;
+  readonly metrics?: RegistrarMetrics;
+}
+
+/** What one reconciliation wrote. */
+export interface ReconcileReport {
+  readonly kind: 'targeted' | 'full';
+  readonly created: number;
+  readonly updated: number;
+  readonly deleted: number;
+  readonly failures: readonly WriteFailure[];
+}
+
+/**
+ * Keeps the SPIRE server's owned entries equal to the desired state. It holds a cache of the owned
+ * entries (filled by one paged listing at the first and at each full reconciliation, kept current by its
+ * own writes' outcomes), so a targeted reconciliation compares only the entries a change touched and
+ * lists nothing. Deletes follow diffEntries' keep rules (unsynced clusters, broken identities, pods that
+ * failed to render): a failure never deletes. Calls must not overlap (the controller's one worker for
+ * SPIRE writes serialises them).
+ */
+export class Reconciler {
+  readonly #client: EntryClient;
+  readonly #state: FleetState;
+  readonly #logger: Logger;
+  readonly #metrics: RegistrarMetrics | undefined;
+  #cache: Map<string, RegistrationEntry> | undefined;
+
+  constructor(options: ReconcilerOptions) {
+    this.#client = options.client;
+    this.#state = options.state;
+    this.#logger = options.logger;
+    this.#metrics = options.metrics;
+  }
+
+  /** Whether the owned entries have been listed once. */
+  get primed(): boolean {
+    return this.#cache !== undefined;
+  }
+
+  /** The owned entries as last listed and written. */
+  cachedEntries(): IterableIterator<RegistrationEntry> {
+    return (this.#cache ?? new Map<string, RegistrationEntry>()).values();
+  }
+
+  /** Lists the owned entries (one paged listing), diffs every desired entry against them and writes the difference. */
+  async full(): Promise<ReconcileReport> {
+    const prefix = this.#state.config.entryIDPrefix;
+    const cache = new Map<string, RegistrationEntry>();
+    // The Entry API has no ID filter: owned entries are picked out page by page.
+    for await (const page of this.#client.listEntryPages()) for (const entry of page) if (entry.id.startsWith(prefix)) cache.set(entry.id, entry);
+    this.#metrics?.spireCalls.inc({ rpc: 'ListEntries' });
+    this.#cache = cache;
+    return this.#apply('full', this.#diff(this.#state.entries(), cache.values()));
+  }
+
+  /** Diffs only the entries with these IDs (desired against cached) and writes the difference. Lists first if never primed. */
+  async targeted(ids: Iterable<string>): Promise<ReconcileReport> {
+    if (this.#cache === undefined) return this.full();
+    const cache = this.#cache;
+    const desired: RegistrationEntry[] = [];
+    const actual: RegistrationEntry[] = [];
+    for (const id of new Set(ids)) {
+      const wanted = this.#state.entry(id);
+      if (wanted !== undefined) desired.push(wanted);
+      const cached = cache.get(id);
+      if (cached !== undefined) actual.push(cached);
+    }
+    return this.#apply('targeted', this.#diff(desired, actual));
+  }
+
+  /** Diffs every entry under an ID prefix (a cluster's): after its cluster synced, was disabled or removed. */
+  async targetedPrefix(idPrefix: string): Promise<ReconcileReport> {
+    if (this.#cache === undefined) return this.full();
+    const ids: string[] = [];
+    for (const id of this.#cache.keys()) if (id.startsWith(idPrefix)) ids.push(id);
+    for (const entry of this.#state.entries()) if (entry.id.startsWith(idPrefix)) ids.push(entry.id);
+    return this.targeted(ids);
+  }
+
+  /** How many cached entries have this ID prefix. */
+  countCached(idPrefix: string): number {
+    let count = 0;
+    for (const id of (this.#cache ?? new Map<string, RegistrationEntry>()).keys()) if (id.startsWith(idPrefix)) count++;
+    return count;
+  }
+
+  #diff(desired: Iterable<RegistrationEntry>, actual: Iterable<RegistrationEntry>): EntryDiff {
+    return diffEntries(desired, actual, {
+      entryIdPrefix: this.#state.config.entryIDPrefix,
+      keepIdPrefixes: this.#state.keepIdPrefixes(),
+      keepPodUids: this.#state.keepPodUids(),
+    });
+  }
+
+  async #apply(kind: ReconcileReport['kind'], diff: EntryDiff): Promise<ReconcileReport> {
+    const cache = this.#cache as Map<string, RegistrationEntry>;
+    const desiredById = new Map<string, RegistrationEntry>();
+    for (const entry of diff.creates) desiredById.set(entry.id, entry);
+    for (const update of diff.updates) desiredById.set(update.entry.id, update.entry);
+    const observe = (operation: WriteFailure['operation'], outcome: WriteOutcome): void => {
+      this.#metrics?.entryWrites.inc({ operation, outcome: outcome.kind === 'ok' || (operation === 'delete' && outcome.kind === 'not-found') ? 'ok' : 'failed' });
+      if (operation === 'delete') {
+        if (outcome.kind === 'ok' || outcome.kind === 'not-found') {
+          cache.delete(outcome.entryId);
+          this.#logger.debug({ entryID: outcome.entryId }, logMessages.entryDeleted);
+        }
+        return;
+      }
+      if (outcome.kind === 'ok') {
+        const stored = outcome.entry ?? desiredById.get(outcome.entryId);
+        if (stored !== undefined) cache.set(outcome.entryId, stored);
+        this.#logger.debug({ spiffeID: outcome.spiffeId, entryID: outcome.entryId }, operation === 'create' ? logMessages.entryCreated : logMessages.entryUpdated);
+      } else if (outcome.kind === 'not-found') {
+        // Deleted behind our back: the next reconciliation creates it again.
+        cache.delete(outcome.entryId);
+      }
+    };
+    if (diff.creates.length > 0) this.#metrics?.spireCalls.inc({ rpc: 'BatchCreateEntry' });
+    if (diff.updates.length > 0) this.#metrics?.spireCalls.inc({ rpc: 'BatchUpdateEntry' });
+    if (diff.deletes.length > 0) this.#metrics?.spireCalls.inc({ rpc: 'BatchDeleteEntry' });
+    const report: ApplyReport = await applyDiff(this.#client, diff, observe);
+    for (const failure of report.failures) this.#logger.warn({ entryID: failure.entryId, operation: failure.operation }, `SPIRE entry write failed: ${failure.message}`);
+    return { kind, ...report };
+  }
+}
