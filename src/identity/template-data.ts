@@ -1,4 +1,4 @@
-import { goStruct } from '../template/index.ts';
+import { GoStructType } from '../template/index.ts';
 import type { ClusterNode, ClusterPod } from './cluster-objects.ts';
 import { instanceIdFromProviderId } from './instance-id.ts';
 
@@ -29,55 +29,56 @@ export interface NodeTemplateParts {
   readonly instanceId: string;
 }
 
+// The struct types templates see, made once: building a struct from a type reads no property descriptors.
+const objectMeta = new GoStructType('v1.ObjectMeta', ['Name', 'GenerateName', 'Namespace', 'UID', 'Labels', 'Annotations']);
+const podSpec = new GoStructType('v1.PodSpec', ['ServiceAccountName', 'NodeName', 'Hostname', 'Subdomain']);
+const nodeSpec = new GoStructType('v1.NodeSpec', ['ProviderID']);
+const templateDataType = new GoStructType('registrar.TemplateData', [
+  'TrustDomain',
+  'ClusterName',
+  'ClusterDomain',
+  'ApplicationName',
+  'AccountID',
+  'Region',
+  'InstanceID',
+  'PodMeta',
+  'PodSpec',
+  'NodeMeta',
+  'NodeSpec',
+  'Namespace',
+  'ServiceAccount',
+]);
+
 export function podTemplateParts(pod: ClusterPod): PodTemplateParts {
   return {
-    podMeta: goStruct('v1.ObjectMeta', {
-      Name: pod.name,
-      GenerateName: pod.generateName,
-      Namespace: pod.namespace,
-      UID: pod.uid,
-      Labels: pod.labels,
-      Annotations: pod.annotations,
-    }),
-    podSpec: goStruct('v1.PodSpec', {
-      ServiceAccountName: pod.serviceAccountName,
-      NodeName: pod.nodeName,
-      Hostname: pod.hostname,
-      Subdomain: pod.subdomain,
-    }),
+    podMeta: objectMeta.struct([pod.name, pod.generateName, pod.namespace, pod.uid, pod.labels, pod.annotations]),
+    podSpec: podSpec.struct([pod.serviceAccountName, pod.nodeName, pod.hostname, pod.subdomain]),
   };
 }
 
 export function nodeTemplateParts(node: ClusterNode): NodeTemplateParts {
   return {
-    nodeMeta: goStruct('v1.ObjectMeta', {
-      Name: node.name,
-      GenerateName: '',
-      Namespace: '',
-      UID: node.uid,
-      Labels: node.labels,
-      Annotations: node.annotations,
-    }),
-    nodeSpec: goStruct('v1.NodeSpec', { ProviderID: node.providerID }),
+    nodeMeta: objectMeta.struct([node.name, '', '', node.uid, node.labels, node.annotations]),
+    nodeSpec: nodeSpec.struct([node.providerID]),
     instanceId: instanceIdFromProviderId(node.providerID),
   };
 }
 
 /** The data of every template of an identity for one pod (the `.` of the template). */
 export function templateData(cluster: ClusterFacts, applicationName: string, pod: ClusterPod, podParts: PodTemplateParts, nodeParts: NodeTemplateParts): unknown {
-  return goStruct('registrar.TemplateData', {
-    TrustDomain: cluster.trustDomain,
-    ClusterName: cluster.clusterName,
-    ClusterDomain: cluster.clusterDomain,
-    ApplicationName: applicationName,
-    AccountID: cluster.accountId,
-    Region: cluster.region,
-    InstanceID: nodeParts.instanceId,
-    PodMeta: podParts.podMeta,
-    PodSpec: podParts.podSpec,
-    NodeMeta: nodeParts.nodeMeta,
-    NodeSpec: nodeParts.nodeSpec,
-    Namespace: pod.namespace,
-    ServiceAccount: pod.serviceAccountName,
-  });
+  return templateDataType.struct([
+    cluster.trustDomain,
+    cluster.clusterName,
+    cluster.clusterDomain,
+    applicationName,
+    cluster.accountId,
+    cluster.region,
+    nodeParts.instanceId,
+    podParts.podMeta,
+    podParts.podSpec,
+    nodeParts.nodeMeta,
+    nodeParts.nodeSpec,
+    pod.namespace,
+    pod.serviceAccountName,
+  ]);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { TemplateError, compileTemplate, goStringMap, goStruct } from './index.ts';
+import { GoStructType, TemplateError, compileTemplate, goStringMap, goStruct } from './index.ts';
 
 const seed = 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}';
 
@@ -50,6 +50,19 @@ test('labels of a struct are a map[string]string: a missing one is "" where Go g
 test('a struct prints its fields in the given order, as Go prints a struct', () => {
   const s = goStruct('v1.PodSpec', { ServiceAccountName: 'sa', NodeName: 'n' });
   assert.equal(compileTemplate('t', '{{.}} {{printf "%+v" .}} {{printf "%#v" .}}').execute(s), '{sa n} {ServiceAccountName:sa NodeName:n} v1.PodSpec{ServiceAccountName:"sa", NodeName:"n"}');
+});
+
+test('a GoStructType builds the same structs as goStruct, from the values in field order', () => {
+  const objectMeta = new GoStructType('v1.ObjectMeta', ['Name', 'Namespace', 'Labels', 'Owner']);
+  const typed = objectMeta.struct(['web-1', 'prod', { app: 'web' }, undefined]);
+  const literal = goStruct('v1.ObjectMeta', { Name: 'web-1', Namespace: 'prod', Labels: { app: 'web' }, Owner: undefined });
+  const t = compileTemplate('t', '{{printf "%#v" .}} [{{index .Labels "tier"}}] {{eq .Name "web-1"}} {{.Nope}}');
+  assert.throws(() => t.execute(typed), /can't evaluate field Nope in type v1.ObjectMeta/);
+  const shown = compileTemplate('t', '{{printf "%#v" .}} [{{index .Labels "tier"}}] {{.Owner}}');
+  assert.equal(shown.execute(typed), shown.execute(literal));
+  assert.equal(shown.execute(typed), 'v1.ObjectMeta{Name:"web-1", Namespace:"prod", Labels:map[string]string{"app":"web"}, Owner:interface {}(nil)} [] <no value>');
+  assert.throws(() => objectMeta.struct(['web-1']), /4 fields, 1 values/);
+  assert.throws(() => new GoStructType('v1.X', ['A', 'A']), /named twice/);
 });
 
 test('numbers are float64 and bigints are ints, as Go has them', () => {
