@@ -278,7 +278,12 @@ export class Controller {
     for (const raw of this.#registries.store.list()) {
       const parsed = parseEKSClusterRegistry(raw);
       const metadata = isRecord(raw.metadata) ? raw.metadata : {};
-      if (!parsed.ok || (metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null)) continue;
+      if (metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null) continue;
+      if (!parsed.ok) {
+        if (typeof metadata.name === 'string') this.#state.holdRegistry(metadata.name);
+        continue;
+      }
+      this.#state.releaseRegistry(parsed.value.metadata.name);
       this.#state.setRegistry(parsed.value);
       await this.#clusters.setRegistry(parsed.value);
     }
@@ -299,6 +304,7 @@ export class Controller {
     const raw = this.#registries.store.get(name);
     const prefix = this.#state.clusterIdPrefix(name);
     if (raw === undefined) {
+      this.#state.releaseRegistry(name);
       await this.#clusters.remove(name);
       this.#state.removeRegistry(name);
       this.#clusterStatus.delete(name);
@@ -310,14 +316,16 @@ export class Controller {
     const finalizers = Array.isArray(metadata.finalizers) ? (metadata.finalizers as unknown[]).map(String) : [];
     const parsed = parseEKSClusterRegistry(raw);
     const deleting = metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null;
+    if (!deleting && !parsed.ok) {
+      const message = parsed.errors.join('; ');
+      this.#logger.warn({ registry: name }, message);
+      this.#events.event(involved('EKSClusterRegistry', raw), 'Warning', 'InvalidSpec', message);
+      // An invalid registry keeps what it had: unknown intent deletes nothing.
+      this.#state.holdRegistry(name);
+      return this.#reconciler.targeted([]);
+    }
+    this.#state.releaseRegistry(name);
     if (deleting || !parsed.ok) {
-      if (!parsed.ok) {
-        const message = parsed.errors.join('; ');
-        this.#logger.warn({ registry: name }, message);
-        this.#events.event(involved('EKSClusterRegistry', raw), 'Warning', 'InvalidSpec', message);
-        // An invalid registry keeps what it had: unknown intent deletes nothing.
-        return this.#reconciler.targeted([]);
-      }
       await this.#clusters.remove(name);
       this.#state.removeRegistry(name);
       const report = await this.#reconciler.targetedPrefix(prefix);

@@ -262,3 +262,15 @@ test('an unsynced cluster keeps every entry under its prefix; a pod that failed 
   assert.equal(state.isKept(entry), true, 'its pod failed to render');
   assert.match(state.renderFailures()[0]?.message ?? '', /WorkloadIdentity web: cluster east: pod shop\/p: spec.spiffeIDTemplate/);
 });
+
+test('a held registry (its object is invalid) keeps every entry under its prefix until released', () => {
+  const state = new FleetState(config);
+  const prefix = state.clusterIdPrefix('broken');
+  const entry = { id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }], x509SvidTtl: 0, jwtSvidTtl: 0, dnsNames: [], federatesWith: [], admin: false, downstream: false, hint: '' };
+  assert.equal(state.isKept(entry), false, 'an unknown registry protects nothing');
+  state.holdRegistry('broken');
+  assert.equal(state.isKept(entry), true);
+  assert.deepEqual(state.keepIdPrefixes(), [prefix]);
+  state.releaseRegistry('broken');
+  assert.equal(state.isKept(entry), false);
+});

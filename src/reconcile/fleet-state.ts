@@ -96,6 +96,8 @@ export class FleetState {
   readonly #byDigest = new Map<string, Contribution[]>();
   /** UIDs of pods with a render failure, with how many pod states name them. */
   readonly #failedPods = new Map<string, number>();
+  // Registries whose object is invalid: their intent is unknown, so their entries all stay.
+  readonly #heldClusters = new Set<string>();
   readonly #allowed = new Map<string, boolean>();
   #clusterOrder = 0;
 
@@ -133,6 +135,18 @@ export class FleetState {
   }
 
   /** Removes a registry: its entries leave the desired state (and are deleted: it is no longer managed). */
+  /**
+   * Keeps every entry of the registry `name` (while its object is invalid: what it wants is unknown,
+   * and a failure never deletes entries) until `releaseRegistry`.
+   */
+  holdRegistry(name: string): void {
+    this.#heldClusters.add(name);
+  }
+
+  releaseRegistry(name: string): void {
+    this.#heldClusters.delete(name);
+  }
+
   removeRegistry(name: string): Set<string> {
     const changed = new Set<string>();
     const cluster = this.#clusters.get(name);
@@ -246,9 +260,9 @@ export class FleetState {
     return entry.selectors.some((s) => s.type === 'k8s' && s.value.startsWith('pod-uid:') && this.#failedPods.has(s.value.slice('pod-uid:'.length)));
   }
 
-  /** As planEntries' keepIdPrefixes. */
+  /** As planEntries' keepIdPrefixes, and the prefixes of held (invalid) registries. */
   keepIdPrefixes(): string[] {
-    const prefixes: string[] = [];
+    const prefixes = [...this.#heldClusters].map((name) => this.clusterIdPrefix(name));
     for (const cluster of this.#clusters.values()) if (cluster.managed && cluster.objects === undefined) prefixes.push(cluster.prefix);
     for (const cluster of this.#clusters.values()) {
       if (cluster.managed && this.#broken.some((identity) => identityTargetsCluster(identity, cluster.registry))) prefixes.push(cluster.prefix);
