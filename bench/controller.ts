@@ -1,0 +1,232 @@
+// `node bench/controller.ts [N]` (default 10000): the controller as a process against the rig's fleet of
+// two workload clusters with N pods each. Measures: time from the controller's start to every entry written
+// (from an empty SPIRE server), against the lower bound measured in the same run (the same 2N entries sent
+// as raw BatchCreateEntry calls at the client's batch size into a fresh spire-server); pod-created to
+// entry-listed latency under a steady stream of pod creates and deletes; the controller's RSS; and SPIRE
+// calls per pod event (from its /metrics).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createEntryClient, defaultCreateBatchSize } from '../src/spire/entry-client.ts';
+import { entryToMessage } from '../src/spire/entry-message.ts';
+import { openEntryService } from '../src/spire/entry-service.ts';
+import { createNode, createPod, deletePod, group, identities, installCrds, must, registries, registryFor, repoRoot } from '../test/e2e/e2e-fixture.ts';
+import { startFleet } from '../test/rig/fleet.ts';
+import type { ApiServer } from '../test/rig/kube-apiserver.ts';
+import { freePort, ProcessGroup } from '../test/rig/processes.ts';
+import { startSpireServer } from '../test/rig/spire-server.ts';
+
+const perCluster = Number(process.argv[2] ?? 10_000);
+if (!Number.isInteger(perCluster) || perCluster <= 0) throw new Error(`usage: node bench/controller.ts [pods per cluster]; got ${process.argv[2]}`);
+const nodesPerCluster = 20;
+const streamSeconds = 60;
+const streamOpsPerSecond = 5;
+const prefix = 'eks-bench-';
+const spiffeIdOf = (pod: string): string => `spiffe://example.org/pod/${pod}`;
+const podName = (cluster: number, i: number): string => `c${cluster}-pod-${String(i).padStart(6, '0')}`;
+
+/** Runs `work` over `items` with at most `concurrency` in flight. */
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** kB figures of /proc/<pid>/status. */
+function memory(pid: number): { rssKb: number; hwmKb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
+}
+
+/** The sum of a metric's samples whose labels contain every `labels` pair. */
+async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(url)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const log = (text: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
+
+log(`starting the fleet (2 workload clusters, ${perCluster} pods each)`);
+const fleet = await startFleet({ workloadClusters: 2 });
+const processes = new ProcessGroup('bench-controller-');
+const spireServer = fleet.spire;
+if (spireServer === undefined) throw new Error('no spire-server');
+const spire = createEntryClient({ socketPath: spireServer.socketPath });
+try {
+  await installCrds(fleet.management);
+  const apis = fleet.workloads.map((w) => w.apiServer);
+  const podsOf: string[][] = [];
+  const creating = performance.now();
+  for (const [c, api] of apis.entries()) {
+    const nodes = Array.from({ length: nodesPerCluster }, (_, i) => `node-${i}`);
+    await pool(nodes, 8, (node) => createNode(api, node));
+    podsOf.push(Array.from({ length: perCluster }, (_, i) => podName(c + 1, i)));
+  }
+  await pool(
+    podsOf.flatMap((names, c) => names.map((name, i) => ({ api: apis[c] as ApiServer, name, node: `node-${i % nodesPerCluster}` }))),
+    32,
+    ({ api, name, node }) => createPod(api, 'default', name, { app: 'bench' }, node),
+  );
+  const podCreateSeconds = (performance.now() - creating) / 1000;
+  log(`created ${2 * perCluster} pods in ${podCreateSeconds.toFixed(1)} s (not measured)`);
+
+  await must(fleet.management, 'POST', registries, registryFor('cluster-1', fleet, 0, { bench: 'yes' }));
+  await must(fleet.management, 'POST', registries, registryFor('cluster-2', fleet, 1, { bench: 'yes' }));
+  await must(fleet.management, 'POST', identities, {
+    apiVersion: `${group}/v1alpha1`,
+    kind: 'WorkloadIdentity',
+    metadata: { name: 'bench' },
+    spec: {
+      applicationName: 'bench',
+      namespace: 'default',
+      spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/pod/{{ .PodMeta.Name }}',
+      podSelector: { matchLabels: { app: 'bench' } },
+      ttl: '1h',
+      workloadSelectorTemplates: ['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:pod-name:{{ .PodMeta.Name }}'],
+    },
+  });
+
+  const metricsPort = await freePort();
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const configPath = join(fleet.dir, 'bench-config.yaml');
+  writeFileSync(
+    configPath,
+    [
+      `apiVersion: ${group}/v1alpha1`,
+      'kind: ControllerManagerConfig',
+      'trustDomain: example.org',
+      `entryIDPrefix: ${prefix}`,
+      `spireServerSocketPath: ${spireServer.socketPath}`,
+      // No full reconciliation during the measurement: it would compete with the stream.
+      'gcInterval: 1h',
+      'leaderElection: { leaderElect: false }',
+      `metrics: { bindAddress: "127.0.0.1:${metricsPort}" }`,
+      'health: { healthProbeBindAddress: "127.0.0.1:0" }',
+      '',
+    ].join('\n'),
+  );
+
+  const total = 2 * perCluster;
+  const started = performance.now();
+  const controller = processes.start('controller', process.execPath, {
+    args: [join(repoRoot, 'src/main.ts'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
+    env: { ...fleet.awsEnv },
+    cwd: repoRoot,
+  });
+  let peakRssKb = 0;
+  const sampler = setInterval(() => {
+    try {
+      peakRssKb = Math.max(peakRssKb, memory(controller.pid).rssKb);
+    } catch {
+      // The process is gone; its exit is reported below.
+    }
+  }, 250);
+  const convergeDeadline = Date.now() + 30 * 60_000;
+  let created = 0;
+  for (;;) {
+    created = await metric(metricsUrl, 'spire_eks_registrar_entry_writes_total', { operation: 'create', outcome: 'ok' }).catch(() => 0);
+    if (created >= total) break;
+    if (Date.now() > convergeDeadline) throw new Error(`not converged after 30 min: ${created} of ${total} created\n${controller.logTail()}`);
+    await sleep(20);
+  }
+  const convergeSeconds = (performance.now() - started) / 1000;
+  const listed = await spire.countEntries();
+  const convergeCalls = await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total');
+  log(`converged: ${created} entries written in ${convergeSeconds.toFixed(1)} s (${listed} listed; ${convergeCalls} SPIRE calls counted)`);
+  const afterConverge = memory(controller.pid);
+
+  // The steady stream: each tick creates one new pod and deletes one of the original ones, alternating clusters.
+  const callsBefore = await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total');
+  const latencies: number[] = [];
+  const waits: Promise<void>[] = [];
+  let missed = 0;
+  let events = 0;
+  const ticks = streamSeconds * streamOpsPerSecond;
+  const streamStart = performance.now();
+  for (let tick = 0; tick < ticks; tick++) {
+    await sleep(Math.max(0, streamStart + (tick * 1000) / streamOpsPerSecond - performance.now()));
+    const c = tick % 2;
+    const api = apis[c] as ApiServer;
+    const name = `c${c + 1}-stream-${String(tick).padStart(4, '0')}`;
+    const victim = podsOf[c]?.[Math.floor(tick / 2)] as string;
+    await createPod(api, 'default', name, { app: 'bench' }, `node-${tick % nodesPerCluster}`);
+    const createdAt = performance.now();
+    events++;
+    waits.push(
+      (async () => {
+        const deadline = createdAt + 30_000;
+        while (performance.now() < deadline) {
+          if ((await spire.listEntries({ bySpiffeId: spiffeIdOf(name) })).length > 0) {
+            latencies.push(performance.now() - createdAt);
+            return;
+          }
+          await sleep(20);
+        }
+        missed++;
+      })(),
+    );
+    void deletePod(api, 'default', victim).then(() => void events++);
+  }
+  await Promise.all(waits);
+  const streamCalls = (await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total')) - callsBefore;
+  // Every deleted pod's entry goes too: the expected count after the stream is unchanged.
+  const deadline = Date.now() + 60_000;
+  while ((await spire.countEntries()) !== total && Date.now() < deadline) await sleep(200);
+  const finalCount = await spire.countEntries();
+  const end = memory(controller.pid);
+  clearInterval(sampler);
+  await controller.stop();
+
+  // The lower bound: the same entries, raw, into a fresh server.
+  const messages = (await spire.listEntries()).filter((e) => e.id.startsWith(prefix)).slice(0, total).map(entryToMessage);
+  const rawGroup = new ProcessGroup('bench-controller-raw-');
+  let rawSeconds: number;
+  try {
+    const fresh = await startSpireServer(rawGroup, { trustDomain: 'example.org' });
+    const service = openEntryService({ socketPath: fresh.socketPath, maxReceiveMessageBytes: 4 << 20, maxReconnectBackoffMs: 5000 });
+    const rawStart = performance.now();
+    for (let i = 0; i < messages.length; i += defaultCreateBatchSize) {
+      await service.call('BatchCreateEntry', { entries: messages.slice(i, i + defaultCreateBatchSize) }, new Date(Date.now() + 60_000));
+    }
+    rawSeconds = (performance.now() - rawStart) / 1000;
+    service.close();
+    const rawCount = (await fresh.cliEntries()).length;
+    if (rawCount !== messages.length) throw new Error(`raw create made ${rawCount} of ${messages.length} entries`);
+  } finally {
+    await rawGroup.stopAll();
+  }
+
+  latencies.sort((a, b) => a - b);
+  const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
+  console.log(
+    [
+      '',
+      `pods per cluster                 ${perCluster} (2 clusters, ${total} entries); pods created in ${podCreateSeconds.toFixed(1)} s`,
+      `convergence from empty           ${convergeSeconds.toFixed(1)} s (controller start to ${total} entries written)`,
+      `raw BatchCreateEntry lower bound ${rawSeconds.toFixed(1)} s (batch ${defaultCreateBatchSize}, fresh server)`,
+      `ratio                            ${(convergeSeconds / rawSeconds).toFixed(2)} (goal <= 1.5)`,
+      `stream                           ${ticks} creates + ${ticks} deletes over ${streamSeconds} s; ${latencies.length} entries seen, ${missed} not within 30 s`,
+      `pod created -> entry listed      p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms (goal p99 < 1000 ms; polled every 20 ms)`,
+      `SPIRE calls per pod event        ${(streamCalls / events).toFixed(2)} (${streamCalls} calls for ${events} events); convergence: ${convergeCalls} calls counted`,
+      `entries after the stream         ${finalCount} (expected ${total})`,
+      `controller RSS                   after convergence ${mb(afterConverge.rssKb)}, end ${mb(end.rssKb)}, VmHWM ${mb(end.hwmKb)}, sampled peak ${mb(peakRssKb)} (goal < 200 MiB)`,
+    ].join('\n'),
+  );
+} finally {
+  spire.close();
+  await processes.stopAll();
+  await fleet.stop();
+}
