@@ -19,9 +19,11 @@ export const maxEntryIdPrefixLength = maxEntryIdLength - clusterTagLength - 1 - 
 /** The characters SPIRE allows in an entry ID. */
 export const entryIdCharacters = /^[A-Za-z0-9._-]*$/;
 
-// The first `length` hex characters of SHA-256, as a flat string (slicing the full hex would keep all 64).
+// The first `length` hex characters of SHA-256. Hex output allocates no Buffer (half the time of a Buffer
+// digest); joining two halves copies them into one flat string, where a slice of the hex would keep all 64.
 function sha256Hex(text: string, length: number): string {
-  return hash('sha256', text, 'buffer').toString('hex', 0, length / 2);
+  const hex = hash('sha256', text, 'hex');
+  return [hex.slice(0, length / 2), hex.slice(length / 2, length)].join('');
 }
 
 /** The stable tag of a cluster in its entries' IDs, from the EKSClusterRegistry's name. */
