@@ -104,35 +104,40 @@ export interface Harness {
   readonly prefix: string;
   readonly processes: ProcessGroup;
   controller: RigProcess | undefined;
-  startController(): RigProcess;
+  /** Starts a controller process (it becomes `controller`); `env` adds to the fleet's AWS environment. */
+  startController(options?: { readonly env?: Readonly<Record<string, string>> }): RigProcess;
   /** The owned entries, by their pod-name selector value. */
   ownedEntries(): Promise<RegistrationEntry[]>;
   stop(): Promise<void>;
 }
 
-export async function startHarness(options: { readonly gcInterval?: string } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  readonly gcInterval?: string;
+  /** Top-level config keys and their YAML (flow style), replacing the defaults below. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const fleet = await startFleet({ workloadClusters: 2 });
   const spireServer = fleet.spire;
   assert.ok(spireServer);
   await installCrds(fleet.management);
   const prefix = 'eks-e2e-';
   const configPath = join(fleet.dir, 'config.yaml');
-  writeFileSync(
-    configPath,
-    [
-      `apiVersion: ${group}/v1alpha1`,
-      'kind: ControllerManagerConfig',
-      'trustDomain: example.org',
-      `entryIDPrefix: ${prefix}`,
-      `spireServerSocketPath: ${spireServer.socketPath}`,
-      `gcInterval: ${options.gcInterval ?? '10m'}`,
-      'ignoreNamespaces: ["^kube-", "^ignored-"]',
-      'leaderElection: { leaderElect: false }',
-      'metrics: { bindAddress: "0" }',
-      'health: { healthProbeBindAddress: "127.0.0.1:0" }',
-      '',
-    ].join('\n'),
-  );
+  const config: Record<string, string> = {
+    apiVersion: `${group}/v1alpha1`,
+    kind: 'ControllerManagerConfig',
+    trustDomain: 'example.org',
+    entryIDPrefix: prefix,
+    spireServerSocketPath: spireServer.socketPath,
+    gcInterval: options.gcInterval ?? '10m',
+    ignoreNamespaces: '["^kube-", "^ignored-"]',
+    leaderElection: '{ leaderElect: false }',
+    metrics: '{ bindAddress: "0" }',
+    health: '{ healthProbeBindAddress: "127.0.0.1:0" }',
+    ...options.config,
+  };
+  writeFileSync(configPath, Object.entries(config).map(([key, value]) => `${key}: ${value}\n`).join(''));
   const spire = createEntryClient({ socketPath: spireServer.socketPath });
   const processes = new ProcessGroup('e2e-controller-');
   let counter = 0;
@@ -143,10 +148,10 @@ export async function startHarness(options: { readonly gcInterval?: string } = {
     prefix,
     processes,
     controller: undefined,
-    startController() {
+    startController(options = {}) {
       harness.controller = processes.start(`controller-${++counter}`, process.execPath, {
         args: [join(repoRoot, 'src/main.ts'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath, '-v', '2'],
-        env: { ...fleet.awsEnv },
+        env: { ...fleet.awsEnv, ...options.env },
         cwd: repoRoot,
       });
       return harness.controller;

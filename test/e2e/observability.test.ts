@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { freePort } from '../rig/processes.ts';
+import {
+  createNode,
+  createPod,
+  eventually,
+  identities,
+  logLines,
+  must,
+  registries,
+  registryFor,
+  startHarness,
+  webAppIdentity,
+  type Harness,
+} from './e2e-fixture.ts';
+
+// One fleet for the file; the tests run in order and build on each other.
+let h: Harness;
+let metricsUrl: string;
+let readyzUrl: string;
+
+interface KubeEvent {
+  readonly type: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly involvedObject: { readonly kind: string; readonly name: string };
+}
+
+async function events(): Promise<KubeEvent[]> {
+  return ((await must(h.fleet.management, 'GET', '/api/v1/namespaces/default/events')) as { items: KubeEvent[] }).items;
+}
+
+async function metricValue(name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+before(async () => {
+  const [metricsPort, probePort] = [await freePort(), await freePort()];
+  metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  readyzUrl = `http://127.0.0.1:${probePort}/readyz`;
+  h = await startHarness({
+    config: { metrics: `{ bindAddress: "127.0.0.1:${metricsPort}" }`, health: `{ healthProbeBindAddress: "127.0.0.1:${probePort}" }` },
+  });
+  const api = h.fleet.workloads[0]?.apiServer;
+  assert.ok(api);
+  await createNode(api, 'node-1');
+  await createPod(api, 'default', 'web-1', { app: 'web-app' }, 'node-1');
+  await createPod(api, 'default', 'web-2', { app: 'web-app' }, 'node-1');
+  await must(h.fleet.management, 'POST', registries, registryFor('production-cluster', h.fleet, 0, { environment: 'production' }));
+  await must(h.fleet.management, 'POST', identities, webAppIdentity());
+});
+
+after(async () => {
+  await h?.stop();
+});
+
+test('/readyz answers 503 until the first full reconciliation is done, then 200', async () => {
+  const spire = h.fleet.spire;
+  assert.ok(spire);
+  // SPIRE down while the controller starts: the first full reconciliation cannot finish until it is back.
+  const stopped = spire.process.exited;
+  const restarting = spire.restart({ downtimeMs: 8000 });
+  await stopped;
+  const proc = h.startController();
+  let notReady = '';
+  await eventually('/readyz answering', async () => {
+    const response = await fetch(readyzUrl);
+    notReady = await response.text();
+    return response.status === 503 || `HTTP ${response.status}: ${notReady}`;
+  });
+  assert.match(notReady, /\[-\]full-reconciliation failed/);
+  assert.equal(logLines(proc).some((line) => line.msg === 'Full reconciliation done'), false);
+  await restarting;
+  await eventually('/readyz 200', async () => {
+    const response = await fetch(readyzUrl);
+    return response.status === 200 || `HTTP ${response.status}: ${await response.text()}`;
+  });
+  assert.ok(logLines(proc).some((line) => line.msg === 'Full reconciliation done'), 'ready only after the full reconciliation');
+});
+
+test('/metrics counts the entries created', async () => {
+  await eventually('2 entries', async () => (await h.ownedEntries()).length === 2);
+  assert.equal(await metricValue('spire_eks_registrar_entry_writes_total', { operation: 'create', outcome: 'ok' }), 2);
+  const api = h.fleet.workloads[0]?.apiServer;
+  assert.ok(api);
+  await createPod(api, 'default', 'web-3', { app: 'web-app' }, 'node-1');
+  await eventually('3 created in /metrics', async () => {
+    const created = await metricValue('spire_eks_registrar_entry_writes_total', { operation: 'create', outcome: 'ok' });
+    return created === 3 || `created ${created}`;
+  });
+  assert.equal((await h.ownedEntries()).length, 3);
+  assert.ok(((await metricValue('spire_eks_registrar_spire_calls_total', { rpc: 'BatchCreateEntry' })) ?? 0) >= 2);
+});
+
+test('a connected cluster is a Normal event on its EKSClusterRegistry', async () => {
+  await eventually('ClusterConnected', async () => {
+    const all = await events();
+    const found = all.find((e) => e.involvedObject.kind === 'EKSClusterRegistry' && e.involvedObject.name === 'production-cluster' && e.reason === 'ClusterConnected');
+    return (found !== undefined && found.type === 'Normal') || JSON.stringify(all.map((e) => [e.type, e.reason, e.involvedObject.name]));
+  });
+});
+
+test('a render failure is a Warning event on the WorkloadIdentity', async () => {
+  // The pods have no `tier` label: "<no value>" in a SPIFFE ID is a render failure.
+  const tiered = webAppIdentity();
+  await must(h.fleet.management, 'POST', identities, {
+    ...tiered,
+    metadata: { name: 'tiered' },
+    spec: { ...(tiered.spec as Record<string, unknown>), spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/tier/{{ .PodMeta.Labels.tier }}' },
+  });
+  await eventually('RenderFailed on tiered', async () => {
+    const all = await events();
+    const found = all.find((e) => e.involvedObject.kind === 'WorkloadIdentity' && e.involvedObject.name === 'tiered' && e.reason === 'RenderFailed');
+    return (found !== undefined && found.type === 'Warning' && /tier/.test(found.message)) || JSON.stringify(all.map((e) => [e.type, e.reason, e.involvedObject.name, e.message]));
+  });
+});
