@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { RigProcess } from '../rig/processes.ts';
+import { createNode, createPod, eventually, identities, logLines, must, podNameOf, registries, registryFor, startHarness, webAppIdentity, type Harness } from './e2e-fixture.ts';
+
+let h: Harness;
+const leaseName = 'spire-eks-workload-registrar-e2e';
+
+const leads = (proc: RigProcess): boolean => logLines(proc).some((line) => line.msg === 'Starting the controller');
+const writes = (proc: RigProcess): number => logLines(proc).filter((line) => typeof line.msg === 'string' && line.msg.startsWith('Reconciled ')).length;
+
+async function holder(): Promise<string> {
+  const lease = (await must(h.fleet.management, 'GET', `/apis/coordination.k8s.io/v1/namespaces/default/leases/${leaseName}`)) as { spec?: { holderIdentity?: string } };
+  return lease.spec?.holderIdentity ?? '';
+}
+
+before(async () => {
+  h = await startHarness({
+    config: { leaderElection: `{ leaderElect: true, resourceNamespace: default, resourceName: ${leaseName}, leaseDuration: 4s, renewDeadline: 3s, retryPeriod: 500ms }` },
+  });
+  const api = h.fleet.workloads[0]?.apiServer;
+  assert.ok(api);
+  await createNode(api, 'node-1');
+  await createPod(api, 'default', 'web-1', { app: 'web-app' }, 'node-1');
+  await must(h.fleet.management, 'POST', registries, registryFor('production-cluster', h.fleet, 0, { environment: 'production' }));
+  await must(h.fleet.management, 'POST', identities, webAppIdentity());
+});
+
+after(async () => {
+  await h?.stop();
+});
+
+test('two controllers with leader election: one leads and writes, the other waits; SIGKILL the leader and the other takes over', async () => {
+  const first = h.startController();
+  const second = h.startController();
+  await eventually('the entry of web-1', async () => (await h.ownedEntries()).map(podNameOf).join() === 'web-1');
+  await eventually('one leader', async () => leads(first) !== leads(second) || `first leads: ${leads(first)}, second leads: ${leads(second)}`);
+  const [leader, follower] = leads(first) ? [first, second] : [second, first];
+  const leaderIdentity = await holder();
+  assert.ok(leaderIdentity !== '');
+  // The follower knows who leads and has started nothing: no informers, no reconciliation, no write.
+  await eventually('the follower sees the leader', async () => logLines(follower).some((line) => line.msg === 'New leader elected' && line.leader === leaderIdentity));
+  assert.equal(leads(follower), false);
+  assert.equal(writes(follower), 0);
+  assert.equal(logLines(follower).some((line) => line.msg === 'Full reconciliation done'), false);
+
+  process.kill(leader.pid, 'SIGKILL');
+  await leader.exited;
+  await eventually('the follower leads', async () => leads(follower), 30_000);
+  assert.notEqual(await holder(), leaderIdentity);
+  const api = h.fleet.workloads[0]?.apiServer;
+  assert.ok(api);
+  await createPod(api, 'default', 'web-2', { app: 'web-app' }, 'node-1');
+  await eventually('the entry of web-2, written by the new leader', async () => (await h.ownedEntries()).map(podNameOf).sort().join() === 'web-1,web-2');
+  assert.ok(writes(follower) >= 1);
+});
