@@ -1,4 +1,4 @@
-import { GoStructType } from '../template/index.ts';
+import { GoStructType, goStringMapView } from '../template/index.ts';
 import type { ClusterNode, ClusterPod } from './cluster-objects.ts';
 import { instanceIdFromProviderId } from './instance-id.ts';
 
@@ -51,14 +51,14 @@ const templateDataType = new GoStructType('registrar.TemplateData', [
 
 export function podTemplateParts(pod: ClusterPod): PodTemplateParts {
   return {
-    podMeta: objectMeta.struct([pod.name, pod.generateName, pod.namespace, pod.uid, pod.labels, pod.annotations]),
+    podMeta: objectMeta.struct([pod.name, pod.generateName, pod.namespace, pod.uid, goStringMapView(pod.labels), goStringMapView(pod.annotations)]),
     podSpec: podSpec.struct([pod.serviceAccountName, pod.nodeName, pod.hostname, pod.subdomain]),
   };
 }
 
 export function nodeTemplateParts(node: ClusterNode): NodeTemplateParts {
   return {
-    nodeMeta: objectMeta.struct([node.name, '', '', node.uid, node.labels, node.annotations]),
+    nodeMeta: objectMeta.struct([node.name, '', '', node.uid, goStringMapView(node.labels), goStringMapView(node.annotations)]),
     nodeSpec: nodeSpec.struct([node.providerID]),
     instanceId: instanceIdFromProviderId(node.providerID),
   };

@@ -108,7 +108,7 @@ function index(args: unknown[]): unknown {
         if (idx === undefined) throw new BuiltinError('value is nil; should be of type string');
         if (typeof idx !== 'string') throw new BuiltinError(`value has type ${typeName(idx)}; should be string`);
         if (m instanceof GoStringMap) {
-          item = m.entries.get(idx) ?? '';
+          item = m.get(idx) ?? '';
         } else {
           const found = mapLookup(m, idx);
           item = found.found ? found.value : null;
@@ -215,7 +215,7 @@ function comparable(v: unknown): boolean {
     case Kind.Unsupported:
       return false;
     case Kind.Struct:
-      return (v as GoStruct).fieldNames.map((n) => (v as GoStruct).fields[n]).every((f) => f === null || comparable(f));
+      return (v as GoStruct).values.every((f) => f === null || comparable(f));
     default:
       return true;
   }
@@ -224,7 +224,7 @@ function comparable(v: unknown): boolean {
 function goEqual(a: unknown, b: unknown): boolean {
   if (a instanceof GoStruct && b instanceof GoStruct) {
     if (a.typeName !== b.typeName) return false;
-    for (const name of a.fieldNames) if (!goEqual(a.fields[name], b.fields[name])) return false;
+    for (const name of a.fieldNames) if (!goEqual(a.field(name), b.field(name))) return false;
     return true;
   }
   const ka = kindOf(a);

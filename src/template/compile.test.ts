@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GoStructType, TemplateError, compileTemplate, goStringMap, goStruct } from './index.ts';
+import { GoStructType, TemplateError, compileTemplate, goStringMap, goStringMapView, goStruct } from './index.ts';
 
 const seed = 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}';
 
@@ -63,6 +63,17 @@ test('a GoStructType builds the same structs as goStruct, from the values in fie
   assert.equal(shown.execute(typed), 'v1.ObjectMeta{Name:"web-1", Namespace:"prod", Labels:map[string]string{"app":"web"}, Owner:interface {}(nil)} [] <no value>');
   assert.throws(() => objectMeta.struct(['web-1']), /4 fields, 1 values/);
   assert.throws(() => new GoStructType('v1.X', ['A', 'A']), /named twice/);
+});
+
+test('a map[string]string view behaves as goStringMap, reading its record only when a template looks into it', () => {
+  const t = compileTemplate('t', '[{{index .L "b"}}] {{.L.a}} {{len .L}} {{range $k, $v := .L}}{{$k}}={{$v}};{{end}} {{printf "%#v" .L}}');
+  const shown = t.execute({ L: goStringMapView({ b: '2', a: '1' }) });
+  assert.equal(shown, t.execute({ L: goStringMap({ b: '2', a: '1' }) }));
+  assert.equal(shown, '[2] 1 2 a=1;b=2; map[string]string{"a":"1", "b":"2"}');
+  const broken = { L: goStringMapView({ a: 1 } as unknown as Record<string, string>) };
+  assert.equal(compileTemplate('t', '{{.L.b}}').execute(broken), '<no value>');
+  assert.throws(() => compileTemplate('t', '{{.L.a}}').execute(broken), (e: unknown) => e instanceof TemplateError && /value under key "a" is not a string/.test(e.message));
+  assert.throws(() => compileTemplate('t', '{{len .L}}').execute(broken), TemplateError);
 });
 
 test('numbers are float64 and bigints are ints, as Go has them', () => {

@@ -442,7 +442,7 @@ class State {
     const hasArgs = (args !== undefined && args.length > 1) || final !== missing;
     if (typeof receiver === 'object') {
       if (receiver instanceof GoStruct) {
-        const value = receiver.fields[fieldName];
+        const value = receiver.field(fieldName);
         if (value !== undefined) {
           if (hasArgs) this.errorf('%s has arguments but cannot be invoked as function', fieldName);
           this.lastIface = value === null;
@@ -451,7 +451,7 @@ class State {
       } else if (receiver instanceof GoStringMap) {
         if (hasArgs) this.errorf('%s is not a method but has arguments', fieldName);
         this.lastIface = false;
-        const value = receiver.entries.get(fieldName);
+        const value = receiver.get(fieldName);
         if (value !== undefined) return value;
         return this.missingKey(fieldName, '');
       } else if (!Array.isArray(receiver) && isPlainObject(receiver)) {
@@ -604,9 +604,9 @@ function fastFieldChain(dot: unknown, path: readonly string[]): unknown {
   for (const name of path) {
     if (typeof v !== 'object' || v === null) return undefined;
     if (v instanceof GoStruct) {
-      v = v.fields[name];
+      v = v.field(name);
     } else if (v instanceof GoStringMap) {
-      v = v.entries.get(name);
+      v = v.get(name);
     } else if (!Array.isArray(v) && isPlainObject(v)) {
       const d = Object.getOwnPropertyDescriptor(v, name);
       if (d === undefined || !d.enumerable || !('value' in d)) return undefined;

@@ -429,7 +429,7 @@ class Printer {
         s.fieldNames.forEach((name, i) => {
           if (i > 0) this.buf += this.sharpV ? ', ' : ' ';
           if (this.plusV || this.sharpV) this.buf += name + ':';
-          this.printElement(s.fields[name], verb, depth + 1, true);
+          this.printElement(s.values[i], verb, depth + 1, true);
         });
         this.buf += '}';
         return;

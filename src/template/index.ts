@@ -3,4 +3,4 @@
 export { compileTemplate } from './compile.ts';
 export type { CompiledTemplate, TemplateOptions } from './compile.ts';
 export { TemplateError } from './template-error.ts';
-export { GoStructType, goStringMap, goStruct } from './values.ts';
+export { GoStructType, goStringMap, goStringMapView, goStruct } from './values.ts';

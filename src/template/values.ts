@@ -18,29 +18,64 @@ import { TemplateError } from './template-error.ts';
 
 /** A Go struct value: a named type whose fields are fixed. */
 export class GoStruct {
-  readonly typeName: string;
-  readonly fieldNames: readonly string[];
-  /**
-   * Field values by name, in a record without a prototype that holds only data properties (built by
-   * goStruct): `fields[name]` is undefined exactly when there is no such field. Structs of one type share
-   * one shape, which keeps field access fast.
-   */
-  readonly fields: Readonly<Record<string, unknown>>;
+  readonly type: GoStructType;
+  /** The field values, in the order of the type's field names. */
+  readonly values: readonly unknown[];
 
-  constructor(typeName: string, fieldNames: readonly string[], fields: Readonly<Record<string, unknown>>) {
-    this.typeName = typeName;
-    this.fieldNames = fieldNames;
-    this.fields = fields;
+  constructor(type: GoStructType, values: readonly unknown[]) {
+    this.type = type;
+    this.values = values;
+  }
+
+  get typeName(): string {
+    return this.type.typeName;
+  }
+
+  get fieldNames(): readonly string[] {
+    return this.type.fieldNames;
+  }
+
+  /** The value of the field `name`; undefined exactly when the type has no such field. */
+  field(name: string): unknown {
+    const index = this.type.fieldIndex(name);
+    return index === undefined ? undefined : this.values[index];
   }
 }
 
 /** A map[string]string, as Kubernetes' Labels and Annotations are. */
 export class GoStringMap {
-  readonly entries: ReadonlyMap<string, string>;
+  #entries: ReadonlyMap<string, string> | undefined;
+  readonly #record: object | undefined;
 
-  constructor(entries: ReadonlyMap<string, string>) {
-    this.entries = entries;
+  /** `entries`, or `record`: a record of strings, read only when a template looks into it (goStringMapView). */
+  constructor(entries: ReadonlyMap<string, string> | undefined, record?: object) {
+    this.#entries = entries;
+    this.#record = record;
   }
+
+  get entries(): ReadonlyMap<string, string> {
+    return (this.#entries ??= recordEntries(this.#record ?? {}));
+  }
+
+  /** The value under `key`, or undefined; a view reads that key alone. */
+  get(key: string): string | undefined {
+    if (this.#entries !== undefined || this.#record === undefined) return this.#entries?.get(key);
+    const d = Object.getOwnPropertyDescriptor(this.#record, key);
+    return d === undefined || !d.enumerable ? undefined : viewValue(key, d);
+  }
+}
+
+function viewValue(key: string, d: PropertyDescriptor): string {
+  if (!('value' in d) || typeof d.value !== 'string') {
+    throw new TemplateError(`template: the map[string]string value under key ${JSON.stringify(key)} is not a string`);
+  }
+  return d.value;
+}
+
+function recordEntries(record: object): Map<string, string> {
+  const entries = new Map<string, string>();
+  for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(record))) if (d.enumerable) entries.set(k, viewValue(k, d));
+  return entries;
 }
 
 /** A uint8 (byte). */
@@ -200,26 +235,36 @@ function toStringMap(v: unknown): GoStringMap | undefined {
 }
 
 /**
- * The prototype of struct field records: empty and frozen, with no prototype of its own, so that a
+ * The prototype of records keyed by field name: empty and frozen, with no prototype of its own, so that a
  * record has no inherited properties (not even `__proto__`). Unlike Object.create(null), a record built
- * on it keeps V8's fast properties, and records with the same fields share one shape.
+ * on it keeps V8's fast properties.
  */
 const noInheritedProperties: object = Object.freeze(Object.create(null) as object);
 
 /**
- * A Go struct type with a fixed list of fields: builds its values from the field values alone, without
- * reading any object's properties (the identity engine builds several structs per pod, and scanning a
- * record's property descriptors for each was a fifth of planning time). Structs of one type share its
- * list of field names and the shape of their field records.
+ * A Go struct type with a fixed list of fields. Its structs hold their field values in an array and
+ * share the type's index of field names: building one reads no object's properties (the identity engine
+ * builds several structs per pod, and scanning a record's property descriptors for each was a fifth of
+ * planning time) and copies nothing into a record.
  */
 export class GoStructType {
   readonly typeName: string;
   readonly fieldNames: readonly string[];
+  // Positions by field name, in a record with no inherited properties (faster to read than a Map).
+  readonly #indexes: Readonly<Record<string, number>>;
 
   constructor(typeName: string, fieldNames: readonly string[]) {
     if (new Set(fieldNames).size !== fieldNames.length) throw new TypeError(`goStructType ${typeName}: a field is named twice`);
     this.typeName = typeName;
     this.fieldNames = Object.freeze([...fieldNames]);
+    const indexes = Object.create(noInheritedProperties) as Record<string, number>;
+    for (const [index, name] of fieldNames.entries()) indexes[name] = index;
+    this.#indexes = indexes;
+  }
+
+  /** The position of the field `name`, or undefined when the type has no such field. */
+  fieldIndex(name: string): number | undefined {
+    return this.#indexes[name];
   }
 
   /**
@@ -227,11 +272,8 @@ export class GoStructType {
    * fields (a plain object of strings becomes a map[string]string, undefined becomes nil).
    */
   struct(values: readonly unknown[]): unknown {
-    const names = this.fieldNames;
-    if (values.length !== names.length) throw new TypeError(`goStructType ${this.typeName}: ${names.length} fields, ${values.length} values`);
-    const record = Object.create(noInheritedProperties) as Record<string, unknown>;
-    for (let index = 0; index < names.length; index++) record[names[index] as string] = fieldValue(values[index]);
-    return new GoStruct(this.typeName, names, record);
+    if (values.length !== this.fieldNames.length) throw new TypeError(`goStructType ${this.typeName}: ${this.fieldNames.length} fields, ${values.length} values`);
+    return new GoStruct(this, values.map(fieldValue));
   }
 }
 
@@ -265,4 +307,13 @@ export function goStringMap(entries: Record<string, string>): unknown {
   const m = toStringMap(entries);
   if (m === undefined) throw new TypeError('goStringMap: every value must be a string');
   return m;
+}
+
+/**
+ * A map[string]string over `record`, which must hold only strings and not change: it is read only when a
+ * template looks into it, and then only as far as it looks (a pod's annotations, which few templates
+ * read, need not be copied for every pod). A value that is not a string fails that template.
+ */
+export function goStringMapView(record: Readonly<Record<string, string>>): unknown {
+  return new GoStringMap(undefined, record);
 }
