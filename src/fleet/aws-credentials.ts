@@ -8,14 +8,14 @@ export type CredentialSource = () => Promise<AwsCredentials>;
 export const credentialRefreshMarginMs = 5 * 60_000;
 
 /**
- * Caches what `source` returns until `credentialRefreshMarginMs` before its expiration (for ever if it has
- * none). Concurrent callers share one fetch; a failed fetch is not cached.
+ * Caches what `source` returns until `refreshMarginMs` before its expiration (for ever if it has none).
+ * Concurrent callers share one fetch; a failed fetch is not cached.
  */
-export function cachedCredentials(source: CredentialSource, now: () => number = Date.now): CredentialSource {
+export function cachedCredentials(source: CredentialSource, now: () => number = Date.now, refreshMarginMs = credentialRefreshMarginMs): CredentialSource {
   let current: AwsCredentials | undefined;
   let pending: Promise<AwsCredentials> | undefined;
   const fresh = (c: AwsCredentials): boolean =>
-    c.expiration === undefined || c.expiration.getTime() - credentialRefreshMarginMs > now();
+    c.expiration === undefined || c.expiration.getTime() - refreshMarginMs > now();
   return async () => {
     if (current !== undefined && fresh(current)) return current;
     pending ??= source().then(
@@ -40,15 +40,22 @@ export const roleSessionName = 'spire-eks-workload-registrar';
  * Credentials to reach a cluster: the default AWS chain (environment, profile, web identity / IRSA, pod
  * identity, instance metadata), or, when `assumeRoleArn` is set, a session of that role assumed with them.
  */
-export function clusterCredentials(options: { readonly assumeRoleArn?: string; readonly region: string }): CredentialSource {
+export function clusterCredentials(options: {
+  readonly assumeRoleArn?: string;
+  readonly region: string;
+  /** Of the assumed-role session; default 3600. */
+  readonly durationSeconds?: number;
+  /** Default `credentialRefreshMarginMs`. */
+  readonly refreshMarginMs?: number;
+}): CredentialSource {
   const base = fromNodeProviderChain();
   const source =
     options.assumeRoleArn === undefined || options.assumeRoleArn === ''
       ? base
       : fromTemporaryCredentials({
           masterCredentials: base,
-          params: { RoleArn: options.assumeRoleArn, RoleSessionName: roleSessionName, DurationSeconds: 3600 },
+          params: { RoleArn: options.assumeRoleArn, RoleSessionName: roleSessionName, DurationSeconds: options.durationSeconds ?? 3600 },
           clientConfig: { region: options.region },
         });
-  return cachedCredentials(source);
+  return cachedCredentials(source, Date.now, options.refreshMarginMs ?? credentialRefreshMarginMs);
 }

@@ -20,6 +20,7 @@ import type { ClusterObjects } from '../reconcile/fleet-state.ts';
 import { accountAllowed, describeEksCluster } from './eks-cluster.ts';
 import { clusterCredentials } from './aws-credentials.ts';
 import { eksTokenSource } from './eks-token-source.ts';
+import { fleetTimingFromEnv, type FleetTiming } from './fleet-timing.ts';
 
 /** The Ready condition's reasons for a workload cluster. */
 export type ClusterReason = 'Connecting' | 'Synced' | 'DescribeFailed' | 'Unreachable' | 'AccountNotAllowed' | 'Disabled';
@@ -51,6 +52,8 @@ export interface ClusterManagerOptions {
   readonly baseBackoffMs?: number;
   /** Default 60 000 ms. */
   readonly maxBackoffMs?: number;
+  /** Default: from the environment (see FleetTiming). */
+  readonly timing?: FleetTiming;
 }
 
 /** The informers of one connected cluster, read through the engine's interface. */
@@ -115,6 +118,7 @@ export class ClusterManager {
   readonly #logger: Logger;
   readonly #baseBackoffMs: number;
   readonly #maxBackoffMs: number;
+  readonly #timing: FleetTiming;
   readonly #running = new Map<string, Running>();
 
   constructor(options: ClusterManagerOptions) {
@@ -123,6 +127,7 @@ export class ClusterManager {
     this.#logger = options.logger;
     this.#baseBackoffMs = options.baseBackoffMs ?? 1000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    this.#timing = options.timing ?? fleetTimingFromEnv(process.env);
   }
 
   /** Starts, keeps or restarts the cluster of `registry`. */
@@ -172,7 +177,13 @@ export class ClusterManager {
     const listener = this.#listener;
     listener.status(name, { ready: false, reason: 'Connecting', message: `describing EKS cluster ${spec.clusterName} in ${spec.region}` });
     const assumeRoleArn = spec.assumeRoleArn || this.#config.aws.assumeRoleArn;
-    const credentials = clusterCredentials({ region: spec.region, ...(assumeRoleArn === '' ? {} : { assumeRoleArn }) });
+    const timing = this.#timing;
+    const credentials = clusterCredentials({
+      region: spec.region,
+      durationSeconds: timing.assumeRoleDurationSeconds,
+      refreshMarginMs: timing.credentialRefreshMarginMs,
+      ...(assumeRoleArn === '' ? {} : { assumeRoleArn }),
+    });
     let endpoint;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -188,7 +199,7 @@ export class ClusterManager {
         if (signal.aborted) return;
       }
     }
-    const tokens = eksTokenSource(spec.clusterName, spec.region, credentials);
+    const tokens = eksTokenSource(spec.clusterName, spec.region, credentials, Date.now, timing.tokenRefreshMarginMs);
     const { server, caPem } = endpoint;
     const connection = new ClusterConnection({ name, credentials: async () => ({ server, caPem, token: await tokens() }) });
     listener.status(name, { ready: false, reason: 'Connecting', message: `listing pods, nodes and namespaces of ${server}` });
@@ -215,6 +226,7 @@ export class ClusterManager {
       const informer = new Informer<T>({
         source: httpResourceSource(connection, ref),
         transform,
+        watchTimeoutSeconds: (random) => Math.floor(timing.watchTimeoutSeconds * (1 + random())),
         ...(indexers ? { indexers } : {}),
         onError: (error) => logger.warn({ err: error }, `cannot read an object of ${ref.resource}`),
         onReflectorEvent: (event: ReflectorEvent) => {

@@ -14,11 +14,12 @@ export function eksTokenSource(
   region: string,
   credentials: CredentialSource,
   now: () => number = Date.now,
+  refreshMarginMs = tokenRefreshMarginMs,
 ): () => Promise<string> {
   let token = '';
   let validUntil = 0;
   return async () => {
-    if (now() < validUntil - tokenRefreshMarginMs) return token;
+    if (now() < validUntil - refreshMarginMs) return token;
     const signer = await credentials();
     const signedAt = now();
     token = await makeEksToken(clusterName, region, signer, new Date(signedAt));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentials } from '../../src/fleet/eks-token.ts';
@@ -22,7 +23,8 @@ export interface TokenWebhook {
   /** Adds or replaces a cluster's access map. */
   setCluster(cluster: WebhookCluster): void;
   /** Every review so far, newest last, with its outcome: what tests inspect. */
-  readonly reviews: readonly { clusterName: string; authenticated: boolean; reason: string; arn: string }[];
+  /** Every review, with the access key that signed the token and a digest of the token (to count distinct ones). */
+  readonly reviews: readonly { clusterName: string; authenticated: boolean; reason: string; arn: string; accessKeyId: string; tokenDigest: string }[];
   close(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export interface TokenWebhookOptions {
  */
 export async function startTokenWebhook(options: TokenWebhookOptions): Promise<TokenWebhook> {
   const clusters = new Map<string, WebhookCluster>();
-  const reviews: { clusterName: string; authenticated: boolean; reason: string; arn: string }[] = [];
+  const reviews: { clusterName: string; authenticated: boolean; reason: string; arn: string; accessKeyId: string; tokenDigest: string }[] = [];
 
   const lookup = async (accessKeyId: string): Promise<KnownCredentials | undefined> => {
     const credentials =
@@ -55,15 +57,15 @@ export async function startTokenWebhook(options: TokenWebhookOptions): Promise<T
     }
   };
 
-  const review = async (clusterName: string, token: string): Promise<{ user?: ClusterUser & { uid: string; arn: string }; reason: string; arn: string }> => {
+  const review = async (clusterName: string, token: string): Promise<{ user?: ClusterUser & { uid: string; arn: string }; reason: string; arn: string; accessKeyId: string }> => {
     const cluster = clusters.get(clusterName);
-    if (cluster === undefined) return { reason: `no cluster ${clusterName}`, arn: '' };
+    if (cluster === undefined) return { reason: `no cluster ${clusterName}`, arn: '', accessKeyId: '' };
     const result = await reviewEksToken(token, { clusterName, now: new Date(), lookup });
-    if (!result.authenticated) return { reason: result.reason, arn: '' };
+    if (!result.authenticated) return { reason: result.reason, arn: '', accessKeyId: '' };
     const principal = canonicalPrincipal(result.arn);
     const user = cluster.access.get(principal);
-    if (user === undefined) return { reason: `${principal} has no access to ${clusterName}`, arn: result.arn };
-    return { user: { ...user, uid: `aws-iam-authenticator:${result.accessKeyId}`, arn: result.arn }, reason: '', arn: result.arn };
+    if (user === undefined) return { reason: `${principal} has no access to ${clusterName}`, arn: result.arn, accessKeyId: result.accessKeyId };
+    return { user: { ...user, uid: `aws-iam-authenticator:${result.accessKeyId}`, arn: result.arn }, reason: '', arn: result.arn, accessKeyId: result.accessKeyId };
   };
 
   const server: Server = createServer((req, res) => {
@@ -75,7 +77,14 @@ export async function startTokenWebhook(options: TokenWebhookOptions): Promise<T
         const body = JSON.parse(await readBody(req)) as { spec?: { token?: unknown } };
         const token = typeof body.spec?.token === 'string' ? body.spec.token : '';
         const outcome = await review(clusterName, token);
-        reviews.push({ clusterName, authenticated: outcome.user !== undefined, reason: outcome.reason, arn: outcome.arn });
+        reviews.push({
+          clusterName,
+          authenticated: outcome.user !== undefined,
+          reason: outcome.reason,
+          arn: outcome.arn,
+          accessKeyId: outcome.accessKeyId,
+          tokenDigest: createHash('sha256').update(token).digest('hex').slice(0, 16),
+        });
         status =
           outcome.user === undefined
             ? { authenticated: false, error: outcome.reason }
