@@ -84,7 +84,11 @@ export class Controller {
     this.#config = options.config;
     this.#logger = options.logger;
     this.#connection = managementConnection(options.kubeconfigPath);
-    this.#client = createEntryClient({ socketPath: options.spireSocketPath ?? options.config.spireServerSocketPath });
+    // Counted where requests are sent: one per batch, page and retry, which is what the server pays for.
+    this.#client = createEntryClient({
+      socketPath: options.spireSocketPath ?? options.config.spireServerSocketPath,
+      onCall: (rpc) => this.metrics.spireCalls.inc({ rpc }),
+    });
     this.#state = new FleetState(options.config);
     this.#reconciler = new Reconciler({ client: this.#client, state: this.#state, logger: options.logger, metrics: this.metrics });
     const informer = (plural: string, key: (name: string) => string): Informer<RawObject> => {

@@ -62,7 +62,6 @@ export class Reconciler {
     const cache = new Map<string, RegistrationEntry>();
     // The Entry API has no ID filter: owned entries are picked out page by page.
     for await (const page of this.#client.listEntryPages()) for (const entry of page) if (entry.id.startsWith(prefix)) cache.set(entry.id, entry);
-    this.#metrics?.spireCalls.inc({ rpc: 'ListEntries' });
     this.#cache = cache;
     return this.#apply('full', this.#diff(this.#state.entries(), cache.values()));
   }
@@ -129,9 +128,6 @@ export class Reconciler {
         cache.delete(outcome.entryId);
       }
     };
-    if (diff.creates.length > 0) this.#metrics?.spireCalls.inc({ rpc: 'BatchCreateEntry' });
-    if (diff.updates.length > 0) this.#metrics?.spireCalls.inc({ rpc: 'BatchUpdateEntry' });
-    if (diff.deletes.length > 0) this.#metrics?.spireCalls.inc({ rpc: 'BatchDeleteEntry' });
     const report: ApplyReport = await applyDiff(this.#client, diff, observe);
     for (const failure of report.failures) this.#logger.warn({ entryID: failure.entryId, operation: failure.operation }, `SPIRE entry write failed: ${failure.message}`);
     return { kind, ...report };

@@ -53,6 +53,17 @@ function clientFor(options: Partial<EntryClientOptions> = {}) {
 }
 
 describe('entry client without a server', () => {
+  it('tells onCall of every request sent, retries included', async () => {
+    const calls: string[] = [];
+    const { client } = clientFor({ onCall: (rpc) => calls.push(rpc) });
+    try {
+      await assert.rejects(client.countEntries());
+      assert.deepEqual(calls, ['CountEntries', 'CountEntries', 'CountEntries', 'CountEntries']);
+    } finally {
+      client.close();
+    }
+  });
+
   it('retries UNAVAILABLE with backoff, then fails naming the RPC, the attempts and the socket', async () => {
     const { client, slept, retries } = clientFor();
     try {

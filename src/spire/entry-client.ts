@@ -79,6 +79,8 @@ export interface EntryClientOptions {
   readonly maxBatchBytes?: number;
   /** The largest response accepted; a page that is larger is asked for again at half the size. Default 4 MiB. */
   readonly maxReceiveMessageBytes?: number;
+  /** Told before each request sent to the server, retries included (the calls that cost the server work). */
+  readonly onCall?: (rpc: EntryRpc) => void;
   /** Told before each retry. */
   readonly onRetry?: (event: SpireRetryEvent) => void;
   /** Sleep and randomness for the backoff; tests inject their own. Default: timers and Math.random. */
@@ -133,6 +135,7 @@ class SpireEntryClient implements EntryClient {
   readonly #deleteBatchSize: number;
   readonly #maxBatchBytes: number;
   readonly #onRetry: ((event: SpireRetryEvent) => void) | undefined;
+  readonly #onCall: ((rpc: EntryRpc) => void) | undefined;
   readonly #environment: RetryEnvironment;
   readonly #closing = new AbortController();
 
@@ -146,6 +149,7 @@ class SpireEntryClient implements EntryClient {
     this.#deleteBatchSize = positive('deleteBatchSize', options.deleteBatchSize ?? defaultDeleteBatchSize);
     this.#maxBatchBytes = positive('maxBatchBytes', options.maxBatchBytes ?? 1024 * 1024);
     this.#onRetry = options.onRetry;
+    this.#onCall = options.onCall;
     this.#environment = options.environment ?? realEnvironment;
     this.#service = openEntryService({
       socketPath: options.socketPath,
@@ -341,6 +345,7 @@ class SpireEntryClient implements EntryClient {
       return await withRetries(
         (attempt) => {
           attempts = attempt;
+          this.#onCall?.(rpc);
           return this.#service.call(rpc, request, new Date(Date.now() + this.#callTimeoutMs));
         },
         (error) => isUnansweredCall(error) && !this.#closing.signal.aborted,
