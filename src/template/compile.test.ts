@@ -76,6 +76,20 @@ test('a map[string]string view behaves as goStringMap, reading its record only w
   assert.throws(() => compileTemplate('t', '{{len .L}}').execute(broken), TemplateError);
 });
 
+test('a template of only text and field chains renders every value as the general executor does', () => {
+  const text = 'a/{{.s}}/{{.n}}/{{.m.k}}/{{.x}}/{{.P.Name}}';
+  const flat = compileTemplate('t', text);
+  // The same template with an action that is not a field chain, which the general executor runs.
+  const general = compileTemplate('t', `${text}{{if true}}{{end}}`);
+  const meta = goStruct('v1.ObjectMeta', { Name: 'web' });
+  for (const data of [{ s: 's', n: 3, m: {}, x: null, P: meta }, { s: 's', n: 'n', m: { k: 'k' }, x: 'x', P: meta }]) {
+    assert.equal(flat.execute(data), general.execute(data));
+  }
+  assert.equal(flat.execute({ s: 's', n: 3, m: {}, x: null, P: meta }), 'a/s/3/<no value>/<no value>/web');
+  assert.throws(() => flat.execute({ P: goStruct('v1.ObjectMeta', {}) }), /executing "t" at <.P.Name>: can't evaluate field Name/);
+  assert.equal(compileTemplate('t', 'text only').execute(null), 'text only');
+});
+
 test('numbers are float64 and bigints are ints, as Go has them', () => {
   const t = compileTemplate('t', '{{printf "%v %d" .f .f}} {{printf "%v %d" .i .i}} {{eq .i 3}}');
   assert.equal(t.execute({ f: 3, i: 3n }), '3 %!d(float64=3) 3 3 true');

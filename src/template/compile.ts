@@ -1,4 +1,4 @@
-import { type ExecLimits, MissingKey, type TemplateSet, defaultLimits, execute } from './exec.ts';
+import { type ExecLimits, MissingKey, type TemplateSet, defaultLimits, executor } from './exec.ts';
 import { toWellFormedText } from './go-string.ts';
 import { parseTemplates } from './parser.ts';
 
@@ -82,9 +82,10 @@ export function compileUncached(
     missingKey: missingKeys[missingKey],
     limits,
   };
+  const run = executor(set);
   return {
     name,
-    execute: (data) => toWellFormedText(execute(set, data)),
-    executeRaw: (data) => execute(set, data),
+    execute: (data) => toWellFormedText(run(data)),
+    executeRaw: run,
   };
 }

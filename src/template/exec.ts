@@ -622,6 +622,45 @@ function isHexInt(s: string): boolean {
   return s.length > 2 && s[0] === '0' && (s[1] === 'x' || s[1] === 'X') && !/[pP]/.test(s);
 }
 
+/** A template that is only text and field chains ({{ .A.B }}), as a list of text and field paths. */
+type FlatTemplate = readonly (string | readonly string[])[];
+
+function flatTemplate(set: TemplateSet): FlatTemplate | undefined {
+  const root = set.trees.get(set.name)?.root;
+  if (root === undefined) return undefined;
+  const parts: (string | readonly string[])[] = [];
+  for (const node of root.nodes) {
+    if (node.type === 'text') parts.push(node.text);
+    else if (node.type === 'action' && node.fieldPath !== undefined) parts.push(node.fieldPath);
+    else return undefined;
+  }
+  return parts;
+}
+
+/**
+ * An executor of the set's main template: `execute`, or, for a template that is only text and field
+ * chains (most identity templates), a loop that skips the executor's state and tree walk while every
+ * field is a present string, and otherwise falls back to `execute` (which also reports every error).
+ */
+export function executor(set: TemplateSet): (data: unknown) => string {
+  const parts = flatTemplate(set);
+  if (parts === undefined) return (data) => execute(set, data);
+  const limit = set.limits.maxOutputLength;
+  return (data) => {
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
+      const value = fastFieldChain(data, part);
+      if (typeof value !== 'string') return execute(set, data);
+      out += value;
+    }
+    return out.length > limit ? execute(set, data) : out;
+  };
+}
+
 /** Executes the template set's main template over `data`, returning Go's output as a Go string. */
 export function execute(set: TemplateSet, data: unknown): string {
   const root = set.trees.get(set.name);

@@ -103,6 +103,10 @@ test('output is bounded', () => {
   assert.equal(t.execute(Array(10).fill(0)).length, 100);
   assert.throws(() => t.execute(Array(11).fill(0)), { message: 'template: t: output exceeds the limit of 100 characters' });
   assert.throws(() => render('{{range 200000}}0123456789{{end}}'), /output exceeds the limit of 1048576 characters/);
+  // Templates of only text and field chains take a shorter path, under the same bound.
+  const flat = compileUncached('t', '0123456789{{.a}}', 'default', '', '', limits);
+  assert.equal(flat.execute({ a: 'x'.repeat(90) }).length, 100);
+  assert.throws(() => flat.execute({ a: 'x'.repeat(91) }), { message: 'template: t: output exceeds the limit of 100 characters' });
 });
 
 test('range iterations are bounded, counting every loop of an execution', () => {
