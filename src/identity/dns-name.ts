@@ -1,10 +1,13 @@
 const label = /^[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?$/;
+// A valid name in one pass; the label-by-label check only explains what is wrong.
+const validName = /^(?:\*\.)?[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?)*$/;
 
 /**
  * Why `name` cannot be a DNS name of an X509-SVID, or undefined when it can: RFC 1123 host names of at
  * most 253 characters, with an optional leading `*.` wildcard label.
  */
 export function dnsNameProblem(name: string): string | undefined {
+  if (name.length <= 253 && validName.test(name)) return undefined;
   const quoted = JSON.stringify(name);
   if (name.length > 253) return `DNS name ${quoted} is longer than 253 characters`;
   const labels = name.split('.');

@@ -44,7 +44,17 @@ function compareSelectors(a: Selector, b: Selector): number {
 
 /** Selectors in the canonical order (by type, then value, by code unit), without duplicates. */
 export function sortSelectors(selectors: readonly Selector[]): Selector[] {
-  const sorted = [...selectors].sort(compareSelectors);
+  const sorted = selectors.slice();
+  // An entry has a handful of selectors: insertion sort (stable, as sort is) is several times faster there.
+  if (sorted.length > 16) sorted.sort(compareSelectors);
+  else {
+    for (let index = 1; index < sorted.length; index++) {
+      const selector = sorted[index] as Selector;
+      let at = index;
+      for (; at > 0 && compareSelectors(sorted[at - 1] as Selector, selector) > 0; at--) sorted[at] = sorted[at - 1] as Selector;
+      sorted[at] = selector;
+    }
+  }
   let kept = 0;
   for (const selector of sorted) {
     const previous = sorted[kept - 1];
