@@ -45,3 +45,12 @@ test('slices of no Service, or that name an earlier pod of the same name, do not
   const index = servicesByPod([slice('', [{ namespace: 'shop', name: 'web-1', uid: 'uid-1' }]), slice('web', [{ namespace: 'shop', name: 'web-1', uid: 'old-uid' }])], 'cluster.local');
   assert.deepEqual(serviceDnsNames(index, pod), []);
 });
+
+test('two Services that name the pod by UID give both sets of names; a Service named twice counts once', () => {
+  const index = servicesByPod([
+    slice('web', [{ namespace: 'shop', name: 'web-1', uid: 'uid-1' }]),
+    slice('api', [{ namespace: 'shop', name: 'web-1', uid: 'uid-1' }]),
+    slice('web', [{ namespace: 'shop', name: 'web-1', uid: 'uid-1' }], 'web-y'),
+  ], 'cluster.local');
+  assert.deepEqual(serviceDnsNames(index, pod), ['api', 'api.shop', 'api.shop.svc', 'api.shop.svc.cluster.local', 'web', 'web.shop', 'web.shop.svc', 'web.shop.svc.cluster.local']);
+});
