@@ -79,6 +79,7 @@ export class Controller {
   readonly #podEventAt = new Map<string, number>();
   #firstFullDone = false;
   #spireReachable = false;
+  #leading = false;
 
   constructor(options: ControllerOptions) {
     this.#config = options.config;
@@ -135,12 +136,17 @@ export class Controller {
     });
   }
 
-  /** Ready: management caches synced, SPIRE reachable, the first full reconciliation done. */
+  /**
+   * Ready: management caches synced, SPIRE reachable, the first full reconciliation done. A standby
+   * (leader election on, not leading) does none of that and is ready as it is: otherwise a rolling update
+   * would wait for a new replica that cannot lead until the old one, still leading, is gone.
+   */
   readiness(): { name: string; check: () => boolean | string }[] {
+    const standby = (): boolean => this.#config.leaderElection.leaderElect && !this.#leading;
     return [
-      { name: 'management-informers', check: () => (this.#registries.hasSynced() && this.#identities.hasSynced()) || 'not synced' },
-      { name: 'spire', check: () => this.#spireReachable || 'SPIRE server not reachable' },
-      { name: 'full-reconciliation', check: () => this.#firstFullDone || 'the first full reconciliation is not done' },
+      { name: 'management-informers', check: () => standby() || (this.#registries.hasSynced() && this.#identities.hasSynced()) || 'not synced' },
+      { name: 'spire', check: () => standby() || this.#spireReachable || 'SPIRE server not reachable' },
+      { name: 'full-reconciliation', check: () => standby() || this.#firstFullDone || 'the first full reconciliation is not done' },
     ];
   }
 
@@ -185,6 +191,8 @@ export class Controller {
 
   async #lead(signal: AbortSignal): Promise<void> {
     this.#logger.info('Starting the controller');
+    this.#leading = true;
+    signal.addEventListener('abort', () => (this.#leading = false), { once: true });
     const informers = [this.#registries, this.#identities].map((informer) => informer.run(signal).catch(() => {}));
     this.#queue.add('full');
     try {
