@@ -64,6 +64,8 @@ export interface RenderFailure {
 
 export type RenderOutcome = { readonly ok: true; readonly entry: RenderedEntry } | { readonly ok: false; readonly failure: RenderFailure };
 
+const noDnsNames: readonly string[] = [];
+
 // Go's text/template prints a missing map key as "<no value>"; in an ID or selector it is never meant.
 const noValue = '<no value>';
 
@@ -130,12 +132,15 @@ export function renderEntry(identity: WorkloadIdentity, templates: IdentityTempl
       if (problem !== undefined) throw new RenderError(field.field, problem);
       dnsNames.push(rendered);
     }
-    let allDnsNames: readonly string[] = dnsNames;
-    if (identity.spec.autoPopulateDNSNames) {
-      const serviceNames = inputs.serviceDnsNames();
+    let allDnsNames: readonly string[];
+    if (identity.spec.autoPopulateDNSNames && dnsNames.length === 0) {
       // Without templated names, the entries of a pod share the one list of its Services' names.
-      if (dnsNames.length === 0) allDnsNames = serviceNames;
-      else for (const name of serviceNames) if (!dnsNames.includes(name)) dnsNames.push(name);
+      allDnsNames = inputs.serviceDnsNames();
+    } else {
+      if (identity.spec.autoPopulateDNSNames) for (const name of inputs.serviceDnsNames()) if (!dnsNames.includes(name)) dnsNames.push(name);
+      // Entries keep their names: one shared empty list, or an exact copy (a list grown by push has room
+      // for 16 more names, in each of hundreds of thousands of entries).
+      allDnsNames = dnsNames.length === 0 ? noDnsNames : dnsNames.slice();
     }
     const sortedSelectors = sortSelectors(selectors);
     const { spec } = identity;
