@@ -4,7 +4,8 @@ import type { Selector } from '../spire/entry.ts';
 export function parseWorkloadSelector(text: string): { readonly selector: Selector } | { readonly problem: string } {
   const colon = text.indexOf(':');
   if (colon === -1) return { problem: `selector ${JSON.stringify(text)} has no ":" between type and value` };
-  const type = text.slice(0, colon);
+  // The usual type is one shared string, not a copy in each of the plan's selectors.
+  const type = colon === 3 && text.startsWith('k8s') ? 'k8s' : text.slice(0, colon);
   const value = text.slice(colon + 1);
   if (type === '') return { problem: `selector ${JSON.stringify(text)} has an empty type` };
   if (value === '') return { problem: `selector ${JSON.stringify(text)} has an empty value` };
