@@ -1,5 +1,5 @@
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
-import type { Selector } from '../spire/entry.ts';
+import type { RegistrationEntry, Selector } from '../spire/entry.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate } from '../template/index.ts';
 import { dnsNameProblem } from './dns-name.ts';
 import { entryKey, sortSelectors } from './entry-id.ts';
@@ -39,21 +39,13 @@ export function compileIdentityTemplates(identity: WorkloadIdentity, defaultPare
   };
 }
 
-/** The entry one identity wants for one pod, before it gets an ID. Selectors are sorted. */
-export interface RenderedEntry {
+/**
+ * The entry one identity wants for one pod, before it gets an ID. Selectors are sorted; DNS names keep
+ * their rendered order (the first is the X509-SVID's common name), then the Services' names, no duplicates.
+ */
+export interface RenderedEntry extends Omit<RegistrationEntry, 'id'> {
   /** entryKey(spiffeId, parentId, selectors). */
   readonly key: string;
-  readonly spiffeId: string;
-  readonly parentId: string;
-  readonly selectors: readonly Selector[];
-  readonly x509SvidTtl: number;
-  readonly jwtSvidTtl: number;
-  /** Rendered order (the first is the X509-SVID's common name), then the Services' names; no duplicates. */
-  readonly dnsNames: readonly string[];
-  readonly federatesWith: readonly string[];
-  readonly admin: boolean;
-  readonly downstream: boolean;
-  readonly hint: string;
 }
 
 /** Why an identity could not render an entry for a pod: the field whose template failed, and the problem. */
