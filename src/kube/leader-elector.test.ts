@@ -169,6 +169,19 @@ test('a graceful stop releases the lease, so the next candidate leads at its nex
   await b.stop();
 });
 
+test('a release that conflicts (a renewal it never saw was applied) reads the lease again and still releases it', async () => {
+  const clock = new ManualClock();
+  const lease = new MemoryLease();
+  const a = candidate(lease, clock, 'a');
+  await settle();
+  const current = lease.current as Lease;
+  // The server applied a renewal whose answer a never got: the version moved on, the lease is still a's.
+  lease.current = { ...current, resourceVersion: `${current.resourceVersion}-renewed` };
+  await a.stop();
+  assert.equal(lease.current?.record.holderIdentity, '', 'released all the same');
+  assert.equal(lease.current?.record.leaseDurationSeconds, 1);
+});
+
 test("another writer's change makes the leader's fast-path update conflict; it reads the lease and renews", async () => {
   const clock = new ManualClock();
   const lease = new MemoryLease();

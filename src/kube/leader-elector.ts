@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sleep, systemClock, timeoutSignal, type Clock } from './clock.ts';
+import { hasStatusCode } from './kube-api-error.ts';
 import { microTime, type Lease, type LeaseClient, type LeaseRecord } from './lease-client.ts';
 
 export interface LeaderElectorOptions {
@@ -205,7 +206,16 @@ export class LeaderElector {
     };
     const timeout = timeoutSignal(this.#clock, this.#renewDeadlineMs, () => new Error(`${this.#lease.description}: release timed out`));
     try {
-      this.#observe(await this.#lease.update(this.#observed, released, timeout.signal));
+      try {
+        this.#observe(await this.#lease.update(this.#observed, released, timeout.signal));
+      } catch (error) {
+        // A renewal cancelled in flight may still have been applied, so the lease we hold is newer than
+        // the one we saw: read it again and release that, if it is still ours.
+        if (!hasStatusCode(error, 409)) throw error;
+        const current = await this.#lease.get(timeout.signal);
+        if (current === undefined || current.record.holderIdentity !== this.identity) return;
+        this.#observe(await this.#lease.update(current, released, timeout.signal));
+      }
     } catch (error) {
       // Not fatal: the lease runs out after leaseDuration and another replica takes it then.
       this.#options.onError?.(error);
