@@ -6,7 +6,7 @@ import type { Plan } from '../reconcile/plan-entries.ts';
 import { createEntryClient, type EntryClient } from '../spire/entry-client.ts';
 import { formatSelector, type RegistrationEntry } from '../spire/entry.ts';
 import type { Command, CommandIo } from './command.ts';
-import { parsePlanOptions, planFromFiles } from './plan.ts';
+import { entryDocument, parsePlanOptions, planFromFiles } from './plan.ts';
 
 const sharedOptions = [
   '  --config FILE         the ControllerManagerConfig (or the ConfigMap holding it as config.yaml)',
@@ -26,10 +26,6 @@ async function diffAgainstServer(client: EntryClient, config: ControllerManagerC
     for (const entry of page) if (entry.id.startsWith(config.entryIDPrefix)) actual.push(entry);
   }
   return diffEntries(plan.entries, actual, { entryIdPrefix: config.entryIDPrefix, keepIdPrefixes: plan.keepIdPrefixes, keepPodUids: plan.keepPodUids });
-}
-
-function entryDocument(entry: RegistrationEntry): Record<string, unknown> {
-  return { ...entry, selectors: entry.selectors.map(formatSelector) };
 }
 
 /** The diff as `diff -o json` prints it. */

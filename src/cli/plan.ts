@@ -8,7 +8,7 @@ import type { Validated } from '../api/validation.ts';
 import { readControllerManagerConfig } from '../config/load-config.ts';
 import { clusterSnapshotFromObjects, type ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { planEntries, type Plan, type PlanInput } from '../reconcile/plan-entries.ts';
-import { formatSelector } from '../spire/entry.ts';
+import { formatSelector, type RegistrationEntry } from '../spire/entry.ts';
 import type { Command } from './command.ts';
 
 /** Where `plan` (and `diff`, `apply`) read their inputs. */
@@ -88,24 +88,15 @@ export async function loadPlanInput(files: PlanFiles): Promise<Validated<PlanInp
   return { ok: true, value: { config: config.value, ...resources.value, snapshots } };
 }
 
-/** The plan as `plan -o json` prints it: entries with selectors as `type:value` strings. */
+/** An entry as the commands print it: its fields, with selectors as `type:value` strings. */
+export function entryDocument(entry: RegistrationEntry): Record<string, unknown> {
+  return { ...entry, selectors: entry.selectors.map(formatSelector) };
+}
+
+/** The plan as `plan -o json` prints it: each entry also names its cluster and identities. */
 export function planDocument(plan: Plan): Record<string, unknown> {
   return {
-    entries: plan.entries.map((entry) => ({
-      id: entry.id,
-      spiffeId: entry.spiffeId,
-      parentId: entry.parentId,
-      selectors: entry.selectors.map(formatSelector),
-      x509SvidTtl: entry.x509SvidTtl,
-      jwtSvidTtl: entry.jwtSvidTtl,
-      dnsNames: entry.dnsNames,
-      federatesWith: entry.federatesWith,
-      admin: entry.admin,
-      downstream: entry.downstream,
-      hint: entry.hint,
-      cluster: entry.cluster,
-      identities: entry.identities,
-    })),
+    entries: plan.entries.map(entryDocument),
     identities: plan.identities,
     clusters: plan.clusters,
     errors: plan.errors,
