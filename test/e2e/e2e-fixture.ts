@@ -104,8 +104,11 @@ export interface Harness {
   readonly prefix: string;
   readonly processes: ProcessGroup;
   controller: RigProcess | undefined;
-  /** Starts a controller process (it becomes `controller`); `env` adds to the fleet's AWS environment. */
-  startController(options?: { readonly env?: Readonly<Record<string, string>> }): RigProcess;
+  /**
+   * Starts a controller process (it becomes `controller`); `env` adds to the fleet's AWS environment and
+   * `config` replaces top-level config keys for this process only.
+   */
+  startController(options?: { readonly env?: Readonly<Record<string, string>>; readonly config?: Readonly<Record<string, string>> }): RigProcess;
   /** The owned entries, by their pod-name selector value. */
   ownedEntries(): Promise<RegistrationEntry[]>;
   stop(): Promise<void>;
@@ -137,7 +140,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     health: '{ healthProbeBindAddress: "127.0.0.1:0" }',
     ...options.config,
   };
-  writeFileSync(configPath, Object.entries(config).map(([key, value]) => `${key}: ${value}\n`).join(''));
+  const writeConfig = (path: string, keys: Record<string, string>): string => {
+    writeFileSync(path, Object.entries(keys).map(([key, value]) => `${key}: ${value}\n`).join(''));
+    return path;
+  };
+  writeConfig(configPath, config);
   const spire = createEntryClient({ socketPath: spireServer.socketPath });
   const processes = new ProcessGroup('e2e-controller-');
   let counter = 0;
@@ -149,8 +156,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     processes,
     controller: undefined,
     startController(options = {}) {
-      harness.controller = processes.start(`controller-${++counter}`, process.execPath, {
-        args: [join(repoRoot, 'src/main.ts'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath, '-v', '2'],
+      const name = `controller-${++counter}`;
+      const path = options.config === undefined ? configPath : writeConfig(join(fleet.dir, `${name}.yaml`), { ...config, ...options.config });
+      harness.controller = processes.start(name, process.execPath, {
+        args: [join(repoRoot, 'src/main.ts'), 'run', '--config', path, '--kubeconfig', fleet.management.kubeconfigPath, '-v', '2'],
         env: { ...fleet.awsEnv, ...options.env },
         cwd: repoRoot,
       });

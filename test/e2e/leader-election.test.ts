@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { RigProcess } from '../rig/processes.ts';
+import { freePort, type RigProcess } from '../rig/processes.ts';
 import { createNode, createPod, eventually, identities, logLines, must, podNameOf, registries, registryFor, startHarness, webAppIdentity, type Harness } from './e2e-fixture.ts';
 
 let h: Harness;
@@ -30,9 +30,10 @@ after(async () => {
   await h?.stop();
 });
 
-test('two controllers with leader election: one leads and writes, the other waits; SIGKILL the leader and the other takes over', async () => {
-  const first = h.startController();
-  const second = h.startController();
+test('two controllers with leader election: one leads and writes, the other waits and is ready; SIGKILL the leader and the other takes over', async () => {
+  const probePorts = [await freePort(), await freePort()];
+  const [first, second] = probePorts.map((port) => h.startController({ config: { health: `{ healthProbeBindAddress: "127.0.0.1:${port}" }` } })) as [RigProcess, RigProcess];
+  const readyz = async (proc: RigProcess): Promise<number> => (await fetch(`http://127.0.0.1:${probePorts[proc === first ? 0 : 1]}/readyz`)).status;
   await eventually('the entry of web-1', async () => (await h.ownedEntries()).map(podNameOf).join() === 'web-1');
   await eventually('one leader', async () => leads(first) !== leads(second) || `first leads: ${leads(first)}, second leads: ${leads(second)}`);
   const [leader, follower] = leads(first) ? [first, second] : [second, first];
@@ -43,6 +44,9 @@ test('two controllers with leader election: one leads and writes, the other wait
   assert.equal(leads(follower), false);
   assert.equal(writes(follower), 0);
   assert.equal(logLines(follower).some((line) => line.msg === 'Full reconciliation done'), false);
+  // Both are ready: the leader has reconciled, and a standby must not hold up a rolling update.
+  await eventually('the leader is ready', async () => (await readyz(leader)) === 200);
+  assert.equal(await readyz(follower), 200);
 
   process.kill(leader.pid, 'SIGKILL');
   await leader.exited;
