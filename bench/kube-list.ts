@@ -21,9 +21,9 @@ import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
 import { podFromKubernetes } from '../src/identity/cluster-objects.ts';
 import { ClusterConnection } from '../src/kube/cluster-connection.ts';
-import { kubeConfigCredentials } from '../src/kube/cluster-credentials.ts';
 import { httpResourceSource } from '../src/kube/http-resource-source.ts';
 import { Informer } from '../src/kube/informer.ts';
+import { kubeconfigCredentials } from '../src/kube/kubeconfig.ts';
 import { byNamespace, byNodeName } from '../src/kube/object-store.ts';
 import { startEtcd } from '../test/rig/etcd.ts';
 import { startApiServer } from '../test/rig/kube-apiserver.ts';
@@ -146,11 +146,9 @@ async function createPods(connection: ClusterConnection, count: number): Promise
 async function measure(variant: Variant, kubeconfigPath: string): Promise<Measurement> {
   const gc = globalThis.gc;
   if (gc === undefined) throw new Error('run the child with --expose-gc');
-  const config = new KubeConfig();
-  config.loadFromFile(kubeconfigPath);
   const connection = new ClusterConnection({
     name: 'bench',
-    credentials: kubeConfigCredentials(config),
+    credentials: kubeconfigCredentials(kubeconfigPath),
     requestTimeoutMs: 300_000,
     compression: variant !== 'no-gzip',
   });
@@ -189,6 +187,8 @@ async function measure(variant: Variant, kubeconfigPath: string): Promise<Measur
       break;
     }
     case 'client-node': {
+      const config = new KubeConfig();
+      config.loadFromFile(kubeconfigPath);
       const api = config.makeApiClient(CoreV1Api);
       const kept = new Map<string, unknown>();
       let next: string | undefined;

@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { apiGroup, apiVersion, groupVersion } from '../api/v1alpha1/group-version.ts';
 import { parseWorkloadIdentity, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
@@ -6,12 +5,12 @@ import type { Condition } from '../api/v1alpha1/condition.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import { ClusterManager, type ClusterStatus } from '../fleet/cluster-manager.ts';
 import { ClusterConnection } from '../kube/cluster-connection.ts';
-import { kubeConfigCredentials } from '../kube/cluster-credentials.ts';
 import { setCondition } from '../kube/conditions.ts';
 import { EventRecorder, type InvolvedObject } from '../kube/event-recorder.ts';
 import { httpResourceSource } from '../kube/http-resource-source.ts';
 import { Informer } from '../kube/informer.ts';
 import { isRecord } from '../kube/kube-object.ts';
+import { managementCredentials } from '../kube/kubeconfig.ts';
 import { LeaderElector } from '../kube/leader-elector.ts';
 import { httpLeaseClient } from '../kube/lease-client.ts';
 import { StatusWriter } from '../kube/status-writer.ts';
@@ -39,14 +38,6 @@ export interface ControllerOptions {
 
 /** A raw custom resource as the management informers keep it: its JSON. */
 type RawObject = Readonly<Record<string, unknown>>;
-
-function managementConnection(kubeconfigPath: string | undefined): ClusterConnection {
-  const kubeConfig = new KubeConfig();
-  const path = kubeconfigPath ?? process.env.KUBECONFIG;
-  if (path !== undefined && path !== '') kubeConfig.loadFromFile(path);
-  else kubeConfig.loadFromCluster();
-  return new ClusterConnection({ name: 'management', credentials: kubeConfigCredentials(kubeConfig) });
-}
 
 function involved(kind: string, raw: RawObject): InvolvedObject {
   const metadata = isRecord(raw.metadata) ? raw.metadata : {};
@@ -84,7 +75,7 @@ export class Controller {
   constructor(options: ControllerOptions) {
     this.#config = options.config;
     this.#logger = options.logger;
-    this.#connection = managementConnection(options.kubeconfigPath);
+    this.#connection = new ClusterConnection({ name: 'management', credentials: managementCredentials(options.kubeconfigPath) });
     // Counted where requests are sent: one per batch, page and retry, which is what the server pays for.
     this.#client = createEntryClient({
       socketPath: options.spireSocketPath ?? options.config.spireServerSocketPath,

@@ -1,11 +1,10 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import assert from 'node:assert/strict';
 import { request } from 'node:https';
 import { after, before, test } from 'node:test';
 import { ClusterConnection } from '../../../src/kube/cluster-connection.ts';
-import { kubeConfigCredentials } from '../../../src/kube/cluster-credentials.ts';
 import { httpResourceSource } from '../../../src/kube/http-resource-source.ts';
 import { KubeApiError } from '../../../src/kube/kube-api-error.ts';
+import { kubeconfigCredentials } from '../../../src/kube/kubeconfig.ts';
 import type { WatchEvent } from '../../../src/kube/resource-source.ts';
 import { startKubeFixture, type KubeFixture } from './kube-fixture.ts';
 
@@ -79,10 +78,8 @@ test('credentials are asked for on every request, so a new token is used at once
   }
 });
 
-test('credentials from a kubeconfig file, through client-node', async () => {
-  const config = new KubeConfig();
-  config.loadFromFile(kube.api.kubeconfigPath);
-  const connection = new ClusterConnection({ name: 'from-kubeconfig', credentials: kubeConfigCredentials(config) });
+test("credentials from the rig's admin kubeconfig file (inline CA, bearer token), through our loader", async () => {
+  const connection = new ClusterConnection({ name: 'from-kubeconfig', credentials: kubeconfigCredentials(kube.api.kubeconfigPath) });
   try {
     const page = await httpResourceSource(connection, { group: '', version: 'v1', resource: 'namespaces' }).list({ limit: 500, signal: AbortSignal.timeout(5_000) });
     assert.ok(page.items.some((item) => item.meta.name === 'default'));
