@@ -3,7 +3,9 @@
 // (from an empty SPIRE server), against the lower bound measured in the same run (the same 2N entries sent
 // as raw BatchCreateEntry calls at the client's batch size into a fresh spire-server); pod-created to
 // entry-listed latency under a steady stream of pod creates and deletes; the controller's RSS; and SPIRE
-// calls per pod event (from its /metrics).
+// calls per pod event (from its /metrics). The controller runs as shipped: the compiled build through
+// bin/ (built here first), so its memory is the product's, not that of Node's type stripping.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,6 +61,7 @@ async function metric(url: string, name: string, labels: Record<string, string> 
 
 const log = (text: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
+execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
 log(`starting the fleet (2 workload clusters, ${perCluster} pods each)`);
 const fleet = await startFleet({ workloadClusters: 2 });
 const processes = new ProcessGroup('bench-controller-');
@@ -122,7 +125,7 @@ try {
   const total = 2 * perCluster;
   const started = performance.now();
   const controller = processes.start('controller', process.execPath, {
-    args: [join(repoRoot, 'src/main.ts'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
+    args: [join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
     env: { ...fleet.awsEnv },
     cwd: repoRoot,
   });
@@ -147,6 +150,7 @@ try {
   const convergeCalls = await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total');
   log(`converged: ${created} entries written in ${convergeSeconds.toFixed(1)} s (${listed} listed; ${convergeCalls} SPIRE calls counted)`);
   const afterConverge = memory(controller.pid);
+  const heapAfterConverge = await metric(metricsUrl, 'nodejs_heap_size_used_bytes');
 
   // The steady stream: each tick creates one new pod and deletes one of the original ones, alternating clusters.
   const callsBefore = await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total');
@@ -187,6 +191,10 @@ try {
   while ((await spire.countEntries()) !== total && Date.now() < deadline) await sleep(200);
   const finalCount = await spire.countEntries();
   const end = memory(controller.pid);
+  const heapEnd = await metric(metricsUrl, 'nodejs_heap_size_used_bytes');
+  const heapTotalEnd = await metric(metricsUrl, 'nodejs_heap_size_total_bytes');
+  const gcPauses = await metric(metricsUrl, 'nodejs_gc_duration_seconds_count');
+  const gcPausesOver100ms = gcPauses - (await metric(metricsUrl, 'nodejs_gc_duration_seconds_bucket', { le: '0.1' }));
   clearInterval(sampler);
   await controller.stop();
 
@@ -223,6 +231,8 @@ try {
       `SPIRE calls per pod event        ${(streamCalls / events).toFixed(2)} (${streamCalls} calls for ${events} events); convergence: ${convergeCalls} calls counted`,
       `entries after the stream         ${finalCount} (expected ${total})`,
       `controller RSS                   after convergence ${mb(afterConverge.rssKb)}, end ${mb(end.rssKb)}, VmHWM ${mb(end.hwmKb)}, sampled peak ${mb(peakRssKb)} (goal < 200 MiB)`,
+      `controller heap used             after convergence ${mb(heapAfterConverge / 1024)}, end ${mb(heapEnd / 1024)} of ${mb(heapTotalEnd / 1024)} allocated`,
+      `GC pauses                        ${gcPauses} in all, ${gcPausesOver100ms} over 100 ms`,
     ].join('\n'),
   );
 } finally {
