@@ -4,6 +4,7 @@ import type { WorkloadIdentitySpec } from '../api/v1alpha1/workload-identity.ts'
 import { awsIidParentIDTemplate, defaultParentIDTemplate } from '../config/controller-manager-config.ts';
 import { sampleIdentity, sampleNode, samplePod } from '../../test/fixtures/fleet-objects.ts';
 import type { ClusterNode, ClusterPod } from './cluster-objects.ts';
+import { entryKey, keyDigest } from './entry-id.ts';
 import { compileIdentityTemplates, renderEntry, type RenderOutcome, type RenderedEntry } from './render-entry.ts';
 import { nodeTemplateParts, podTemplateParts, templateData, type ClusterFacts } from './template-data.ts';
 import { podUidSelector } from './workload-selector.ts';
@@ -43,7 +44,7 @@ function failure(spec: Partial<WorkloadIdentitySpec>, options: Parameters<typeof
 test('the default entry: SPIFFE ID from the template, k8s_psat parent of the node, pod-uid selector', () => {
   const entry = rendered({ ttlSeconds: 3600, jwtTtlSeconds: 300, federatesWith: ['partner.org'], admin: true, downstream: true, hint: 'h' });
   assert.deepEqual(entry, {
-    key: entry.key,
+    digest: keyDigest(entryKey('spiffe://example.org/ns/shop/sa/web-sa', 'spiffe://example.org/spire/agent/k8s_psat/prod-eks/node-uid-1', [{ type: 'k8s', value: 'pod-uid:pod-uid-1' }])),
     spiffeId: 'spiffe://example.org/ns/shop/sa/web-sa',
     parentId: 'spiffe://example.org/spire/agent/k8s_psat/prod-eks/node-uid-1',
     selectors: [{ type: 'k8s', value: 'pod-uid:pod-uid-1' }],
@@ -156,9 +157,9 @@ test('an execution error (an unknown field, as in Go) is a failure of the field'
   assert.match(problem, /can't evaluate field ResourceVersion/);
 });
 
-test('the key is the same for equal (SPIFFE ID, parent ID, selectors) whatever the other fields', () => {
+test('the key digest is the same for equal (SPIFFE ID, parent ID, selectors) whatever the other fields', () => {
   const a = rendered({ ttlSeconds: 1, workloadSelectorTemplates: ['k8s:ns:shop', 'k8s:sa:web-sa'] });
   const b = rendered({ ttlSeconds: 2, hint: 'x', workloadSelectorTemplates: ['k8s:sa:web-sa', 'k8s:ns:shop'] });
-  assert.equal(a.key, b.key);
-  assert.notEqual(a.key, rendered({ workloadSelectorTemplates: ['k8s:ns:shop'] }).key);
+  assert.equal(a.digest, b.digest);
+  assert.notEqual(a.digest, rendered({ workloadSelectorTemplates: ['k8s:ns:shop'] }).digest);
 });

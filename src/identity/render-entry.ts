@@ -2,7 +2,8 @@ import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { RegistrationEntry, Selector } from '../spire/entry.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate } from '../template/index.ts';
 import { dnsNameProblem } from './dns-name.ts';
-import { entryKey, sortSelectors } from './entry-id.ts';
+import { entryKey, keyDigest, sortSelectors } from './entry-id.ts';
+import { flatString } from './flat-string.ts';
 import { entrySpiffeIdProblem } from './entry-spiffe-id.ts';
 import { parseWorkloadSelector } from './workload-selector.ts';
 
@@ -44,8 +45,11 @@ export function compileIdentityTemplates(identity: WorkloadIdentity, defaultPare
  * their rendered order (the first is the X509-SVID's common name), then the Services' names, no duplicates.
  */
 export interface RenderedEntry extends Omit<RegistrationEntry, 'id'> {
-  /** entryKey(spiffeId, parentId, selectors). */
-  readonly key: string;
+  /**
+   * keyDigest(entryKey(spiffeId, parentId, selectors)): the key itself is not kept, since every entry of
+   * a large fleet holds one (about 200 bytes each) and only its digest is ever read.
+   */
+  readonly digest: string;
 }
 
 /** Why an identity could not render an entry for a pod: the field whose template failed, and the problem. */
@@ -71,7 +75,7 @@ class RenderError extends Error {
 
 function execute(field: FieldTemplate, data: unknown): string {
   try {
-    return field.template.execute(data);
+    return flatString(field.template.execute(data));
   } catch (error) {
     if (error instanceof TemplateError) throw new RenderError(field.field, error.message);
     throw error;
@@ -139,7 +143,7 @@ export function renderEntry(identity: WorkloadIdentity, templates: IdentityTempl
     return {
       ok: true,
       entry: {
-        key: entryKey(spiffeId, parentId, sortedSelectors),
+        digest: keyDigest(entryKey(spiffeId, parentId, sortedSelectors)),
         spiffeId,
         parentId,
         selectors: sortedSelectors,

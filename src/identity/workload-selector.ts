@@ -1,4 +1,5 @@
 import type { Selector } from '../spire/entry.ts';
+import { flatString } from './flat-string.ts';
 
 /** A `type:value` selector (the value may hold further colons), or why the text is not one. */
 export function parseWorkloadSelector(text: string): { readonly selector: Selector } | { readonly problem: string } {
@@ -14,5 +15,5 @@ export function parseWorkloadSelector(text: string): { readonly selector: Select
 
 /** The selector that ties an entry to one pod: `k8s:pod-uid:<uid>`. */
 export function podUidSelector(uid: string): Selector {
-  return { type: 'k8s', value: `pod-uid:${uid}` };
+  return { type: 'k8s', value: flatString(`pod-uid:${uid}`) };
 }

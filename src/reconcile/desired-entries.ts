@@ -1,4 +1,4 @@
-import { entryId, keyDigest } from '../identity/entry-id.ts';
+import { entryId } from '../identity/entry-id.ts';
 import type { RenderedEntry } from '../identity/render-entry.ts';
 import type { Selector } from '../spire/entry.ts';
 import type { PlannedEntry } from './plan-entries.ts';
@@ -73,7 +73,7 @@ export class DesiredEntries {
 
   /** Adds the entry that `source` wants. */
   add(source: EntrySource, rendered: RenderedEntry): void {
-    const digest = keyDigest(rendered.key);
+    const { digest } = rendered;
     const existing = this.#byDigest.get(digest);
     if (existing === undefined) {
       this.#byDigest.set(digest, this.#fields(source, rendered, digest));

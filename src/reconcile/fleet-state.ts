@@ -2,7 +2,7 @@ import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts
 import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
-import { clusterEntryIdPrefix, entryId, keyDigest, keyDigestLength } from '../identity/entry-id.ts';
+import { clusterEntryIdPrefix, entryId, keyDigestLength } from '../identity/entry-id.ts';
 import type { RenderedEntry } from '../identity/render-entry.ts';
 import type { RegistrationEntry } from '../spire/entry.ts';
 import { compareEntries } from './desired-entries.ts';
@@ -39,7 +39,6 @@ interface Contribution {
   readonly identity: string;
   readonly cluster: ClusterState;
   readonly entry: RenderedEntry;
-  readonly digest: string;
 }
 
 /** What the identities rendered for one pod. */
@@ -404,14 +403,14 @@ export class FleetState {
     if (state === undefined) return;
     cluster.pods.delete(key);
     for (const contribution of state.contributions) {
-      const list = this.#byDigest.get(contribution.digest);
+      const list = this.#byDigest.get(contribution.entry.digest);
       if (list === undefined) continue;
-      this.#touch(contribution.digest, changed);
+      this.#touch(contribution.entry.digest, changed);
       const remaining = list.filter((c) => c !== contribution);
-      if (remaining.length === 0) this.#byDigest.delete(contribution.digest);
+      if (remaining.length === 0) this.#byDigest.delete(contribution.entry.digest);
       else {
-        this.#byDigest.set(contribution.digest, remaining);
-        this.#touch(contribution.digest, changed);
+        this.#byDigest.set(contribution.entry.digest, remaining);
+        this.#touch(contribution.entry.digest, changed);
       }
     }
     if (state.failures.length > 0) {
@@ -430,7 +429,7 @@ export class FleetState {
     const state: PodState = { uid: pod.uid, contributions: [], selectedBy: [], failures: [] };
     const sink: PodRenderSink = {
       selected: (identity) => void state.selectedBy.push(identity.name),
-      rendered: (identity, entry) => state.contributions.push({ identity: identity.name, cluster, entry, digest: keyDigest(entry.key) }),
+      rendered: (identity, entry) => state.contributions.push({ identity: identity.name, cluster, entry }),
       failed: (identity, message) => void state.failures.push({ identity: identity.name, message }),
     };
     renderPod(cluster.context, pod, objects.node(pod.nodeName), cluster.targeting, sink);
@@ -438,12 +437,12 @@ export class FleetState {
     cluster.pods.set(key, state);
     if (state.failures.length > 0) this.#failedPods.set(state.uid, (this.#failedPods.get(state.uid) ?? 0) + 1);
     for (const contribution of state.contributions) {
-      this.#touch(contribution.digest, changed);
-      const list = this.#byDigest.get(contribution.digest) ?? [];
+      this.#touch(contribution.entry.digest, changed);
+      const list = this.#byDigest.get(contribution.entry.digest) ?? [];
       list.push(contribution);
       list.sort((a, b) => this.#compareContributions(a, b));
-      this.#byDigest.set(contribution.digest, list);
-      this.#touch(contribution.digest, changed);
+      this.#byDigest.set(contribution.entry.digest, list);
+      this.#touch(contribution.entry.digest, changed);
     }
   }
 
