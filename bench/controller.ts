@@ -19,6 +19,8 @@ import { freePort, ProcessGroup } from '../test/rig/processes.ts';
 import { startSpireServer } from '../test/rig/spire-server.ts';
 
 const perCluster = Number(process.argv[2] ?? 10_000);
+// BENCH_HEAP_SNAPSHOT=DIR: after the stream, the controller writes a heap snapshot (live objects only) into DIR.
+const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
 if (!Number.isInteger(perCluster) || perCluster <= 0) throw new Error(`usage: node bench/controller.ts [pods per cluster]; got ${process.argv[2]}`);
 const nodesPerCluster = 20;
 const streamSeconds = 60;
@@ -59,6 +61,7 @@ async function metric(url: string, name: string, labels: Record<string, string> 
   return sum;
 }
 
+const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
 const log = (text: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
 execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
@@ -125,7 +128,7 @@ try {
   const total = 2 * perCluster;
   const started = performance.now();
   const controller = processes.start('controller', process.execPath, {
-    args: [join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
+    args: [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []), join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
     env: { ...fleet.awsEnv },
     cwd: repoRoot,
   });
@@ -191,8 +194,17 @@ try {
   while ((await spire.countEntries()) !== total && Date.now() < deadline) await sleep(200);
   const finalCount = await spire.countEntries();
   const end = memory(controller.pid);
+  if (snapshotDir) {
+    process.kill(controller.pid, 'SIGUSR2');
+    log(`heap snapshot asked for, into ${snapshotDir}`);
+    await sleep(30_000);
+    log(`RSS after the snapshot's full collection: ${mb(memory(controller.pid).rssKb)}`);
+  }
   const heapEnd = await metric(metricsUrl, 'nodejs_heap_size_used_bytes');
   const heapTotalEnd = await metric(metricsUrl, 'nodejs_heap_size_total_bytes');
+  const spaces = await Promise.all(
+    ['new', 'old', 'code', 'large_object'].map(async (space) => `${space} ${mb((await metric(metricsUrl, 'nodejs_heap_space_size_total_bytes', { space })) / 1024)}`),
+  );
   const gcPauses = await metric(metricsUrl, 'nodejs_gc_duration_seconds_count');
   const gcPausesOver100ms = gcPauses - (await metric(metricsUrl, 'nodejs_gc_duration_seconds_bucket', { le: '0.1' }));
   clearInterval(sampler);
@@ -218,7 +230,6 @@ try {
   }
 
   latencies.sort((a, b) => a - b);
-  const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
   console.log(
     [
       '',
@@ -232,6 +243,7 @@ try {
       `entries after the stream         ${finalCount} (expected ${total})`,
       `controller RSS                   after convergence ${mb(afterConverge.rssKb)}, end ${mb(end.rssKb)}, VmHWM ${mb(end.hwmKb)}, sampled peak ${mb(peakRssKb)} (goal < 200 MiB)`,
       `controller heap used             after convergence ${mb(heapAfterConverge / 1024)}, end ${mb(heapEnd / 1024)} of ${mb(heapTotalEnd / 1024)} allocated`,
+      `heap spaces allocated            ${spaces.join(', ')}`,
       `GC pauses                        ${gcPauses} in all, ${gcPausesOver100ms} over 100 ms`,
     ].join('\n'),
   );

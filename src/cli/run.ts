@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { readControllerManagerConfig } from '../config/load-config.ts';
 import { Controller } from '../controller/controller.ts';
 import { createLogger, logLevelForVerbosity } from '../observability/logger.ts';
@@ -50,6 +51,12 @@ export const runCommand: Command = {
       io.stderr(config.errors.map((error) => `${error}\n`).join(''));
       return 1;
     }
+    // A long-running controller favours memory over speed: with V8's default heap growth the garbage of
+    // a full reconciliation (and of statuses computed every second) grew the heap to 2-3 times what is
+    // live and the process kept that memory for ever. Measured with bench/controller.ts, 2 x 3000 pods:
+    // RSS 342 MiB with the defaults, 134 MiB with this, p99 pod-to-entry latency unchanged (docs/adr/0018).
+    // Set before the controller allocates its caches: V8 reads it as the heap grows.
+    setFlagsFromString('--optimize-for-size');
     const logger = createLogger({ level: logLevelForVerbosity(verbosity) });
     let controller: Controller;
     try {

@@ -315,12 +315,12 @@ export class FleetState {
         for (const failure of pod.failures) (stats.get(failure.identity) as MutableStats).renderFailures++;
       }
     }
+    // Called about once a second over every entry: no allocation per entry (an entry has one to a few contributions).
     for (const contributions of this.#byDigest.values()) {
-      const seen = new Set<string>();
-      for (const [index, contribution] of contributions.entries()) {
-        if (seen.has(contribution.identity)) continue;
-        seen.add(contribution.identity);
-        const counts = stats.get(contribution.identity) as MutableStats;
+      for (let index = 0; index < contributions.length; index++) {
+        const { identity } = contributions[index] as Contribution;
+        if (contributions.findIndex((c) => c.identity === identity) !== index) continue;
+        const counts = stats.get(identity) as MutableStats;
         if (index === 0) counts.entriesRegistered++;
         else counts.entriesMasked++;
       }
