@@ -6,6 +6,7 @@ import { RecordingLogger } from '../observability/recording-logger.ts';
 import type { EntryClient } from '../spire/entry-client.ts';
 import type { EntryUpdate, RegistrationEntry } from '../spire/entry.ts';
 import type { WriteOutcome } from '../spire/write-outcome.ts';
+import { differingFields } from './diff-entries.ts';
 import { FleetState, type ClusterObjects } from './fleet-state.ts';
 import { Reconciler } from './reconciler.ts';
 
@@ -146,4 +147,25 @@ test('a full reconciliation restores entries deleted or edited out of band, and 
   const report = await reconciler.full();
   assert.deepEqual([report.created, report.updated, report.deleted], [1, 1, 1]);
   assert.equal(server.entries.get(edited.id)?.x509SvidTtl, 0);
+});
+
+test("the cache keeps the desired state's own values, not a second copy, for entries the server holds as desired", async () => {
+  const server = new MemoryEntries();
+  await setup(server).reconciler.full();
+  // What a restarted controller lists: copies decoded from the server's answers, one of them edited.
+  for (const [id, entry] of server.entries) server.entries.set(id, structuredClone(entry));
+  const edited = [...server.entries.values()][0] as RegistrationEntry;
+  server.entries.set(edited.id, { ...edited, hint: 'edited' });
+  const { state, reconciler } = setup(server);
+  const report = await reconciler.full();
+  assert.deepEqual([report.created, report.updated, report.deleted], [0, 1, 0]);
+  const cached = [...reconciler.cachedEntries()];
+  assert.equal(cached.length, 3);
+  for (const entry of cached) {
+    const desired = state.entry(entry.id);
+    assert.ok(desired !== undefined);
+    assert.deepEqual(differingFields(desired, entry), []);
+    assert.equal(entry.selectors, desired.selectors, `${entry.id}: the desired selectors themselves`);
+    assert.notEqual(entry, server.entries.get(entry.id));
+  }
 });

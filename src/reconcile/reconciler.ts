@@ -5,8 +5,24 @@ import type { EntryClient } from '../spire/entry-client.ts';
 import type { RegistrationEntry } from '../spire/entry.ts';
 import type { WriteOutcome } from '../spire/write-outcome.ts';
 import { applyDiff, type ApplyReport, type WriteFailure } from './apply-diff.ts';
-import { diffEntries, type EntryDiff } from './diff-entries.ts';
+import { diffEntries, differingFields, type EntryDiff } from './diff-entries.ts';
 import type { FleetState } from './fleet-state.ts';
+
+/**
+ * What the cache keeps of an entry the server holds exactly as desired: the desired entry's own values
+ * (shared with the desired state, which never mutates them) rather than the server's decoded copy, which
+ * would hold a second copy of every string and selector, about 450 bytes per entry.
+ */
+function sharedView(desired: RegistrationEntry): RegistrationEntry {
+  const { id, spiffeId, parentId, selectors, x509SvidTtl, jwtSvidTtl, dnsNames, federatesWith, admin, downstream, hint } = desired;
+  return { id, spiffeId, parentId, selectors, x509SvidTtl, jwtSvidTtl, dnsNames, federatesWith, admin, downstream, hint };
+}
+
+/** The entry to cache after the server answered `stored` for a write of `desired`. */
+function cachedAfterWrite(desired: RegistrationEntry | undefined, stored: RegistrationEntry | undefined): RegistrationEntry | undefined {
+  if (desired === undefined) return stored;
+  return stored === undefined || differingFields(desired, stored).length === 0 ? sharedView(desired) : stored;
+}
 
 export interface ReconcilerOptions {
   readonly client: EntryClient;
@@ -63,7 +79,12 @@ export class Reconciler {
     // The Entry API has no ID filter: owned entries are picked out page by page.
     for await (const page of this.#client.listEntryPages()) for (const entry of page) if (entry.id.startsWith(prefix)) cache.set(entry.id, entry);
     this.#cache = cache;
-    return this.#apply('full', this.#diff(this.#state.entries(), cache.values()));
+    const desired = [...this.#state.entries()];
+    for (const entry of desired) {
+      const listed = cache.get(entry.id);
+      if (listed !== undefined && differingFields(entry, listed).length === 0) cache.set(entry.id, sharedView(entry));
+    }
+    return this.#apply('full', this.#diff(desired, cache.values()));
   }
 
   /** Diffs only the entries with these IDs (desired against cached) and writes the difference. Lists first if never primed. */
@@ -120,7 +141,7 @@ export class Reconciler {
         return;
       }
       if (outcome.kind === 'ok') {
-        const stored = outcome.entry ?? desiredById.get(outcome.entryId);
+        const stored = cachedAfterWrite(desiredById.get(outcome.entryId), outcome.entry);
         if (stored !== undefined) cache.set(outcome.entryId, stored);
         this.#logger.debug({ spiffeID: outcome.spiffeId, entryID: outcome.entryId }, operation === 'create' ? logMessages.entryCreated : logMessages.entryUpdated);
       } else if (outcome.kind === 'not-found') {
