@@ -39,6 +39,23 @@ export interface ControllerOptions {
 /** A raw custom resource as the management informers keep it: its JSON. */
 type RawObject = Readonly<Record<string, unknown>>;
 
+/**
+ * What of a registry or identity the controller acts on: everything but its status and bookkeeping. The
+ * controller's own status writes come back as updates; acting on them would re-render every pod of the
+ * cluster or identity after each write (with 10 000 pods, about once a second while pods change).
+ * Annotations count, so that `kubectl annotate ... reconcile=now --overwrite` reconciles.
+ */
+function intent(raw: RawObject): string {
+  const metadata = isRecord(raw.metadata) ? raw.metadata : {};
+  return JSON.stringify([raw.spec, metadata.generation, metadata.labels, metadata.annotations, metadata.deletionTimestamp, metadata.finalizers]);
+}
+
+/** The value of the `reconcile` annotation, by which a user asks for a reconciliation now. */
+function reconcileRequest(raw: RawObject): unknown {
+  const metadata = isRecord(raw.metadata) ? raw.metadata : {};
+  return isRecord(metadata.annotations) ? metadata.annotations.reconcile : undefined;
+}
+
 function involved(kind: string, raw: RawObject): InvolvedObject {
   const metadata = isRecord(raw.metadata) ? raw.metadata : {};
   return { apiVersion: groupVersion, kind, name: String(metadata.name ?? ''), uid: String(metadata.uid ?? '') };
@@ -91,7 +108,12 @@ export class Controller {
       });
       created.addEventHandler({
         onAdd: (_o, name) => this.#queue.add(key(name)),
-        onUpdate: (_o, _n, name) => this.#queue.add(key(name)),
+        onUpdate: (before, after, name) => {
+          if (intent(before) !== intent(after)) this.#queue.add(key(name));
+          // `kubectl annotate ... reconcile=now --overwrite` forces a reconciliation: a full one, which
+          // lists the server and so also repairs what was changed behind the controller's back.
+          if (reconcileRequest(before) !== reconcileRequest(after)) this.#queue.add('full');
+        },
         onDelete: (_o, name) => this.#queue.add(key(name)),
       });
       return created;

@@ -95,8 +95,10 @@ export class Reconciler {
     const actual: RegistrationEntry[] = [];
     for (const id of new Set(ids)) {
       const wanted = this.#state.entry(id);
-      if (wanted !== undefined) desired.push(wanted);
       const cached = cache.get(id);
+      // A pod rendered again renders new values: the cache follows them while they are equal.
+      if (wanted !== undefined && cached !== undefined && cached.selectors !== wanted.selectors && differingFields(wanted, cached).length === 0) cache.set(id, sharedView(wanted));
+      if (wanted !== undefined) desired.push(wanted);
       if (cached !== undefined) actual.push(cached);
     }
     return this.#apply('targeted', this.#diff(desired, actual));

@@ -96,6 +96,22 @@ test('/metrics counts the entries created', async () => {
   assert.ok(((await metricValue('spire_eks_registrar_spire_calls_total', { rpc: 'BatchCreateEntry' })) ?? 0) >= 2);
 });
 
+test('`kubectl annotate workloadidentity web-app reconcile=now --overwrite` reconciles at once: an entry deleted behind its back comes back', async () => {
+  const [victim] = await h.ownedEntries();
+  assert.ok(victim);
+  await h.fleet.spire?.cliOk(['entry', 'delete', '-entryID', victim.id]);
+  const proc = h.controller;
+  assert.ok(proc);
+  const fulls = (): number => logLines(proc).filter((line) => line.msg === 'Full reconciliation done').length;
+  const before = fulls();
+  // gcInterval is 10 minutes here: only the annotation can bring it back within the wait.
+  const identity = (await must(h.fleet.management, 'GET', `${identities}/web-app`)) as { metadata: Record<string, unknown> };
+  identity.metadata.annotations = { ...(identity.metadata.annotations as Record<string, string> | undefined), reconcile: 'now' };
+  await must(h.fleet.management, 'PUT', `${identities}/web-app`, identity);
+  await eventually('the deleted entry restored', async () => (await h.spire.getEntry(victim.id)) !== undefined, 10_000);
+  await eventually('a full reconciliation logged', async () => fulls() > before);
+});
+
 test('a connected cluster is a Normal event on its EKSClusterRegistry', async () => {
   await eventually('ClusterConnected', async () => {
     const all = await events();
