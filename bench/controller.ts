@@ -50,15 +50,18 @@ function memory(pid: number): { rssKb: number; hwmKb: number } {
   return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
 }
 
-/** The sum of a metric's samples whose labels contain every `labels` pair. */
-async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(url)).text();
+/** The sum of a metric's samples in a /metrics scrape whose labels contain every `labels` pair. */
+function sample(scrape: string, name: string, labels: Record<string, string> = {}): number {
   let sum = 0;
-  for (const line of text.split('\n')) {
+  for (const line of scrape.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
     if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  return sample(await (await fetch(url)).text(), name, labels);
 }
 
 const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
@@ -194,20 +197,20 @@ try {
   while ((await spire.countEntries()) !== total && Date.now() < deadline) await sleep(200);
   const finalCount = await spire.countEntries();
   const end = memory(controller.pid);
+  // Before the snapshot, whose own memory is not the controller's.
+  clearInterval(sampler);
   if (snapshotDir) {
     process.kill(controller.pid, 'SIGUSR2');
     log(`heap snapshot asked for, into ${snapshotDir}`);
     await sleep(30_000);
     log(`RSS after the snapshot's full collection: ${mb(memory(controller.pid).rssKb)}`);
   }
-  const heapEnd = await metric(metricsUrl, 'nodejs_heap_size_used_bytes');
-  const heapTotalEnd = await metric(metricsUrl, 'nodejs_heap_size_total_bytes');
-  const spaces = await Promise.all(
-    ['new', 'old', 'code', 'large_object'].map(async (space) => `${space} ${mb((await metric(metricsUrl, 'nodejs_heap_space_size_total_bytes', { space })) / 1024)}`),
-  );
-  const gcPauses = await metric(metricsUrl, 'nodejs_gc_duration_seconds_count');
-  const gcPausesOver100ms = gcPauses - (await metric(metricsUrl, 'nodejs_gc_duration_seconds_bucket', { le: '0.1' }));
-  clearInterval(sampler);
+  const scrape = await (await fetch(metricsUrl)).text();
+  const heapEnd = sample(scrape, 'nodejs_heap_size_used_bytes');
+  const heapTotalEnd = sample(scrape, 'nodejs_heap_size_total_bytes');
+  const spaces = ['new', 'old', 'code', 'large_object'].map((space) => `${space} ${mb(sample(scrape, 'nodejs_heap_space_size_total_bytes', { space }) / 1024)}`);
+  const gcPauses = sample(scrape, 'nodejs_gc_duration_seconds_count');
+  const gcPausesOver100ms = gcPauses - sample(scrape, 'nodejs_gc_duration_seconds_bucket', { le: '0.1' });
   await controller.stop();
 
   // The lower bound: the same entries, raw, into a fresh server.
