@@ -43,7 +43,7 @@ function watchEvents(path: string, count: number, onOpen: () => Promise<void> = 
 }
 
 test('the apiserver is ready and serves the core API', async () => {
-  assert.deepEqual(await api.request('GET', '/readyz'), { status: 200, body: 'ok' });
+  assert.deepEqual(await api.request('GET', '/readyz'), { status: 200, body: 'ok', warnings: [] });
   const { status, body } = await api.request('GET', '/api/v1/namespaces/default');
   assert.equal(status, 200);
   assert.equal((body as { metadata: { name: string } }).metadata.name, 'default');

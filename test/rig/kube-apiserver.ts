@@ -17,6 +17,25 @@ export interface ApiServerOptions {
   readonly extraArgs?: readonly string[];
 }
 
+/** What a request to the rig's apiserver may say beyond its method, path and body. */
+export interface ApiRequestOptions {
+  /** The bearer token; default the admin token. */
+  readonly token?: string;
+  /** Default `application/json`; e.g. `application/merge-patch+json` for a merge patch. */
+  readonly contentType?: string;
+  /** Default `application/json`; e.g. `application/json;as=Table;v=v1;g=meta.k8s.io` for Table output. */
+  readonly accept?: string;
+}
+
+/** The apiserver's answer. */
+export interface ApiResponse {
+  readonly status: number;
+  /** Parsed JSON when the answer is JSON, else its text (e.g. `/readyz` says `ok`). */
+  readonly body: unknown;
+  /** The apiserver's `Warning` headers (e.g. unknown fields it dropped); empty if none. */
+  readonly warnings: readonly string[];
+}
+
 /** A running kube-apiserver of the rig. */
 export interface ApiServer {
   readonly name: string;
@@ -29,8 +48,11 @@ export interface ApiServer {
   /** A kubeconfig file with admin access. */
   readonly kubeconfigPath: string;
   readonly process: () => RigProcess;
-  /** Sends a request as admin, or with `token`; resolves with status and parsed body. */
-  request(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: unknown }>;
+  /**
+   * Sends `body` (if any) as JSON, as admin unless `options` names a token (a string is a token);
+   * resolves with the status, the parsed body and the warnings.
+   */
+  request(method: string, path: string, body?: unknown, options?: string | ApiRequestOptions): Promise<ApiResponse>;
   stop(): Promise<void>;
   /** Starts it again on the same port, certificate and etcd prefix, after `stop`. */
   start(): Promise<void>;
@@ -90,8 +112,10 @@ export async function startApiServer(group: ProcessGroup, options: ApiServerOpti
 
   let proc: RigProcess | undefined;
   let caPem = '';
-  const send = (method: string, path: string, body?: unknown, token = adminToken) =>
-    httpsJson(url, caPem, method, path, body, token);
+  const send = (method: string, path: string, body?: unknown, how: string | ApiRequestOptions = {}): Promise<ApiResponse> =>
+    typeof how === 'string'
+      ? httpsJson(url, caPem, method, path, body, { token: how })
+      : httpsJson(url, caPem, method, path, body, { ...how, token: how.token ?? adminToken });
   const start = async (): Promise<void> => {
     proc = group.start(options.name, componentPath('kube-apiserver'), { args });
     await waitUntilReady(
@@ -142,15 +166,19 @@ function httpsJson(
   method: string,
   path: string,
   body: unknown,
-  token: string,
-): Promise<{ status: number; body: unknown }> {
+  options: ApiRequestOptions & { readonly token: string },
+): Promise<ApiResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, base),
       {
         method,
         ca: caPem,
-        headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${options.token}`,
+          accept: options.accept ?? 'application/json',
+          'content-type': options.contentType ?? 'application/json',
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -161,9 +189,10 @@ function httpsJson(
           try {
             parsed = JSON.parse(text);
           } catch {
-            // Not JSON (e.g. /readyz says "ok"): keep the text.
+            // Not JSON (e.g. /readyz says "ok", or a plain-text error): keep the text.
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
+          // One entry per Warning header (res.headers would join repeated ones with commas).
+          resolve({ status: res.statusCode ?? 0, body: parsed, warnings: res.headersDistinct.warning ?? [] });
         });
       },
     );

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEtcd } from '../../rig/etcd.ts';
-import { startApiServer, type ApiServer } from '../../rig/kube-apiserver.ts';
+import { startApiServer, type ApiRequestOptions, type ApiResponse, type ApiServer } from '../../rig/kube-apiserver.ts';
 import { ProcessGroup } from '../../rig/processes.ts';
 import type { ManifestObject } from './manifest-files.ts';
 
-export interface ApiResponse {
-  readonly status: number;
-  readonly body: unknown;
-  /** The apiserver's `Warning` headers (e.g. unknown fields it dropped). */
-  readonly warnings: readonly string[];
-}
+export type { ApiResponse };
 
-export interface RequestOptions {
+/** A request's body and content types (see the rig's `ApiServer.request`); always as admin. */
+export interface RequestOptions extends Omit<ApiRequestOptions, 'token'> {
   readonly body?: unknown;
-  /** Default `application/json`. */
-  readonly contentType?: string;
-  /** Default `application/json`. */
-  readonly accept?: string;
 }
 
 /** Where the apiserver serves a kind: found by discovery, as kubectl finds it. */
@@ -50,7 +41,7 @@ export async function startManifestsApi(prefix: string): Promise<ManifestsApi> {
   try {
     const etcd = await startEtcd(group);
     const api = await startApiServer(group, { name: 'management', etcd });
-    const send = (method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse> => httpsRequest(api, method, path, options);
+    const send = (method: string, path: string, { body, ...types }: RequestOptions = {}): Promise<ApiResponse> => api.request(method, path, body, types);
     // Discovery is re-read on a miss: a CRD's kind appears once the CRD is established.
     const discovered = new Map<string, ResourceInfo>();
     const resource = async (apiVersion: string, kind: string): Promise<ResourceInfo> => {
@@ -117,42 +108,6 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
     if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(50);
   }
-}
-
-// The rig's request() sends JSON only; these tests also need Table output, merge patches and warnings.
-function httpsRequest(api: ApiServer, method: string, path: string, options: RequestOptions): Promise<ApiResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      new URL(path, api.url),
-      {
-        method,
-        ca: api.caPem,
-        headers: {
-          authorization: `Bearer ${api.adminToken}`,
-          accept: options.accept ?? 'application/json',
-          'content-type': options.contentType ?? 'application/json',
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            // Not JSON (e.g. a plain-text error): keep the text.
-          }
-          const warning = res.headers.warning;
-          const warnings = warning === undefined ? [] : Array.isArray(warning) ? warning : [warning];
-          resolve({ status: res.statusCode ?? 0, body, warnings });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
-  });
 }
 
 /** The message of a Status error response. */
