@@ -37,7 +37,7 @@ test('DescribeCluster returns the local apiserver endpoint and CA of each worklo
 });
 
 async function listPods(cluster: Fleet['workloads'][number], token: string): Promise<number> {
-  return (await cluster.apiServer.request('GET', '/api/v1/pods', undefined, token)).status;
+  return (await cluster.apiServer.request('GET', '/api/v1/pods', undefined, { token })).status;
 }
 
 test('a workload apiserver accepts an EKS token of the base keys and of an assumed role', async () => {
@@ -48,7 +48,7 @@ test('a workload apiserver accepts an EKS token of the base keys and of an assum
   assert.equal(await listPods(second, await makeEksToken(second.clusterName, second.region, roleCredentials, new Date())), 200);
   // The user the token maps to has only what the registrar needs.
   const token = await makeEksToken(first.clusterName, first.region, fleet.credentials, new Date());
-  assert.equal((await first.apiServer.request('GET', '/api/v1/secrets', undefined, token)).status, 403);
+  assert.equal((await first.apiServer.request('GET', '/api/v1/secrets', undefined, { token })).status, 403);
 });
 
 test('expired, tampered, wrong-cluster and malformed tokens are refused', async () => {

@@ -49,10 +49,10 @@ export interface ApiServer {
   readonly kubeconfigPath: string;
   readonly process: () => RigProcess;
   /**
-   * Sends `body` (if any) as JSON, as admin unless `options` names a token (a string is a token);
+   * Sends `body` (if any) as JSON, as admin unless `options` names a token;
    * resolves with the status, the parsed body and the warnings.
    */
-  request(method: string, path: string, body?: unknown, options?: string | ApiRequestOptions): Promise<ApiResponse>;
+  request(method: string, path: string, body?: unknown, options?: ApiRequestOptions): Promise<ApiResponse>;
   stop(): Promise<void>;
   /** Starts it again on the same port, certificate and etcd prefix, after `stop`. */
   start(): Promise<void>;
@@ -112,10 +112,8 @@ export async function startApiServer(group: ProcessGroup, options: ApiServerOpti
 
   let proc: RigProcess | undefined;
   let caPem = '';
-  const send = (method: string, path: string, body?: unknown, how: string | ApiRequestOptions = {}): Promise<ApiResponse> =>
-    typeof how === 'string'
-      ? httpsJson(url, caPem, method, path, body, { token: how })
-      : httpsJson(url, caPem, method, path, body, { ...how, token: how.token ?? adminToken });
+  const send = (method: string, path: string, body?: unknown, how: ApiRequestOptions = {}): Promise<ApiResponse> =>
+    httpsJson(url, caPem, method, path, body, { ...how, token: how.token ?? adminToken });
   const start = async (): Promise<void> => {
     proc = group.start(options.name, componentPath('kube-apiserver'), { args });
     await waitUntilReady(

@@ -20,7 +20,7 @@ test('each cluster is found through EKS and accepts the tokens made for it, cros
     const endpoint = await describeEksCluster(cluster.clusterName, cluster.region, credentials);
     assert.deepEqual(endpoint, { server: cluster.apiServer.url, caPem: cluster.apiServer.caPem });
     const token = eksTokenSource(cluster.clusterName, cluster.region, credentials);
-    const { status } = await cluster.apiServer.request('GET', '/api/v1/pods', undefined, await token());
+    const { status } = await cluster.apiServer.request('GET', '/api/v1/pods', undefined, { token: await token() });
     assert.equal(status, 200, `${cluster.clusterName} accepts the token`);
   }
   // The second cluster's token came from an assumed-role session of its own account.
