@@ -127,6 +127,7 @@ export class Controller {
     this.#clusters = new ClusterManager({
       config: options.config,
       logger: options.logger,
+      wantsEndpointSlices: (registry) => this.#state.readsEndpointSlices(registry.metadata.name),
       listener: {
         synced: (cluster, objects) => {
           this.#pendingObjects.set(cluster, objects);
@@ -299,7 +300,12 @@ export class Controller {
   async #full(): Promise<ReconcileReport> {
     this.#logger.info(logMessages.fullReconciliation);
     // The whole management state first: at start the full reconciliation runs before the registry and
-    // identity keys, and an entry whose registry the state did not know yet would look stale.
+    // identity keys, and an entry whose registry the state did not know yet would look stale. Identities
+    // before registries, so that a cluster connects knowing whether it must watch EndpointSlices.
+    for (const raw of this.#identities.store.list()) {
+      const parsed = parseWorkloadIdentity(raw);
+      if (parsed.ok) this.#state.setIdentity(parsed.value);
+    }
     for (const raw of this.#registries.store.list()) {
       const parsed = parseEKSClusterRegistry(raw);
       const metadata = isRecord(raw.metadata) ? raw.metadata : {};
@@ -311,10 +317,6 @@ export class Controller {
       this.#state.releaseRegistry(parsed.value.metadata.name);
       this.#state.setRegistry(parsed.value);
       await this.#clusters.setRegistry(parsed.value);
-    }
-    for (const raw of this.#identities.store.list()) {
-      const parsed = parseWorkloadIdentity(raw);
-      if (parsed.ok) this.#state.setIdentity(parsed.value);
     }
     this.#state.rerenderAll();
     const report = await this.#reconciler.full();
@@ -375,7 +377,11 @@ export class Controller {
 
   async #identityChanged(name: string): Promise<ReconcileReport> {
     const raw = this.#identities.store.get(name);
-    if (raw === undefined) return this.#reconciler.targeted(this.#state.removeIdentity(name));
+    if (raw === undefined) {
+      const changed = this.#state.removeIdentity(name);
+      await this.#clusters.refresh();
+      return this.#reconciler.targeted(changed);
+    }
     const parsed = parseWorkloadIdentity(raw);
     if (!parsed.ok) {
       const message = parsed.errors.join('; ');
@@ -384,7 +390,9 @@ export class Controller {
       return this.#reconciler.targeted([]);
     }
     this.#logger.info({ identity: name }, logMessages.targetedReconciliation);
-    return this.#reconciler.targeted(this.#state.setIdentity(parsed.value));
+    const changed = this.#state.setIdentity(parsed.value);
+    await this.#clusters.refresh();
+    return this.#reconciler.targeted(changed);
   }
 
   #clusterStatusChanged(cluster: string, status: ClusterStatus): void {

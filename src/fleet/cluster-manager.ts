@@ -54,6 +54,12 @@ export interface ClusterManagerOptions {
   readonly maxBackoffMs?: number;
   /** Default: from the environment (see FleetTiming). */
   readonly timing?: FleetTiming;
+  /**
+   * Whether the cluster's EndpointSlices are watched: only an identity that auto-populates DNS names
+   * reads them, and a large cluster has many that change often. Asked when a cluster is (re)connected and
+   * by `refresh`. Default: always.
+   */
+  readonly wantsEndpointSlices?: (registry: EKSClusterRegistry) => boolean;
 }
 
 /** The informers of one connected cluster, read through the engine's interface. */
@@ -61,8 +67,9 @@ class InformerObjects implements ClusterObjects {
   readonly pods: Informer<ClusterPod>;
   readonly nodes: Informer<ClusterNode>;
   readonly namespaces: Informer<ClusterNamespace>;
-  readonly slices: Informer<ClusterEndpointSlice>;
-  constructor(pods: Informer<ClusterPod>, nodes: Informer<ClusterNode>, namespaces: Informer<ClusterNamespace>, slices: Informer<ClusterEndpointSlice>) {
+  /** Undefined when the cluster's EndpointSlices are not watched. */
+  readonly slices: Informer<ClusterEndpointSlice> | undefined;
+  constructor(pods: Informer<ClusterPod>, nodes: Informer<ClusterNode>, namespaces: Informer<ClusterNamespace>, slices: Informer<ClusterEndpointSlice> | undefined) {
     this.pods = pods;
     this.nodes = nodes;
     this.namespaces = namespaces;
@@ -90,17 +97,18 @@ class InformerObjects implements ClusterObjects {
     return this.namespaces.store.get(name) !== undefined;
   }
   endpointSlices(): Iterable<ClusterEndpointSlice> {
-    return this.slices.store.list();
+    return this.slices?.store.list() ?? [];
   }
 }
 
 /** What decides whether a cluster's connection must be rebuilt (labels alone do not). */
-function connectionKey(registry: EKSClusterRegistry, config: ControllerManagerConfig): string {
+function connectionKey(registry: EKSClusterRegistry, config: ControllerManagerConfig, watchSlices: boolean): string {
   const { spec } = registry;
-  return JSON.stringify([spec.enabled, spec.clusterName, spec.region, spec.accountId, spec.assumeRoleArn || config.aws.assumeRoleArn, accountAllowed(spec.accountId, config.aws.accountIds)]);
+  return JSON.stringify([spec.enabled, spec.clusterName, spec.region, spec.accountId, spec.assumeRoleArn || config.aws.assumeRoleArn, accountAllowed(spec.accountId, config.aws.accountIds), watchSlices]);
 }
 
 interface Running {
+  readonly registry: EKSClusterRegistry;
   readonly key: string;
   readonly abort: AbortController;
   readonly done: Promise<void>;
@@ -120,6 +128,7 @@ export class ClusterManager {
   readonly #maxBackoffMs: number;
   readonly #timing: FleetTiming;
   readonly #running = new Map<string, Running>();
+  readonly #wantsEndpointSlices: (registry: EKSClusterRegistry) => boolean;
 
   constructor(options: ClusterManagerOptions) {
     this.#config = options.config;
@@ -128,14 +137,19 @@ export class ClusterManager {
     this.#baseBackoffMs = options.baseBackoffMs ?? 1000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.#timing = options.timing ?? fleetTimingFromEnv(process.env);
+    this.#wantsEndpointSlices = options.wantsEndpointSlices ?? (() => true);
   }
 
   /** Starts, keeps or restarts the cluster of `registry`. */
   async setRegistry(registry: EKSClusterRegistry): Promise<void> {
     const name = registry.metadata.name;
-    const key = connectionKey(registry, this.#config);
+    const watchSlices = this.#wantsEndpointSlices(registry);
+    const key = connectionKey(registry, this.#config, watchSlices);
     const running = this.#running.get(name);
-    if (running?.key === key) return;
+    if (running?.key === key) {
+      this.#running.set(name, { ...running, registry });
+      return;
+    }
     await this.remove(name);
     const { spec } = registry;
     if (!spec.enabled) {
@@ -151,10 +165,19 @@ export class ClusterManager {
       return;
     }
     const abort = new AbortController();
-    const done = this.#run(registry, abort.signal).catch((error: unknown) => {
+    const done = this.#run(registry, watchSlices, abort.signal).catch((error: unknown) => {
       if (!abort.signal.aborted) this.#logger.error({ cluster: name, err: error }, 'Cluster connection stopped');
     });
-    this.#running.set(name, { key, abort, done });
+    this.#running.set(name, { registry, key, abort, done });
+  }
+
+  /**
+   * Asks `wantsEndpointSlices` again for every cluster and reconnects those whose answer changed (an
+   * identity that auto-populates DNS names came or went). A reconnected cluster lists again and is synced
+   * again; its entries stay meanwhile and equal ones cause no write.
+   */
+  async refresh(): Promise<void> {
+    for (const { registry } of [...this.#running.values()]) await this.setRegistry(registry);
   }
 
   /** Stops watching the cluster. */
@@ -170,7 +193,7 @@ export class ClusterManager {
     await Promise.all([...this.#running.keys()].map((name) => this.remove(name)));
   }
 
-  async #run(registry: EKSClusterRegistry, signal: AbortSignal): Promise<void> {
+  async #run(registry: EKSClusterRegistry, watchSlices: boolean, signal: AbortSignal): Promise<void> {
     const name = registry.metadata.name;
     const { spec } = registry;
     const logger = this.#logger.child({ cluster: name });
@@ -252,7 +275,9 @@ export class ClusterManager {
     const pods = make({ group: '', version: 'v1', resource: 'pods' }, podFromKubernetes, (key) => ready && listener.pod(name, key), { namespace: byNamespace, node: byNodeName });
     const nodes = make({ group: '', version: 'v1', resource: 'nodes' }, nodeFromKubernetes, (key) => ready && listener.node(name, key));
     const namespaces = make({ group: '', version: 'v1', resource: 'namespaces' }, namespaceFromKubernetes, (key) => ready && listener.namespace(name, key));
-    const slices = make({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' }, endpointSliceFromKubernetes, (_key, slice) => ready && listener.endpointSlices(name, slice.namespace));
+    const slices = watchSlices
+      ? make({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' }, endpointSliceFromKubernetes, (_key, slice) => ready && listener.endpointSlices(name, slice.namespace))
+      : undefined;
     try {
       const runs = informers.map((informer) => informer.run(signal).catch(() => {}));
       await Promise.all(informers.map((informer) => informer.waitForSync(signal))).then(update, () => {});

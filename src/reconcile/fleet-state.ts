@@ -357,6 +357,11 @@ export class FleetState {
     }));
   }
 
+  /** Whether an identity that targets the cluster auto-populates DNS names, and so reads its EndpointSlices. */
+  readsEndpointSlices(cluster: string): boolean {
+    return this.#clusters.get(cluster)?.targeting.some((compiled) => compiled.identity.spec.autoPopulateDNSNames) ?? false;
+  }
+
   /** Names of the clusters an identity targets (managed ones only). */
   clustersTargetedBy(identity: string): string[] {
     const known = this.#identities.get(identity);
