@@ -20,7 +20,9 @@ import { startSpireServer } from '../test/rig/spire-server.ts';
 
 const perCluster = Number(process.argv[2] ?? 10_000);
 // BENCH_HEAP_SNAPSHOT=DIR: after the stream, the controller writes a heap snapshot (live objects only) into DIR.
+// BENCH_NODE_FLAGS="--flag ...": node flags for the controller, to compare V8 settings.
 const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 if (!Number.isInteger(perCluster) || perCluster <= 0) throw new Error(`usage: node bench/controller.ts [pods per cluster]; got ${process.argv[2]}`);
 const nodesPerCluster = 20;
 const streamSeconds = 60;
@@ -131,7 +133,7 @@ try {
   const total = 2 * perCluster;
   const started = performance.now();
   const controller = processes.start('controller', process.execPath, {
-    args: [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []), join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
+    args: [...nodeFlags, ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []), join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
     env: { ...fleet.awsEnv },
     cwd: repoRoot,
   });
