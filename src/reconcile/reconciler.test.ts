@@ -169,3 +169,37 @@ test("the cache keeps the desired state's own values, not a second copy, for ent
     assert.notEqual(entry, server.entries.get(entry.id));
   }
 });
+
+test('writes go a thousand at a time: one bad entry does not stop the others, a server that fails every write stops the rest', async () => {
+  const many = (count: number): { state: FleetState; reconciler: Reconciler; server: MemoryEntries } => {
+    const server = new MemoryEntries();
+    const state = new FleetState(sampleConfig());
+    const cluster = new Cluster();
+    for (let i = 0; i < count; i++) cluster.pods.set(`shop/web-${i}`, samplePod('shop', `web-${i}`, { uid: `uid-${i}` }));
+    state.setRegistry(sampleRegistry('east'));
+    state.setIdentity(sampleIdentity('web', { spiffeIDTemplate: 'spiffe://example.org/pod/{{ .PodMeta.Name }}' }));
+    state.setClusterObjects('east', cluster);
+    return { state, server, reconciler: new Reconciler({ client: server, state, logger: new RecordingLogger() }) };
+  };
+  const calls: number[] = [];
+  const bad = many(2500);
+  const create = bad.server.createEntries.bind(bad.server);
+  bad.server.createEntries = async (entries) => {
+    calls.push(entries.length);
+    const outcomes = await create(entries);
+    return outcomes.map((outcome, index) => (index === 0 && calls.length === 1 ? { kind: 'error', entryId: outcome.entryId, spiffeId: outcome.spiffeId, code: 3, message: 'invalid' } : outcome));
+  };
+  const report = await bad.reconciler.full();
+  assert.deepEqual(calls, [1000, 1000, 500]);
+  assert.deepEqual([report.created, report.failures.length], [2499, 1]);
+
+  const down = many(2500);
+  let asked = 0;
+  down.server.createEntries = async (entries) => {
+    asked++;
+    return entries.map((entry) => ({ kind: 'error', entryId: entry.id, spiffeId: entry.spiffeId, code: 14, message: 'unknown whether written: UNAVAILABLE' }));
+  };
+  const failed = await down.reconciler.full();
+  assert.equal(asked, 1);
+  assert.deepEqual([failed.created, failed.failures.length], [0, 1000]);
+});

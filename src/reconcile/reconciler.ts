@@ -4,7 +4,7 @@ import type { RegistrarMetrics } from '../observability/metrics.ts';
 import type { EntryClient } from '../spire/entry-client.ts';
 import type { RegistrationEntry } from '../spire/entry.ts';
 import type { WriteOutcome } from '../spire/write-outcome.ts';
-import { applyDiff, type ApplyReport, type WriteFailure } from './apply-diff.ts';
+import { applyDiff, type ApplyReport, type WriteFailure, type WriteObserver } from './apply-diff.ts';
 import { diffEntries, differingFields, type EntryDiff } from './diff-entries.ts';
 import type { FleetState } from './fleet-state.ts';
 
@@ -22,6 +22,32 @@ function sharedView(desired: RegistrationEntry): RegistrationEntry {
 function cachedAfterWrite(desired: RegistrationEntry | undefined, stored: RegistrationEntry | undefined): RegistrationEntry | undefined {
   if (desired === undefined) return stored;
   return stored === undefined || differingFields(desired, stored).length === 0 ? sharedView(desired) : stored;
+}
+
+/** Writes applied at once; see applyInChunks. */
+const writesPerChunk = 1000;
+
+/**
+ * applyDiff a chunk at a time (creates, then updates, then deletes, in order), so that a reconciliation
+ * of tens of thousands of entries (a cluster that syncs) holds the encoded messages and the server's
+ * answers of one chunk at a time, not of all of them: it was the controller's memory peak. A chunk whose
+ * every write failed ends it (the server is down, and each further chunk would wait out its retries); a
+ * failed entry among others does not (one bad entry never stops the others). The caller retries.
+ */
+async function applyInChunks(client: EntryClient, diff: EntryDiff, observe: WriteObserver): Promise<ApplyReport> {
+  const chunks: EntryDiff[] = [];
+  const none = { creates: [], updates: [], deletes: [] };
+  for (let i = 0; i < diff.creates.length; i += writesPerChunk) chunks.push({ ...none, creates: diff.creates.slice(i, i + writesPerChunk) });
+  for (let i = 0; i < diff.updates.length; i += writesPerChunk) chunks.push({ ...none, updates: diff.updates.slice(i, i + writesPerChunk) });
+  for (let i = 0; i < diff.deletes.length; i += writesPerChunk) chunks.push({ ...none, deletes: diff.deletes.slice(i, i + writesPerChunk) });
+  let total: ApplyReport = { created: 0, updated: 0, deleted: 0, failures: [] };
+  for (const chunk of chunks) {
+    const report = await applyDiff(client, chunk, observe);
+    total = { created: total.created + report.created, updated: total.updated + report.updated, deleted: total.deleted + report.deleted, failures: [...total.failures, ...report.failures] };
+    const writes = chunk.creates.length + chunk.updates.length + chunk.deletes.length;
+    if (report.failures.length === writes) break;
+  }
+  return total;
 }
 
 export interface ReconcilerOptions {
@@ -151,7 +177,7 @@ export class Reconciler {
         cache.delete(outcome.entryId);
       }
     };
-    const report: ApplyReport = await applyDiff(this.#client, diff, observe);
+    const report = await applyInChunks(this.#client, diff, observe);
     for (const failure of report.failures) this.#logger.warn({ entryID: failure.entryId, operation: failure.operation }, `SPIRE entry write failed: ${failure.message}`);
     return { kind, ...report };
   }
