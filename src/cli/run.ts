@@ -55,7 +55,8 @@ export const runCommand: Command = {
     // a full reconciliation (and of statuses computed every second) grew the heap to 2-3 times what is
     // live and the process kept that memory for ever. Measured with bench/controller.ts, 2 x 3000 pods:
     // RSS 342 MiB with the defaults, 134 MiB with this, p99 pod-to-entry latency unchanged (docs/adr/0018).
-    // Set before the controller allocates its caches: V8 reads it as the heap grows.
+    // Set before the controller allocates its caches: V8 reads it as the heap grows. The published entry
+    // point (bin/) also gives it on node's command line, which starts the heap small too.
     setFlagsFromString('--optimize-for-size');
     const logger = createLogger({ level: logLevelForVerbosity(verbosity) });
     let controller: Controller;
