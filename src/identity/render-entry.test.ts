@@ -163,3 +163,17 @@ test('the key digest is the same for equal (SPIFFE ID, parent ID, selectors) wha
   assert.equal(a.digest, b.digest);
   assert.notEqual(a.digest, rendered({ workloadSelectorTemplates: ['k8s:ns:shop'] }).digest);
 });
+
+test('any exception a template throws is a failure of its field, not of the caller', () => {
+  const identity = sampleIdentity('web', {});
+  const templates = compileIdentityTemplates(identity, defaultParentIDTemplate);
+  // The engine throws only TemplateError by contract; this stands for a defect that breaks the contract.
+  const broken = { name: 'selector', execute: (): string => { throw new RangeError('Invalid string length'); } };
+  const data = templateData(cluster, identity.spec.applicationName, pod, podTemplateParts(pod), nodeTemplateParts(node));
+  const outcome = renderEntry(identity, { ...templates, selectors: [{ field: 'spec.workloadSelectorTemplates[0]', template: broken }] }, data, {
+    trustDomain: 'example.org',
+    podUidSelector: podUidSelector(pod.uid),
+    serviceDnsNames: () => [],
+  });
+  assert.deepEqual(outcome, { ok: false, failure: { field: 'spec.workloadSelectorTemplates[0]', problem: 'template failed: Invalid string length' } });
+});

@@ -73,12 +73,13 @@ class RenderError extends Error {
   }
 }
 
+// Any exception of a template is this pod's render failure: one identity's template must never stop the
+// reconciliation of other pods, identities or clusters.
 function execute(field: FieldTemplate, data: unknown): string {
   try {
     return flatString(field.template.execute(data));
   } catch (error) {
-    if (error instanceof TemplateError) throw new RenderError(field.field, error.message);
-    throw error;
+    throw new RenderError(field.field, error instanceof TemplateError ? error.message : `template failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

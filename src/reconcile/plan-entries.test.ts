@@ -267,3 +267,17 @@ test('an identity whose templates do not compile keeps every entry of the cluste
   const diff = diffEntries(result.entries, [...result.entries, stale('a'), stale('b')], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes });
   assert.deepEqual(diff.deletes, [stale('b').id]);
 });
+
+test('a template that exhausts memory fails its pods for its identity only: the other identity renders, the pod keeps its entries', () => {
+  const labels = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`l${i}`, 'v']));
+  const pod = samplePod('shop', 'web-1', { labels });
+  const hog = sampleIdentity('hog', {
+    workloadSelectorTemplates: ['k8s:x:{{ $s := printf "%01000000d" 1 }}{{ range .PodMeta.Labels }}{{ $s = printf "%s%s" $s $s }}{{ end }}{{ $s }}'],
+  });
+  const result = plan([hog, sampleIdentity('plain')], { prod: sampleSnapshot([pod]) });
+  assert.equal(statsOf(result, 'hog').renderFailures, 1);
+  assert.equal(statsOf(result, 'plain').entriesRegistered, 1);
+  assert.deepEqual(result.keepPodUids, [pod.uid]);
+  const error = result.errors.find((e) => e.identity === 'hog');
+  assert.match(error?.message ?? '', /^WorkloadIdentity hog: cluster prod: pod shop\/web-1: spec\.workloadSelectorTemplates\[0\]: /);
+});

@@ -5,7 +5,7 @@ import type { ControllerManagerConfig } from '../config/controller-manager-confi
 import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
-import { compileIdentityTemplates, renderEntry, type IdentityTemplates, type RenderedEntry, type RenderInputs } from '../identity/render-entry.ts';
+import { compileIdentityTemplates, renderEntry, type IdentityTemplates, type RenderedEntry, type RenderInputs, type RenderOutcome } from '../identity/render-entry.ts';
 import { serviceDnsNames, servicesByPod, type ServicesByPod } from '../identity/service-dns-names.ts';
 import {
   nodeTemplateParts,
@@ -202,10 +202,18 @@ export function renderPod(cluster: ClusterContext, pod: ClusterPod, node: Cluste
       sink.failed(compiled, `WorkloadIdentity ${compiled.name}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}: node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`);
       continue;
     }
-    context ??= new PodContext(cluster, pod, node);
-    const outcome = renderEntry(identity, compiled.templates, context.data(identity.spec.applicationName), context);
+    const where = `WorkloadIdentity ${compiled.name}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}`;
+    // Whatever goes wrong here fails this pod for this identity only, never the caller's reconciliation.
+    let outcome: RenderOutcome;
+    try {
+      context ??= new PodContext(cluster, pod, node);
+      outcome = renderEntry(identity, compiled.templates, context.data(identity.spec.applicationName), context);
+    } catch (error) {
+      sink.failed(compiled, `${where}: ${error instanceof Error ? error.message : String(error)}`);
+      continue;
+    }
     if (outcome.ok) sink.rendered(compiled, outcome.entry);
-    else sink.failed(compiled, `WorkloadIdentity ${compiled.name}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}: ${outcome.failure.field}: ${outcome.failure.problem}`);
+    else sink.failed(compiled, `${where}: ${outcome.failure.field}: ${outcome.failure.problem}`);
   }
 }
 
