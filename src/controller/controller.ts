@@ -5,6 +5,7 @@ import type { Condition } from '../api/v1alpha1/condition.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import { ClusterManager, type ClusterStatus } from '../fleet/cluster-manager.ts';
 import { ClusterConnection } from '../kube/cluster-connection.ts';
+import { identityReadyCondition } from './identity-ready.ts';
 import { setCondition } from '../kube/conditions.ts';
 import { EventRecorder, type InvolvedObject } from '../kube/event-recorder.ts';
 import { httpResourceSource } from '../kube/http-resource-source.ts';
@@ -35,6 +36,9 @@ export interface ControllerOptions {
   /** Overrides the config's spireServerSocketPath. */
   readonly spireSocketPath?: string;
 }
+
+/** The longest the first full reconciliation waits for the workload clusters' caches. */
+const startupSyncTimeoutMs = 60_000;
 
 /** A raw custom resource as the management informers keep it: its JSON. */
 type RawObject = Readonly<Record<string, unknown>>;
@@ -85,6 +89,8 @@ export class Controller {
   readonly #clusterStatus = new Map<string, ClusterStatus & { lastSync?: string }>();
   readonly #pendingObjects = new Map<string, ClusterObjects | undefined>();
   readonly #podEventAt = new Map<string, number>();
+  /** Told of every cluster status change (the first full reconciliation waits on them). */
+  readonly #statusWaiters = new Set<() => void>();
   #firstFullDone = false;
   #spireReachable = false;
   #leading = false;
@@ -217,7 +223,7 @@ export class Controller {
           waitForSync: async (s) => {
             await Promise.all([this.#registries.waitForSync(s), this.#identities.waitForSync(s)]);
           },
-          reconcile: (key) => this.#process(key),
+          reconcile: (key, workerSignal) => this.#process(key, workerSignal),
           onError: (key, error, retries) => this.#logger.warn({ key, retries, err: error }, `Reconciliation of ${key} failed; retrying`),
         },
         signal,
@@ -229,7 +235,7 @@ export class Controller {
     }
   }
 
-  async #process(key: string): Promise<void> {
+  async #process(key: string, signal: AbortSignal): Promise<void> {
     this.metrics.workQueueDepth.set(this.#queue.length);
     const started = performance.now();
     const colon = key.indexOf(':');
@@ -242,7 +248,7 @@ export class Controller {
     try {
       switch (kind) {
         case 'full':
-          report = await this.#full();
+          report = await this.#full(signal);
           break;
         case 'registry':
           report = await this.#registryChanged(rest);
@@ -251,7 +257,13 @@ export class Controller {
           report = await this.#identityChanged(rest);
           break;
         case 'cluster':
+          // A full reconciliation may have taken the cluster's objects already.
+          if (!this.#pendingObjects.has(rest)) {
+            report = await this.#reconciler.targeted([]);
+            break;
+          }
           this.#state.setClusterObjects(rest, this.#pendingObjects.get(rest));
+          this.#pendingObjects.delete(rest);
           report = await this.#reconciler.targetedPrefix(this.#state.clusterIdPrefix(rest));
           break;
         case 'pod':
@@ -297,34 +309,82 @@ export class Controller {
     if (report.failures.length > 0) throw new Error(`${report.failures.length} SPIRE writes failed for ${key}; the first: ${report.failures[0]?.message}`);
   }
 
-  async #full(): Promise<ReconcileReport> {
+  async #full(signal: AbortSignal): Promise<ReconcileReport> {
     this.#logger.info(logMessages.fullReconciliation);
-    // The whole management state first: at start the full reconciliation runs before the registry and
-    // identity keys, and an entry whose registry the state did not know yet would look stale. Identities
-    // before registries, so that a cluster connects knowing whether it must watch EndpointSlices.
-    for (const raw of this.#identities.store.list()) {
-      const parsed = parseWorkloadIdentity(raw);
-      if (parsed.ok) this.#state.setIdentity(parsed.value);
-    }
-    for (const raw of this.#registries.store.list()) {
-      const parsed = parseEKSClusterRegistry(raw);
-      const metadata = isRecord(raw.metadata) ? raw.metadata : {};
-      if (metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null) continue;
-      if (!parsed.ok) {
-        if (typeof metadata.name === 'string') this.#state.holdRegistry(metadata.name);
-        continue;
+    try {
+      // The whole management state first: at start the full reconciliation runs before the registry and
+      // identity keys, and an entry whose registry the state did not know yet would look stale. Identities
+      // before registries, so that a cluster connects knowing whether it must watch EndpointSlices. Each
+      // object on its own: one that fails is reported and keeps what it had; the others are repaired.
+      for (const raw of this.#identities.store.list()) {
+        await this.#isolated('WorkloadIdentity', raw, () => {
+          const parsed = parseWorkloadIdentity(raw);
+          if (parsed.ok) this.#state.setIdentity(parsed.value);
+        });
       }
-      this.#state.releaseRegistry(parsed.value.metadata.name);
-      this.#state.setRegistry(parsed.value);
-      await this.#clusters.setRegistry(parsed.value);
+      for (const raw of this.#registries.store.list()) {
+        const metadata = isRecord(raw.metadata) ? raw.metadata : {};
+        if (metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null) continue;
+        await this.#isolated('EKSClusterRegistry', raw, async () => {
+          const parsed = parseEKSClusterRegistry(raw);
+          if (!parsed.ok) {
+            if (typeof metadata.name === 'string') this.#state.holdRegistry(metadata.name);
+            return;
+          }
+          this.#state.releaseRegistry(parsed.value.metadata.name);
+          this.#state.setRegistry(parsed.value);
+          await this.#clusters.setRegistry(parsed.value);
+        });
+      }
+      // The first one compares the whole fleet: it waits for the clusters' caches, so that it neither
+      // reports done having compared nothing nor leaves orphans for a whole gcInterval.
+      if (!this.#firstFullDone) await this.#clustersSettled(signal);
+      signal.throwIfAborted();
+      for (const [cluster, objects] of this.#pendingObjects) this.#state.setClusterObjects(cluster, objects);
+      this.#pendingObjects.clear();
+      this.#state.rerenderAll();
+      const report = await this.#reconciler.full();
+      this.#spireReachable = true;
+      this.#firstFullDone = true;
+      this.#logger.info({ created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failures.length, entries: this.#state.entryCount }, 'Full reconciliation done');
+      return report;
+    } finally {
+      // Also after a failure: the queue's backoff retries sooner, and this bounds its wait by gcInterval.
+      this.#queue.addAfter('full', this.#config.gcIntervalMs);
     }
-    this.#state.rerenderAll();
-    const report = await this.#reconciler.full();
-    this.#spireReachable = true;
-    this.#firstFullDone = true;
-    this.#logger.info({ created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failures.length, entries: this.#state.entryCount }, 'Full reconciliation done');
-    this.#queue.addAfter('full', this.#config.gcIntervalMs);
-    return report;
+  }
+
+  /** Runs one object's part of a full reconciliation; an exception is reported on the object and contained. */
+  async #isolated(kind: 'WorkloadIdentity' | 'EKSClusterRegistry', raw: RawObject, work: () => void | Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.#objectFailed(kind, raw, error);
+    }
+  }
+
+  #objectFailed(kind: 'WorkloadIdentity' | 'EKSClusterRegistry', raw: RawObject, error: unknown): void {
+    const { name } = involved(kind, raw);
+    const message = `${kind} ${name}: skipped by the full reconciliation, its entries kept: ${error instanceof Error ? error.message : String(error)}`;
+    if (kind === 'EKSClusterRegistry') this.#state.holdRegistry(name);
+    this.#logger.error({ err: error, [kind === 'EKSClusterRegistry' ? 'registry' : 'identity']: name }, message);
+    this.#events.event(involved(kind, raw), 'Warning', 'ReconcileFailed', message);
+  }
+
+  /**
+   * Resolves once every cluster being connected has synced or failed (then its entries are kept), or
+   * after `startupSyncTimeoutMs`: a cluster still connecting then is treated as unreachable.
+   */
+  async #clustersSettled(signal: AbortSignal): Promise<void> {
+    const deadline = performance.now() + startupSyncTimeoutMs;
+    const connecting = (): boolean => [...this.#clusterStatus.values()].some((status) => status.reason === 'Connecting');
+    while (connecting() && performance.now() < deadline && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        this.#statusWaiters.add(resolve);
+        setTimeout(resolve, Math.max(0, deadline - performance.now())).unref();
+      });
+    }
+    this.#statusWaiters.clear();
   }
 
   async #registryChanged(name: string): Promise<ReconcileReport> {
@@ -407,6 +467,8 @@ export class Controller {
       this.#events.event(involved('EKSClusterRegistry', raw), 'Normal', 'ClusterConnected', status.message);
     }
     this.#queue.addAfter('status', 200);
+    for (const waiter of this.#statusWaiters) waiter();
+    this.#statusWaiters.clear();
   }
 
   #writeStatuses(): void {
@@ -441,19 +503,9 @@ export class Controller {
       if (!parsed.ok) continue;
       const identity: WorkloadIdentity = parsed.value;
       const mine = failures.filter((failure) => failure.identity === name);
-      const broken = this.#state.identityErrors().find((error) => error.startsWith(`WorkloadIdentity ${name}:`));
-      const ready = mine.length === 0 && broken === undefined;
-      const conditions = setCondition(
-        identity.status.conditions,
-        {
-          type: 'Ready',
-          status: ready ? 'True' : 'False',
-          reason: broken !== undefined ? 'TemplateInvalid' : ready ? 'Reconciled' : 'RenderFailed',
-          message: broken ?? (ready ? `${stats.entriesRegistered} entries registered` : `${mine.length} pods failed to render; the first: ${mine[0]?.message}`),
-          observedGeneration: identity.metadata.generation,
-        },
-        now,
-      );
+      const templateError = this.#state.identityErrors().find((error) => error.startsWith(`WorkloadIdentity ${name}:`));
+      const condition = identityReadyCondition({ generation: identity.metadata.generation, entriesRegistered: stats.entriesRegistered, templateError, renderFailures: mine });
+      const conditions = setCondition(identity.status.conditions, condition, now);
       for (const failure of mine.slice(0, 5)) this.#events.event(involved('WorkloadIdentity', raw), 'Warning', 'RenderFailed', failure.message);
       this.#identityStatus.update(name, { stats, lastReconciliation: now.toISOString(), conditions });
     }

@@ -155,7 +155,24 @@ test('a controller restart with nothing changed writes nothing', async () => {
   const proc = h.startController();
   await eventually('the first full reconciliation of the new process', async () => logLines(proc).some((line) => line.msg === 'Full reconciliation done'));
   const done = logLines(proc).find((line) => line.msg === 'Full reconciliation done');
+  // It compared the whole fleet (it waited for the clusters' caches), not an empty state.
+  assert.equal(done?.entries, before.length);
   assert.deepEqual([done?.created, done?.updated, done?.deleted], [0, 0, 0]);
+  assert.deepEqual(await h.ownedEntries(), before);
+});
+
+test('an orphan entry with our prefix is removed by the first full reconciliation at startup, not a gcInterval later', async () => {
+  const before = await h.ownedEntries();
+  const old = h.controller;
+  assert.ok(old);
+  await old.stop();
+  const orphan = `${west()}${'f'.repeat(32)}`;
+  await h.fleet.spire?.cliOk(['entry', 'create', '-entryID', orphan, '-spiffeID', 'spiffe://example.org/orphan', '-parentID', 'spiffe://example.org/agent', '-selector', 'unix:uid:1']);
+  const proc = h.startController({ config: { gcInterval: '10m' } });
+  await eventually('the first full reconciliation of the new process', async () => logLines(proc).some((line) => line.msg === 'Full reconciliation done'));
+  const done = logLines(proc).find((line) => line.msg === 'Full reconciliation done');
+  assert.deepEqual([done?.entries, done?.created, done?.updated, done?.deleted], [before.length, 0, 0, 1]);
+  assert.equal(await h.spire.getEntry(orphan), undefined);
   assert.deepEqual(await h.ownedEntries(), before);
 });
 
