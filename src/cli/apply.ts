@@ -2,9 +2,10 @@ import { stringify } from 'yaml';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import { applyDiff, type ApplyReport } from '../reconcile/apply-diff.ts';
 import { diffEntries, type EntryDiff } from '../reconcile/diff-entries.ts';
+import { listOwnedEntries } from '../reconcile/list-owned-entries.ts';
 import type { Plan } from '../reconcile/plan-entries.ts';
 import { createEntryClient, type EntryClient } from '../spire/entry-client.ts';
-import { formatSelector, type RegistrationEntry } from '../spire/entry.ts';
+import { formatSelector } from '../spire/entry.ts';
 import type { Command, CommandIo } from './command.ts';
 import { entryDocument, parsePlanOptions, planFromFiles } from './plan.ts';
 
@@ -20,12 +21,8 @@ const sharedOptions = [
 
 /** The owned entries of the server and the writes that would bring them to the plan. */
 async function diffAgainstServer(client: EntryClient, config: ControllerManagerConfig, plan: Plan): Promise<EntryDiff> {
-  const actual: RegistrationEntry[] = [];
-  // Only owned entries matter; the server has no ID filter, so they are picked out page by page.
-  for await (const page of client.listEntryPages()) {
-    for (const entry of page) if (entry.id.startsWith(config.entryIDPrefix)) actual.push(entry);
-  }
-  return diffEntries(plan.entries, actual, { entryIdPrefix: config.entryIDPrefix, keepIdPrefixes: plan.keepIdPrefixes, keepPodUids: plan.keepPodUids });
+  const actual = await listOwnedEntries(client, config.entryIDPrefix);
+  return diffEntries(plan.entries, actual.values(), { entryIdPrefix: config.entryIDPrefix, keepIdPrefixes: plan.keepIdPrefixes, keepPodUids: plan.keepPodUids });
 }
 
 /** The diff as `diff -o json` prints it. */

@@ -13,7 +13,19 @@ export function parseWorkloadSelector(text: string): { readonly selector: Select
   return { selector: { type, value } };
 }
 
+const podUidPrefix = 'pod-uid:';
+
 /** The selector that ties an entry to one pod: `k8s:pod-uid:<uid>`. */
 export function podUidSelector(uid: string): Selector {
-  return { type: 'k8s', value: flatString(`pod-uid:${uid}`) };
+  return { type: 'k8s', value: flatString(`${podUidPrefix}${uid}`) };
+}
+
+/** Whether `selector` ties its entry to one pod (`k8s:pod-uid:<uid>`). */
+export function isPodUidSelector(selector: Selector): boolean {
+  return selector.type === 'k8s' && selector.value.startsWith(podUidPrefix);
+}
+
+/** The UID of the pod that `selector` ties its entry to, or undefined when it is not a `k8s:pod-uid:` selector. */
+export function selectedPodUid(selector: Selector): string | undefined {
+  return isPodUidSelector(selector) ? selector.value.slice(podUidPrefix.length) : undefined;
 }

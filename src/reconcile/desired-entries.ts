@@ -1,7 +1,8 @@
 import { entryId } from '../identity/entry-id.ts';
 import type { RenderedEntry } from '../identity/render-entry.ts';
+import { isPodUidSelector } from '../identity/workload-selector.ts';
 import type { Selector } from '../spire/entry.ts';
-import type { PlannedEntry } from './plan-entries.ts';
+import { compareEntries, type PlannedEntry } from './planned-entry.ts';
 
 /** Who wants an entry: an identity in a cluster. */
 export interface EntrySource {
@@ -42,7 +43,7 @@ export class DesiredEntries {
   #selectorList(selectors: readonly Selector[]): Selector[] {
     return selectors.map((selector) => {
       // A pod-uid selector is unique to its pod, whose entries already share one object.
-      if (selector.value.startsWith('pod-uid:') && selector.type === 'k8s') return selector;
+      if (isPodUidSelector(selector)) return selector;
       let ofType = this.#selectors.get(selector.type);
       if (ofType === undefined) this.#selectors.set(selector.type, (ofType = new Map()));
       let shared = ofType.get(selector.value);
@@ -95,25 +96,4 @@ export class DesiredEntries {
   sorted(): PlannedEntry[] {
     return [...this.#byDigest.values()].sort(compareEntries);
   }
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Entry order of the plan: by SPIFFE ID, parent ID, then selectors (each sorted) in order. */
-export function compareEntries(a: PlannedEntry, b: PlannedEntry): number {
-  const bySpiffeId = compareStrings(a.spiffeId, b.spiffeId);
-  if (bySpiffeId !== 0) return bySpiffeId;
-  const byParentId = compareStrings(a.parentId, b.parentId);
-  if (byParentId !== 0) return byParentId;
-  const length = Math.min(a.selectors.length, b.selectors.length);
-  for (let index = 0; index < length; index++) {
-    const x = a.selectors[index];
-    const y = b.selectors[index];
-    if (x === undefined || y === undefined) break;
-    const bySelector = compareStrings(x.type, y.type) || compareStrings(x.value, y.value);
-    if (bySelector !== 0) return bySelector;
-  }
-  return a.selectors.length - b.selectors.length;
 }

@@ -1,3 +1,4 @@
+import { selectedPodUid } from '../identity/workload-selector.ts';
 import type { EntryField, EntryUpdate, RegistrationEntry, Selector } from '../spire/entry.ts';
 
 /** The writes that bring a SPIRE server's owned entries to the desired state. */
@@ -63,9 +64,11 @@ export function diffEntries(desired: Iterable<RegistrationEntry>, actual: Iterab
   const { entryIdPrefix } = options;
   const keepIdPrefixes = options.keepIdPrefixes ?? [];
   const keepPodUids = new Set(options.keepPodUids ?? []);
-  const kept = (entry: RegistrationEntry): boolean =>
-    keepIdPrefixes.some((prefix) => entry.id.startsWith(prefix)) ||
-    (keepPodUids.size > 0 && entry.selectors.some((s) => s.type === 'k8s' && s.value.startsWith('pod-uid:') && keepPodUids.has(s.value.slice('pod-uid:'.length))));
+  const keptPod = (selector: Selector): boolean => {
+    const uid = selectedPodUid(selector);
+    return uid !== undefined && keepPodUids.has(uid);
+  };
+  const kept = (entry: RegistrationEntry): boolean => keepIdPrefixes.some((prefix) => entry.id.startsWith(prefix)) || (keepPodUids.size > 0 && entry.selectors.some(keptPod));
   if (entryIdPrefix === '') throw new Error('diffEntries: an empty entryIdPrefix would claim every entry of the server');
   const owned = new Map<string, RegistrationEntry>();
   for (const entry of actual) {

@@ -5,9 +5,12 @@ import type { LabelSelector } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ClusterEndpointSlice, ClusterNamespace, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
+import type { RegistrationEntry } from '../spire/entry.ts';
 import { sampleConfig, sampleIdentity, sampleNode, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { diffEntries } from './diff-entries.ts';
 import { FleetState, type ClusterObjects } from './fleet-state.ts';
 import { planEntries } from './plan-entries.ts';
+import { compareEntries } from './planned-entry.ts';
 
 /** A mutable cluster: what the informers' caches would hold. */
 class MemoryCluster implements ClusterObjects {
@@ -203,7 +206,7 @@ function assertMatchesPlan(world: World, state: FleetState, history: readonly st
   const identities = state.identityReports().map((report) => world.identities.get(report.name) as WorkloadIdentity);
   const plan = planEntries({ config, registries, identities, snapshots });
   const message = `after:\n${history.slice(-8).join('\n')}`;
-  assert.deepEqual(state.sortedEntries(), plan.entries, message);
+  assert.deepEqual([...state.entries()].sort(compareEntries), plan.entries, message);
   assert.deepEqual(state.identityReports(), plan.identities, message);
   assert.deepEqual(state.clusterReports(), plan.clusters, message);
   assert.deepEqual(new Set(state.keepIdPrefixes()), new Set(plan.keepIdPrefixes), message);
@@ -246,20 +249,25 @@ test('a pod change returns the IDs of exactly the entries it touched', () => {
   assert.equal(state.entryCount, 1);
 });
 
+/** Whether a reconciliation would keep `entry`, owned and not desired: diffEntries with the state's keep rules, as the Reconciler asks. */
+function isKept(state: FleetState, entry: RegistrationEntry): boolean {
+  return diffEntries([], [entry], { entryIdPrefix: state.config.entryIDPrefix, keepIdPrefixes: state.keepIdPrefixes(), keepPodUids: state.keepPodUids() }).deletes.length === 0;
+}
+
 test('an unsynced cluster keeps every entry under its prefix; a pod that failed to render keeps its own', () => {
   const state = new FleetState(config);
   state.setRegistry(sampleRegistry('east'));
   state.setIdentity(sampleIdentity('web', { spiffeIDTemplate: 'spiffe://example.org/v/{{ .PodMeta.Labels.ver }}' }));
   const prefix = state.clusterIdPrefix('east');
   const entry = { id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }], x509SvidTtl: 0, jwtSvidTtl: 0, dnsNames: [], federatesWith: [], admin: false, downstream: false, hint: '' };
-  assert.equal(state.isKept(entry), true, 'unsynced');
+  assert.equal(isKept(state, entry), true, 'unsynced');
   const cluster = new MemoryCluster();
   cluster.nodes.set('node-a', sampleNode('node-a'));
   state.setClusterObjects('east', cluster);
-  assert.equal(state.isKept(entry), false, 'synced, and no such pod');
+  assert.equal(isKept(state, entry), false, 'synced, and no such pod');
   cluster.pods.set('shop/p', samplePod('shop', 'p', { uid: 'u1' }));
   state.podChanged('east', 'shop/p');
-  assert.equal(state.isKept(entry), true, 'its pod failed to render');
+  assert.equal(isKept(state, entry), true, 'its pod failed to render');
   assert.match(state.renderFailures()[0]?.message ?? '', /WorkloadIdentity web: cluster east: pod shop\/p: spec.spiffeIDTemplate/);
 });
 
@@ -267,10 +275,10 @@ test('a held registry (its object is invalid) keeps every entry under its prefix
   const state = new FleetState(config);
   const prefix = state.clusterIdPrefix('broken');
   const entry = { id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }], x509SvidTtl: 0, jwtSvidTtl: 0, dnsNames: [], federatesWith: [], admin: false, downstream: false, hint: '' };
-  assert.equal(state.isKept(entry), false, 'an unknown registry protects nothing');
+  assert.equal(isKept(state, entry), false, 'an unknown registry protects nothing');
   state.holdRegistry('broken');
-  assert.equal(state.isKept(entry), true);
+  assert.equal(isKept(state, entry), true);
   assert.deepEqual(state.keepIdPrefixes(), [prefix]);
   state.releaseRegistry('broken');
-  assert.equal(state.isKept(entry), false);
+  assert.equal(isKept(state, entry), false);
 });

@@ -1,23 +1,14 @@
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
-import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
+import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import { clusterEntryIdPrefix, entryId, keyDigestLength } from '../identity/entry-id.ts';
 import type { RenderedEntry } from '../identity/render-entry.ts';
-import type { RegistrationEntry } from '../spire/entry.ts';
-import { compareEntries } from './desired-entries.ts';
-import {
-  ClusterContext,
-  clusterFacts,
-  compileIdentities,
-  renderPod,
-  type ClusterReport,
-  type CompiledIdentity,
-  type IdentityReport,
-  type PlannedEntry,
-  type PodRenderSink,
-} from './plan-entries.ts';
-import { identityTargetsCluster, namespaceAllowed, podEligible, unmanagedReason } from './selection.ts';
+import { compileIdentities, type CompiledIdentity } from './compile-identities.ts';
+import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type MutableStats } from './fleet-reports.ts';
+import type { PlannedEntry } from './planned-entry.ts';
+import { ClusterContext, clusterFacts, renderPod, type PodRenderSink } from './render-pod.ts';
+import { identityTargetsCluster, namespaceFilter, podEligible, unmanagedReason } from './selection.ts';
 
 /**
  * What the state reads of one synced cluster: the controller's informer caches, or a snapshot. Pod keys
@@ -84,9 +75,7 @@ function compactPodState(state: PodState): PodState {
   return { uid: state.uid, contributions: exact(state.contributions), selectedBy: exact(state.selectedBy), failures: exact(state.failures) };
 }
 
-type MutableStats = { -readonly [K in keyof WorkloadIdentityStats]: WorkloadIdentityStats[K] };
-
-const zeroStats = (): MutableStats => ({ clustersTargeted: 0, namespacesFound: 0, podsSelected: 0, entriesRegistered: 0, entriesMasked: 0, renderFailures: 0 });
+const identityOf = (contribution: Contribution): string => contribution.identity;
 
 /**
  * The desired state of the fleet, kept incrementally: every change re-renders only the pods it can
@@ -109,11 +98,12 @@ export class FleetState {
   readonly #failedPods = new Map<string, number>();
   // Registries whose object is invalid: their intent is unknown, so their entries all stay.
   readonly #heldClusters = new Set<string>();
-  readonly #allowed = new Map<string, boolean>();
+  readonly #isAllowed: (namespace: string) => boolean;
   #clusterOrder = 0;
 
   constructor(config: ControllerManagerConfig) {
     this.config = config;
+    this.#isAllowed = namespaceFilter(config.ignoreNamespaces);
   }
 
   // ---- changes -------------------------------------------------------------------------------
@@ -255,30 +245,15 @@ export class FleetState {
     for (const [digest, contributions] of this.#byDigest) yield this.#planned(digest, contributions);
   }
 
-  /** Every desired entry, sorted as planEntries sorts them. */
-  sortedEntries(): PlannedEntry[] {
-    return [...this.entries()].sort(compareEntries);
-  }
-
   get entryCount(): number {
     return this.#byDigest.size;
   }
 
-  /** Whether an owned entry that is not desired must stay: its cluster is unsynced or targeted by a broken identity, or its pod failed to render. */
-  isKept(entry: RegistrationEntry): boolean {
-    if (this.keepIdPrefixes().some((prefix) => entry.id.startsWith(prefix))) return true;
-    if (this.#failedPods.size === 0) return false;
-    return entry.selectors.some((s) => s.type === 'k8s' && s.value.startsWith('pod-uid:') && this.#failedPods.has(s.value.slice('pod-uid:'.length)));
-  }
-
   /** As planEntries' keepIdPrefixes, and the prefixes of held (invalid) registries. */
   keepIdPrefixes(): string[] {
-    const prefixes = [...this.#heldClusters].map((name) => this.clusterIdPrefix(name));
-    for (const cluster of this.#clusters.values()) if (cluster.managed && cluster.objects === undefined) prefixes.push(cluster.prefix);
-    for (const cluster of this.#clusters.values()) {
-      if (cluster.managed && this.#broken.some((identity) => identityTargetsCluster(identity, cluster.registry))) prefixes.push(cluster.prefix);
-    }
-    return prefixes;
+    const held = [...this.#heldClusters].map((name) => this.clusterIdPrefix(name));
+    const clusters = [...this.#clusters.values()].map((cluster) => ({ registry: cluster.registry, entryIdPrefix: cluster.prefix, state: this.#stateOf(cluster) }));
+    return [...held, ...keepIdPrefixes(clusters, this.#broken)];
   }
 
   /** As planEntries' keepPodUids (sorted). */
@@ -312,31 +287,16 @@ export class FleetState {
     for (const identity of this.#compiled) stats.set(identity.name, zeroStats());
     for (const cluster of this.#clusters.values()) {
       if (!cluster.managed) continue;
-      let namespaceCount: number | undefined;
-      for (const identity of cluster.targeting) {
-        const counts = stats.get(identity.name) as MutableStats;
-        counts.clustersTargeted++;
-        const objects = cluster.objects;
-        if (objects === undefined) continue;
-        namespaceCount ??= this.#namespaceCount(objects);
-        const namespace = identity.identity.spec.namespace;
-        counts.namespacesFound += namespace === undefined ? namespaceCount : objects.hasNamespace(namespace) && this.#isAllowed(namespace) ? 1 : 0;
-      }
+      const objects = cluster.objects;
+      const counted = objects !== undefined && cluster.targeting.length > 0;
+      const namespaces = counted ? { count: this.#namespaceCount(objects), has: (namespace: string) => objects.hasNamespace(namespace) && this.#isAllowed(namespace) } : undefined;
+      countTargetedCluster(stats, cluster.targeting, namespaces);
       for (const pod of cluster.pods.values()) {
         for (const name of pod.selectedBy) (stats.get(name) as MutableStats).podsSelected++;
         for (const failure of pod.failures) (stats.get(failure.identity) as MutableStats).renderFailures++;
       }
     }
-    // Called about once a second over every entry: no allocation per entry (an entry has one to a few contributions).
-    for (const contributions of this.#byDigest.values()) {
-      for (let index = 0; index < contributions.length; index++) {
-        const { identity } = contributions[index] as Contribution;
-        if (contributions.findIndex((c) => c.identity === identity) !== index) continue;
-        const counts = stats.get(identity) as MutableStats;
-        if (index === 0) counts.entriesRegistered++;
-        else counts.entriesMasked++;
-      }
-    }
+    for (const contributions of this.#byDigest.values()) countEntry(stats, contributions, identityOf);
     return [...this.#identities.keys()].map((name) => ({ name, stats: stats.get(name) ?? zeroStats() }));
   }
 
@@ -351,7 +311,7 @@ export class FleetState {
       name: cluster.name,
       clusterName: cluster.registry.spec.clusterName,
       entryIdPrefix: cluster.prefix,
-      state: !cluster.managed ? 'unmanaged' : cluster.objects === undefined ? 'unsynced' : 'synced',
+      state: this.#stateOf(cluster),
       namespacesCount: cluster.managed && cluster.objects !== undefined ? this.#namespaceCount(cluster.objects) : 0,
       entriesRegistered: entries.get(cluster.name) ?? 0,
     }));
@@ -360,13 +320,6 @@ export class FleetState {
   /** Whether an identity that targets the cluster auto-populates DNS names, and so reads its EndpointSlices. */
   readsEndpointSlices(cluster: string): boolean {
     return this.#clusters.get(cluster)?.targeting.some((compiled) => compiled.identity.spec.autoPopulateDNSNames) ?? false;
-  }
-
-  /** Names of the clusters an identity targets (managed ones only). */
-  clustersTargetedBy(identity: string): string[] {
-    const known = this.#identities.get(identity);
-    if (known === undefined) return [];
-    return [...this.#clusters.values()].filter((c) => c.managed && identityTargetsCluster(known, c.registry)).map((c) => c.name);
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -493,10 +446,8 @@ export class FleetState {
     };
   }
 
-  #isAllowed(namespace: string): boolean {
-    let answer = this.#allowed.get(namespace);
-    if (answer === undefined) this.#allowed.set(namespace, (answer = namespaceAllowed(namespace, this.config.ignoreNamespaces)));
-    return answer;
+  #stateOf(cluster: ClusterState): ClusterReport['state'] {
+    return clusterState(cluster.managed, cluster.objects !== undefined);
   }
 
   #namespaceCount(objects: ClusterObjects): number {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { sampleConfig, sampleIdentity, sampleNode, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
 import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import { RecordingLogger } from '../observability/recording-logger.ts';
 import type { EntryClient } from '../spire/entry-client.ts';
 import type { EntryUpdate, RegistrationEntry } from '../spire/entry.ts';
 import type { WriteOutcome } from '../spire/write-outcome.ts';
-import { differingFields } from './diff-entries.ts';
 import { FleetState, type ClusterObjects } from './fleet-state.ts';
 import { Reconciler } from './reconciler.ts';
 
@@ -149,25 +150,43 @@ test('a full reconciliation restores entries deleted or edited out of band, and 
   assert.equal(server.entries.get(edited.id)?.x509SvidTtl, 0);
 });
 
+/** A full garbage collection, once no job keeps a weakly referenced object alive. */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+}
+
 test("the cache keeps the desired state's own values, not a second copy, for entries the server holds as desired", async () => {
   const server = new MemoryEntries();
   await setup(server).reconciler.full();
-  // What a restarted controller lists: copies decoded from the server's answers, one of them edited.
-  for (const [id, entry] of server.entries) server.entries.set(id, structuredClone(entry));
   const edited = [...server.entries.values()][0] as RegistrationEntry;
   server.entries.set(edited.id, { ...edited, hint: 'edited' });
+  // What a restarted controller gets: copies decoded from the server's answers, one of them edited.
+  const copies: WeakRef<object>[] = [];
+  const decoded = (entry: RegistrationEntry): RegistrationEntry => {
+    const copy = structuredClone(entry);
+    copies.push(new WeakRef(copy), new WeakRef(copy.selectors));
+    return copy;
+  };
+  server.listEntryPages = async function* () {
+    yield [...server.entries.values()].map(decoded);
+  };
+  const update = server.updateEntries.bind(server);
+  server.updateEntries = async (updates) => (await update(updates)).map((outcome) => (outcome.kind === 'ok' && outcome.entry !== undefined ? { ...outcome, entry: decoded(outcome.entry) } : outcome));
   const { state, reconciler } = setup(server);
   const report = await reconciler.full();
   assert.deepEqual([report.created, report.updated, report.deleted], [0, 1, 0]);
-  const cached = [...reconciler.cachedEntries()];
-  assert.equal(cached.length, 3);
-  for (const entry of cached) {
-    const desired = state.entry(entry.id);
-    assert.ok(desired !== undefined);
-    assert.deepEqual(differingFields(desired, entry), []);
-    assert.equal(entry.selectors, desired.selectors, `${entry.id}: the desired selectors themselves`);
-    assert.notEqual(entry, server.entries.get(entry.id));
-  }
+  assert.equal(copies.length, 8, 'three entries listed, one written');
+  assert.equal(reconciler.countCached(state.clusterIdPrefix('east')), 3);
+  await collectGarbage();
+  assert.deepEqual(
+    copies.map((copy) => copy.deref() === undefined),
+    copies.map(() => true),
+    "the cache holds none of the server's copies, nor their selectors",
+  );
+  assert.deepEqual((await reconciler.targeted([...state.entries()].map((entry) => entry.id))).updated, 0, 'the cache still equals the server');
 });
 
 test('writes go a thousand at a time: one bad entry does not stop the others, a server that fails every write stops the rest', async () => {

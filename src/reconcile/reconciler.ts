@@ -7,6 +7,7 @@ import type { WriteOutcome } from '../spire/write-outcome.ts';
 import { applyDiff, type ApplyReport, type WriteFailure, type WriteObserver } from './apply-diff.ts';
 import { diffEntries, differingFields, type EntryDiff } from './diff-entries.ts';
 import type { FleetState } from './fleet-state.ts';
+import { listOwnedEntries } from './list-owned-entries.ts';
 
 /**
  * What the cache keeps of an entry the server holds exactly as desired: the desired entry's own values
@@ -88,22 +89,9 @@ export class Reconciler {
     this.#metrics = options.metrics;
   }
 
-  /** Whether the owned entries have been listed once. */
-  get primed(): boolean {
-    return this.#cache !== undefined;
-  }
-
-  /** The owned entries as last listed and written. */
-  cachedEntries(): IterableIterator<RegistrationEntry> {
-    return (this.#cache ?? new Map<string, RegistrationEntry>()).values();
-  }
-
   /** Lists the owned entries (one paged listing), diffs every desired entry against them and writes the difference. */
   async full(): Promise<ReconcileReport> {
-    const prefix = this.#state.config.entryIDPrefix;
-    const cache = new Map<string, RegistrationEntry>();
-    // The Entry API has no ID filter: owned entries are picked out page by page.
-    for await (const page of this.#client.listEntryPages()) for (const entry of page) if (entry.id.startsWith(prefix)) cache.set(entry.id, entry);
+    const cache = await listOwnedEntries(this.#client, this.#state.config.entryIDPrefix);
     this.#cache = cache;
     const desired = [...this.#state.entries()];
     for (const entry of desired) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sampleConfig, sampleIdentity, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
-import { identitySelectsPod, identityTargetsCluster, namespaceAllowed, podEligible, unmanagedReason } from './selection.ts';
+import { identitySelectsPod, identityTargetsCluster, namespaceAllowed, namespaceFilter, podEligible, unmanagedReason } from './selection.ts';
 
 test('a registry is managed when enabled and, if the config lists accounts, of a listed account', () => {
   const { aws } = sampleConfig();
@@ -39,15 +39,20 @@ test('unscheduled, finished and terminating pods are not eligible', () => {
   assert.equal(podEligible(samplePod('ns', 'p', { terminating: true })), false);
 });
 
-test('an identity selects pods of its namespace (none = all) that match its podSelector, outside ignored namespaces', () => {
+test('an identity selects pods of its namespace (none = all) that match its podSelector', () => {
   const web = samplePod('shop', 'web-1', { labels: { app: 'web' } });
-  const ignored = [/^kube-system$/u];
   const inShop = sampleIdentity('web', { namespace: 'shop', podSelector: { matchLabels: { app: 'web' }, matchExpressions: [] } });
-  assert.equal(identitySelectsPod(inShop, web, ignored), true);
-  assert.equal(identitySelectsPod(inShop, samplePod('other', 'web-1', { labels: { app: 'web' } }), ignored), false);
-  assert.equal(identitySelectsPod(inShop, samplePod('shop', 'api-1', { labels: { app: 'api' } }), ignored), false);
+  assert.equal(identitySelectsPod(inShop, web), true);
+  assert.equal(identitySelectsPod(inShop, samplePod('other', 'web-1', { labels: { app: 'web' } })), false);
+  assert.equal(identitySelectsPod(inShop, samplePod('shop', 'api-1', { labels: { app: 'api' } })), false);
   const anywhere = sampleIdentity('any');
-  assert.equal(identitySelectsPod(anywhere, samplePod('other', 'x'), ignored), true);
-  assert.equal(identitySelectsPod(anywhere, samplePod('kube-system', 'x'), ignored), false);
-  assert.equal(identitySelectsPod(anywhere, samplePod('shop', 'x', { nodeName: '' }), ignored), false);
+  assert.equal(identitySelectsPod(anywhere, samplePod('other', 'x')), true);
+  // Ignored namespaces and pods that are not eligible are the caller's to skip, once per pod (namespaceAllowed,
+  // podEligible above; planEntries' "pod selection and stats" test covers the whole rule).
+});
+
+test('a namespace filter answers as namespaceAllowed', () => {
+  const patterns = [/^kube-system$/u, /tmp/u];
+  const allowed = namespaceFilter(patterns);
+  for (const namespace of ['kube-system', 'kube-system-2', 'my-tmp-ns', 'default', 'default']) assert.equal(allowed(namespace), namespaceAllowed(namespace, patterns), namespace);
 });

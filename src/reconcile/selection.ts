@@ -35,14 +35,23 @@ export function podEligible(pod: ClusterPod): boolean {
 }
 
 /**
- * Whether `identity` selects `pod` (of a cluster it targets): in its namespace (none = all), matching its
- * podSelector, in an allowed namespace, and eligible.
+ * Whether `identity` selects `pod`, a pod of a cluster it targets that is eligible (podEligible) and in an
+ * allowed namespace (namespaceAllowed): in its namespace (none = all) and matching its podSelector.
+ * Callers check the pod once and then each identity, so that a pod is not checked again per identity.
  */
-export function identitySelectsPod(identity: WorkloadIdentity, pod: ClusterPod, ignoreNamespaces: readonly RegExp[]): boolean {
-  return (
-    (identity.spec.namespace === undefined || identity.spec.namespace === pod.namespace) &&
-    podEligible(pod) &&
-    matchesLabels(identity.spec.podSelector, pod.labels) &&
-    namespaceAllowed(pod.namespace, ignoreNamespaces)
-  );
+export function identitySelectsPod(identity: WorkloadIdentity, pod: ClusterPod): boolean {
+  return (identity.spec.namespace === undefined || identity.spec.namespace === pod.namespace) && matchesLabels(identity.spec.podSelector, pod.labels);
+}
+
+/**
+ * namespaceAllowed for these patterns, remembering each namespace's answer: a fleet's tens of thousands
+ * of pods are in a few hundred namespaces.
+ */
+export function namespaceFilter(ignoreNamespaces: readonly RegExp[]): (namespace: string) => boolean {
+  const answers = new Map<string, boolean>();
+  return (namespace) => {
+    let answer = answers.get(namespace);
+    if (answer === undefined) answers.set(namespace, (answer = namespaceAllowed(namespace, ignoreNamespaces)));
+    return answer;
+  };
 }

@@ -71,11 +71,6 @@ export function describeOutcome(outcome: WriteOutcome): string {
   }
 }
 
-/** Whether the write left the server as the caller wanted it. */
-export function isWritten(outcome: WriteOutcome): outcome is EntryWritten {
-  return outcome.kind === 'ok';
-}
-
 /** The per-entry status of a batch result, checked. */
 export function resultStatus(result: unknown, where: string): { code: number; message: string } {
   if (!isRecord(result) || !isRecord(result.status)) throw new Error(`${where}: result without a status: ${describe(result)}`);

@@ -1,0 +1,50 @@
+import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
+import { compileIdentityTemplates, type IdentityTemplates } from '../identity/render-entry.ts';
+import { TemplateError } from '../template/index.ts';
+
+/** The order in which sources win: the oldest identity first; never stored objects after stored ones; then by name. */
+export function compareIdentityAge(a: WorkloadIdentity, b: WorkloadIdentity): number {
+  const at = a.metadata.creationTimestamp ?? Number.POSITIVE_INFINITY;
+  const bt = b.metadata.creationTimestamp ?? Number.POSITIVE_INFINITY;
+  if (at !== bt) return at < bt ? -1 : 1;
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
+
+/** An identity ready to render: its templates compiled once. */
+export interface CompiledIdentity {
+  readonly identity: WorkloadIdentity;
+  readonly name: string;
+  /** Its place in age order (0 the oldest): the lower rank wins an entry's fields. */
+  readonly rank: number;
+  readonly templates: IdentityTemplates;
+}
+
+/** Why an identity's templates do not compile. */
+export interface IdentityError {
+  /** The WorkloadIdentity's name. */
+  readonly identity: string;
+  /** The whole story, starting `WorkloadIdentity NAME: `. */
+  readonly message: string;
+}
+
+/** The identities in age order, compiled; those whose templates do not compile are `broken`, each with its error. */
+export function compileIdentities(
+  identities: Iterable<WorkloadIdentity>,
+  config: ControllerManagerConfig,
+): { readonly compiled: CompiledIdentity[]; readonly broken: WorkloadIdentity[]; readonly errors: IdentityError[] } {
+  const compiled: CompiledIdentity[] = [];
+  const broken: WorkloadIdentity[] = [];
+  const errors: IdentityError[] = [];
+  for (const [rank, identity] of [...identities].sort(compareIdentityAge).entries()) {
+    const name = identity.metadata.name;
+    try {
+      compiled.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate) });
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      broken.push(identity);
+      errors.push({ identity: name, message: `WorkloadIdentity ${name}: ${error.message}` });
+    }
+  }
+  return { compiled, broken, errors };
+}
