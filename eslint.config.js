@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { noImportCycle } from './test/lint/no-import-cycle.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.scratch/'] },
@@ -13,6 +14,12 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Use named exports.' }],
     },
+  },
+  {
+    // eslint-plugin-import-x's no-cycle skips type-only imports: see test/lint/no-import-cycle.js.
+    files: ['src/**/*.ts'],
+    plugins: { project: { rules: { 'no-import-cycle': noImportCycle } } },
+    rules: { 'project/no-import-cycle': 'error' },
   },
   { files: ['eslint.config.js'], rules: { 'no-restricted-syntax': 'off' } },
 );
