@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { readControllerManagerConfig } from '../config/load-config.ts';
-import { Controller } from '../controller/controller.ts';
+import { composeController, type ComposedController } from '../controller/start-controller.ts';
 import { createLogger, logLevelForVerbosity } from '../observability/logger.ts';
 import type { Command } from './command.ts';
 
@@ -59,9 +59,9 @@ export const runCommand: Command = {
     // point (bin/) also gives it on node's command line, which starts the heap small too.
     setFlagsFromString('--optimize-for-size');
     const logger = createLogger({ level: logLevelForVerbosity(verbosity) });
-    let controller: Controller;
+    let controller: ComposedController;
     try {
-      controller = new Controller({
+      controller = composeController({
         config: config.value,
         logger,
         ...(values.kubeconfig !== undefined ? { kubeconfigPath: values.kubeconfig } : {}),

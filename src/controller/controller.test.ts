@@ -1,0 +1,338 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import { parseWorkloadIdentity, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
+import type { Validated } from '../api/validation.ts';
+import type { ClusterListener } from '../fleet/cluster-manager.ts';
+import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
+import { EventRecorder } from '../kube/event-recorder.ts';
+import { ManualClock } from '../kube/manual-clock.ts';
+import { ObjectStore } from '../kube/object-store.ts';
+import { StatusWriter } from '../kube/status-writer.ts';
+import { WorkQueue } from '../kube/work-queue.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { RecordingLogger } from '../observability/recording-logger.ts';
+import { FleetState } from '../reconcile/fleet-state.ts';
+import { Reconciler } from '../reconcile/reconciler.ts';
+import { sampleConfig, samplePod } from '../../test/fixtures/fleet-objects.ts';
+import { MemoryCluster } from '../../test/support/memory-cluster.ts';
+import { MemoryEntries } from '../../test/support/memory-entries.ts';
+import { Controller, entriesFinalizer, type Clusters, type ManagedObjects } from './controller.ts';
+import { managedObject, type ManagedObject } from './managed-object.ts';
+import { objectHandlers } from './object-handlers.ts';
+import { workItem, type WorkItem, type WorkKey } from './work-item.ts';
+
+const group = 'eksclusterregistry.spire.spiffe.io';
+
+/** A management informer's cache, filled by the test. */
+class Managed<T> implements ManagedObjects<T> {
+  readonly store = new ObjectStore<ManagedObject<T>>();
+  readonly #transform: (raw: unknown) => ManagedObject<T>;
+  constructor(parse: (raw: unknown) => Validated<T>) {
+    this.#transform = managedObject(parse);
+  }
+  put(raw: Record<string, unknown>): ManagedObject<T> {
+    const object = this.#transform(raw);
+    this.store.set(object.name, { object, uid: object.uid, resourceVersion: object.resourceVersion });
+    return object;
+  }
+  remove(name: string): void {
+    this.store.delete(name);
+  }
+  hasSynced = (): boolean => true;
+  waitForSync = async (): Promise<void> => {};
+}
+
+/** The cluster connections: the test plays the ClusterManager's part through `listener`. */
+class FakeClusters implements Clusters {
+  readonly listener: ClusterListener;
+  readonly connected = new Map<string, EKSClusterRegistry>();
+  constructor(listener: ClusterListener) {
+    this.listener = listener;
+  }
+  async setRegistry(registry: EKSClusterRegistry): Promise<void> {
+    // As ClusterManager does: a new connection says so before setRegistry returns.
+    if (!this.connected.has(registry.metadata.name)) this.listener.status(registry.metadata.name, { ready: false, reason: 'Connecting', message: 'describing' });
+    this.connected.set(registry.metadata.name, registry);
+  }
+  async remove(name: string): Promise<void> {
+    this.connected.delete(name);
+  }
+  async refresh(): Promise<void> {}
+  async stopAll(): Promise<void> {
+    this.connected.clear();
+  }
+}
+
+/** The management apiserver's answers to status patches, events and finalizer patches, recorded. */
+class Management {
+  readonly name = 'management';
+  readonly requests: { method: string; path: string; body: unknown }[] = [];
+  async requestJson(method: string, path: string, options: { body?: unknown } = {}): Promise<unknown> {
+    this.requests.push({ method, path, body: options.body });
+    const body = options.body as { status?: unknown } | undefined;
+    return body?.status !== undefined ? { status: body.status } : {};
+  }
+  statusWrites(plural: string, name: string): unknown[] {
+    return this.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(`/${plural}/${name}/status`)).map((r) => (r.body as { status: unknown }).status);
+  }
+}
+
+function registryObject(name: string, fields: { enabled?: boolean; finalizers?: string[]; deleting?: boolean; region?: string; generation?: number } = {}): Record<string, unknown> {
+  return {
+    apiVersion: `${group}/v1alpha1`,
+    kind: 'EKSClusterRegistry',
+    metadata: {
+      name,
+      uid: `uid-${name}`,
+      generation: fields.generation ?? 1,
+      resourceVersion: '10',
+      finalizers: fields.finalizers ?? [],
+      ...(fields.deleting ? { deletionTimestamp: '2026-12-01T00:00:00Z' } : {}),
+    },
+    spec: { clusterName: name, region: fields.region ?? 'us-west-2', accountId: '123456789012', enabled: fields.enabled ?? true },
+  };
+}
+
+function identityObject(name: string, spec: Record<string, unknown> = {}, annotations: Record<string, string> = {}): Record<string, unknown> {
+  return {
+    apiVersion: `${group}/v1alpha1`,
+    kind: 'WorkloadIdentity',
+    metadata: { name, uid: `uid-${name}`, generation: 1, resourceVersion: '5', creationTimestamp: '2026-01-01T00:00:00Z', annotations },
+    spec: { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/pod/{{ .PodMeta.Name }}', namespace: 'shop', ...spec },
+  };
+}
+
+function setup(options: { leaderElect?: boolean } = {}): {
+  controller: Controller;
+  entries: MemoryEntries;
+  registries: Managed<EKSClusterRegistry>;
+  identities: Managed<WorkloadIdentity>;
+  clusters: () => FakeClusters;
+  management: Management;
+  queue: WorkQueue<WorkKey>;
+  clock: ManualClock;
+  run: (item: WorkItem) => Promise<void>;
+  flush: () => Promise<void>;
+} {
+  const defaults = sampleConfig();
+  const config = sampleConfig({ leaderElection: { ...defaults.leaderElection, leaderElect: options.leaderElect ?? false } });
+  const logger = new RecordingLogger();
+  const entries = new MemoryEntries();
+  const state = new FleetState(config);
+  const registries = new Managed(parseEKSClusterRegistry);
+  const identities = new Managed(parseWorkloadIdentity);
+  const management = new Management();
+  const clock = new ManualClock();
+  const queue = new WorkQueue<WorkKey>({ clock });
+  let clusters: FakeClusters | undefined;
+  const writer = (plural: string): StatusWriter => new StatusWriter({ connection: management, group, version: 'v1alpha1', plural, logger, clock, minIntervalMs: 0 });
+  const registryStatus = writer('eksclusterregistries');
+  const identityStatus = writer('workloadidentities');
+  const events = new EventRecorder({ connection: management, logger, clock, instance: 'test' });
+  const controller = new Controller({
+    config,
+    logger,
+    metrics: createMetrics(),
+    state,
+    reconciler: new Reconciler({ client: entries, state, logger }),
+    registries,
+    identities,
+    clusters: (listener) => (clusters = new FakeClusters(listener)),
+    registryStatus,
+    identityStatus,
+    events,
+    patchRegistryFinalizers: async (name, resourceVersion, finalizers) => {
+      await management.requestJson('PATCH', `/apis/${group}/v1alpha1/eksclusterregistries/${name}`, { body: { metadata: { finalizers, resourceVersion } } });
+    },
+    queue,
+  });
+  const signal = new AbortController().signal;
+  return {
+    controller,
+    entries,
+    registries,
+    identities,
+    clusters: () => clusters as FakeClusters,
+    management,
+    queue,
+    clock,
+    run: (item) => controller.process(item, signal),
+    flush: async () => {
+      await Promise.all([registryStatus.flush(), identityStatus.flush(), events.flush()]);
+    },
+  };
+}
+
+const east = clusterEntryIdPrefix('eks-workload-', 'east');
+
+/** The cluster `east` synced with pods web-0..web-(n-1) in `shop`, taken in by the controller. */
+async function syncEast(t: ReturnType<typeof setup>, pods = 2): Promise<MemoryCluster> {
+  const cluster = new MemoryCluster();
+  for (let i = 0; i < pods; i++) cluster.addPod(samplePod('shop', `web-${i}`));
+  t.clusters().listener.status('east', { ready: true, reason: 'Synced', message: 'watching' });
+  t.clusters().listener.synced('east', cluster);
+  await t.run({ kind: 'cluster', cluster: 'east' });
+  return cluster;
+}
+
+function ownedIds(entries: MemoryEntries, prefix = east): string[] {
+  return [...entries.entries.keys()].filter((id) => id.startsWith(prefix)).sort();
+}
+
+test('readiness: a standby is ready; a leader not before the first full reconciliation, and after it', async () => {
+  assert.ok(setup({ leaderElect: true }).controller.readiness().every((check) => check.check() === true));
+  const t = setup();
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  const notReady = t.controller.readiness().map((check) => [check.name, check.check()]);
+  assert.deepEqual(notReady, [
+    ['management-informers', true],
+    ['spire', 'SPIRE server not reachable'],
+    ['full-reconciliation', 'the first full reconciliation is not done'],
+  ]);
+  // The first full reconciliation waits for the cluster, which syncs meanwhile.
+  const full = t.run({ kind: 'full' });
+  await new Promise((resolve) => setImmediate(resolve));
+  const cluster = new MemoryCluster();
+  cluster.addPod(samplePod('shop', 'web-0'));
+  t.clusters().listener.status('east', { ready: true, reason: 'Synced', message: 'watching' });
+  t.clusters().listener.synced('east', cluster);
+  await full;
+  assert.ok(t.controller.readiness().every((check) => check.check() === true));
+  assert.equal(ownedIds(t.entries).length, 1, 'the first full reconciliation compared the synced cluster');
+});
+
+test('a registry: added (finalizer set, cluster connected), disabled (entries deleted), deleted (finalizer removed)', async () => {
+  const t = setup();
+  t.identities.put(identityObject('web'));
+  await t.run({ kind: 'identity', name: 'web' });
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'registry', name: 'east' });
+  const patches = t.management.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/eksclusterregistries/east'));
+  assert.deepEqual(patches.map((p) => p.body), [{ metadata: { finalizers: [entriesFinalizer], resourceVersion: '10' } }]);
+  assert.ok(t.clusters().connected.has('east'));
+  await syncEast(t);
+  assert.equal(ownedIds(t.entries).length, 2);
+
+  t.registries.put(registryObject('east', { enabled: false, finalizers: [entriesFinalizer] }));
+  await t.run({ kind: 'registry', name: 'east' });
+  assert.deepEqual(ownedIds(t.entries), [], 'a disabled registry loses its entries');
+
+  t.registries.put(registryObject('east', { finalizers: [entriesFinalizer, 'other/keep'], deleting: true }));
+  await t.run({ kind: 'registry', name: 'east' });
+  const last = t.management.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/eksclusterregistries/east')).at(-1);
+  assert.deepEqual(last?.body, { metadata: { finalizers: ['other/keep'], resourceVersion: '10' } });
+  assert.equal(t.clusters().connected.has('east'), false);
+});
+
+test('an identity change re-renders its pods: entries move to the new SPIFFE IDs', async () => {
+  const t = setup();
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'identity', name: 'web' });
+  await t.run({ kind: 'registry', name: 'east' });
+  await syncEast(t);
+  const spiffeIds = (): string[] => [...t.entries.entries.values()].map((e) => e.spiffeId).sort();
+  assert.deepEqual(spiffeIds(), ['spiffe://example.org/ns/shop/pod/web-0', 'spiffe://example.org/ns/shop/pod/web-1']);
+  t.identities.put(identityObject('web', { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/app/{{ .PodMeta.Name }}' }));
+  await t.run({ kind: 'identity', name: 'web' });
+  assert.deepEqual(spiffeIds(), ['spiffe://example.org/app/web-0', 'spiffe://example.org/app/web-1']);
+});
+
+test('a cluster lost keeps its entries, even across a full reconciliation; a pod gone while synced loses its entry', async () => {
+  const t = setup();
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'identity', name: 'web' });
+  await t.run({ kind: 'registry', name: 'east' });
+  const cluster = await syncEast(t, 3);
+  const before = ownedIds(t.entries);
+  assert.equal(before.length, 3);
+  t.clusters().listener.status('east', { ready: false, reason: 'Unreachable', message: 'pods: connection refused' });
+  t.clusters().listener.lost('east');
+  await t.run({ kind: 'cluster', cluster: 'east' });
+  await t.run({ kind: 'full' });
+  assert.deepEqual(ownedIds(t.entries), before);
+  t.clusters().listener.synced('east', cluster);
+  await t.run({ kind: 'cluster', cluster: 'east' });
+  cluster.pods.delete('shop/web-2');
+  await t.run({ kind: 'pod', cluster: 'east', key: 'shop/web-2' });
+  assert.equal(ownedIds(t.entries).length, 2);
+});
+
+test('the reconcile annotation is a full reconciliation; a status-only update is nothing', () => {
+  const items: WorkItem[] = [];
+  const handlers = objectHandlers<WorkloadIdentity>((name) => ({ kind: 'identity', name }), (item) => items.push(item));
+  const transform = managedObject(parseWorkloadIdentity);
+  const plain = transform(identityObject('web'));
+  const withStatus = transform({ ...identityObject('web'), status: { stats: { podsSelected: 3 } } });
+  handlers.onUpdate?.(plain, withStatus, 'web');
+  assert.deepEqual(items, []);
+  handlers.onUpdate?.(plain, transform(identityObject('web', {}, { reconcile: 'now' })), 'web');
+  assert.deepEqual(items, [{ kind: 'identity', name: 'web' }, { kind: 'full' }]);
+});
+
+test('statuses are written only when they change', async () => {
+  const t = setup();
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'identity', name: 'web' });
+  await t.run({ kind: 'registry', name: 'east' });
+  await syncEast(t);
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.equal(t.management.statusWrites('workloadidentities', 'web').length, 1);
+  assert.equal(t.management.statusWrites('eksclusterregistries', 'east').length, 1);
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.equal(t.management.statusWrites('workloadidentities', 'web').length, 1, 'nothing changed: no write');
+  assert.equal(t.management.statusWrites('eksclusterregistries', 'east').length, 1);
+  await syncEast(t, 3);
+  await t.run({ kind: 'status' });
+  await t.flush();
+  const writes = t.management.statusWrites('workloadidentities', 'web') as { stats?: { entriesRegistered?: number } }[];
+  assert.equal(writes.length, 2);
+  assert.equal(writes[1]?.stats?.entriesRegistered, 3);
+});
+
+test('an invalid spec is Ready=False/InvalidSpec naming the field, an event, and no entry deleted', async () => {
+  const t = setup();
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'identity', name: 'web' });
+  await t.run({ kind: 'registry', name: 'east' });
+  await syncEast(t);
+  t.registries.put(registryObject('east', { region: 'moon-1', finalizers: [entriesFinalizer] }));
+  await t.run({ kind: 'registry', name: 'east' });
+  t.identities.put(identityObject('web', { spiffeIDTemplate: 'spiffe://{{ .TrustDomain' }));
+  await t.run({ kind: 'identity', name: 'web' });
+  await t.run({ kind: 'full' });
+  assert.equal(ownedIds(t.entries).length, 2, 'unknown intent deletes nothing');
+  await t.run({ kind: 'status' });
+  await t.flush();
+  const ready = (plural: string, name: string): { status: string; reason: string; message: string } | undefined => {
+    const last = t.management.statusWrites(plural, name).at(-1) as { conditions?: { type: string; status: string; reason: string; message: string }[] } | undefined;
+    return last?.conditions?.find((c) => c.type === 'Ready');
+  };
+  const registry = ready('eksclusterregistries', 'east');
+  assert.deepEqual([registry?.status, registry?.reason], ['False', 'InvalidSpec']);
+  assert.match(registry?.message ?? '', /spec\.region/);
+  const identity = ready('workloadidentities', 'web');
+  assert.deepEqual([identity?.status, identity?.reason], ['False', 'InvalidSpec']);
+  assert.match(identity?.message ?? '', /spec\.spiffeIDTemplate/);
+  const reasons = t.management.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/events')).map((r) => (r.body as { reason: string; involvedObject: { name: string } }).reason);
+  assert.deepEqual(reasons.filter((reason) => reason === 'InvalidSpec').length, 2);
+});
+
+test('a failed full reconciliation is scheduled again within a gcInterval, whatever the backoff', async () => {
+  const t = setup();
+  t.entries.listEntryPages = async function* () {
+    yield await Promise.reject(new Error('spire-server unavailable'));
+  };
+  await assert.rejects(t.run({ kind: 'full' }), /unavailable/);
+  assert.deepEqual([t.queue.delayed, t.queue.length], [1, 0]);
+  await t.clock.advance(sampleConfig().gcIntervalMs);
+  assert.equal(t.queue.length, 1);
+  assert.deepEqual(workItem((await t.queue.get()) as WorkKey), { kind: 'full' });
+});

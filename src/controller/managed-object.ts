@@ -1,0 +1,55 @@
+import { conditionSchema, type Condition } from '../api/v1alpha1/condition.ts';
+import type { Validated } from '../api/validation.ts';
+import { isRecord } from '../kube/kube-object.ts';
+
+/**
+ * A custom resource of the management cluster as its informer keeps it: parsed once, when it arrives,
+ * with the bookkeeping the controller reads whether the spec is valid or not.
+ */
+export interface ManagedObject<T> {
+  readonly name: string;
+  readonly uid: string;
+  readonly generation: number;
+  readonly resourceVersion: string;
+  readonly deleting: boolean;
+  readonly finalizers: readonly string[];
+  /**
+   * What the controller acts on: everything but its status and bookkeeping. Its own status writes come
+   * back as updates; acting on them would re-render every pod of the cluster or identity after each write.
+   * Annotations count, so that `kubectl annotate ... reconcile=now --overwrite` reconciles.
+   */
+  readonly intent: string;
+  /** The `reconcile` annotation, by which a user asks for a full reconciliation now. */
+  readonly reconcileRequest: string | undefined;
+  /** The status conditions as stored (their transition times are kept across writes). */
+  readonly conditions: readonly Condition[];
+  /** The validated object, or every problem with its field. */
+  readonly parsed: Validated<T>;
+}
+
+/** An informer transform: `parse` validates the object; the rest is read leniently, for any object. */
+export function managedObject<T>(parse: (raw: unknown) => Validated<T>): (raw: unknown) => ManagedObject<T> {
+  return (raw) => {
+    const object = isRecord(raw) ? raw : {};
+    const metadata = isRecord(object.metadata) ? object.metadata : {};
+    const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+    const status = isRecord(object.status) ? object.status : {};
+    const conditions = Array.isArray(status.conditions) ? status.conditions.flatMap((c: unknown) => {
+      const parsed = conditionSchema.safeParse(c);
+      return parsed.success ? [parsed.data] : [];
+    }) : [];
+    const deleting = metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null;
+    return {
+      name: typeof metadata.name === 'string' ? metadata.name : '',
+      uid: typeof metadata.uid === 'string' ? metadata.uid : '',
+      generation: typeof metadata.generation === 'number' ? metadata.generation : 0,
+      resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
+      deleting,
+      finalizers: Array.isArray(metadata.finalizers) ? metadata.finalizers.map(String) : [],
+      intent: JSON.stringify([object.spec, metadata.generation, metadata.labels, metadata.annotations, deleting, metadata.finalizers]),
+      reconcileRequest: typeof annotations.reconcile === 'string' ? annotations.reconcile : undefined,
+      conditions,
+      parsed: parse(raw),
+    };
+  };
+}

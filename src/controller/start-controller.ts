@@ -1,0 +1,127 @@
+import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import { apiGroup, apiVersion, groupVersion } from '../api/v1alpha1/group-version.ts';
+import { parseWorkloadIdentity, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
+import type { Validated } from '../api/validation.ts';
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
+import { ClusterManager } from '../fleet/cluster-manager.ts';
+import { ClusterConnection } from '../kube/cluster-connection.ts';
+import { EventRecorder } from '../kube/event-recorder.ts';
+import { httpResourceSource } from '../kube/http-resource-source.ts';
+import { Informer } from '../kube/informer.ts';
+import { managementCredentials } from '../kube/kubeconfig.ts';
+import { LeaderElector } from '../kube/leader-elector.ts';
+import { httpLeaseClient } from '../kube/lease-client.ts';
+import { StatusWriter } from '../kube/status-writer.ts';
+import { startMetricsServer, startProbeServer, type RunningServer } from '../observability/http-server.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { FleetState } from '../reconcile/fleet-state.ts';
+import { Reconciler } from '../reconcile/reconciler.ts';
+import { createEntryClient } from '../spire/entry-client.ts';
+import { Controller } from './controller.ts';
+import { managedObject, type ManagedObject } from './managed-object.ts';
+import { objectHandlers } from './object-handlers.ts';
+import type { WorkItem } from './work-item.ts';
+
+export interface StartControllerOptions {
+  readonly config: ControllerManagerConfig;
+  readonly logger: Logger;
+  /** A kubeconfig file for the management cluster; default KUBECONFIG, else in-cluster. */
+  readonly kubeconfigPath?: string;
+  /** Overrides the config's spireServerSocketPath. */
+  readonly spireSocketPath?: string;
+}
+
+/** A controller ready to run: `run` works until `signal` aborts (leading, when leader election is on). */
+export interface ComposedController {
+  run(signal: AbortSignal): Promise<void>;
+}
+
+/**
+ * The composition of `run`: the one place that makes the controller's edges (the management connection,
+ * the SPIRE client, informers, status writers, events, cluster connections, servers, leader election)
+ * and hands them to the Controller. Throws for what stops it from starting (no kubeconfig, say).
+ */
+export function composeController(options: StartControllerOptions): ComposedController {
+  const { config, logger } = options;
+  const connection = new ClusterConnection({ name: 'management', credentials: managementCredentials(options.kubeconfigPath) });
+  const metrics = createMetrics();
+  // Counted where requests are sent: one per batch, page and retry, which is what the server pays for.
+  const client = createEntryClient({ socketPath: options.spireSocketPath ?? config.spireServerSocketPath, onCall: (rpc) => metrics.spireCalls.inc({ rpc }) });
+  const state = new FleetState(config);
+  // Informers run only once the controller leads, so their handlers never call it before it exists.
+  const enqueue = (item: WorkItem): void => controller.enqueue(item);
+  const informer = <T,>(plural: string, parse: (raw: unknown) => Validated<T>, item: (name: string) => WorkItem): Informer<ManagedObject<T>> => {
+    const created = new Informer<ManagedObject<T>>({
+      source: httpResourceSource(connection, { group: apiGroup, version: apiVersion, resource: plural }),
+      transform: managedObject(parse),
+      onError: (error) => logger.warn({ err: error }, `management ${plural}: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    created.addEventHandler(objectHandlers(item, enqueue));
+    return created;
+  };
+  const registries = informer<EKSClusterRegistry>('eksclusterregistries', parseEKSClusterRegistry, (name) => ({ kind: 'registry', name }));
+  const identities = informer<WorkloadIdentity>('workloadidentities', parseWorkloadIdentity, (name) => ({ kind: 'identity', name }));
+  const statusWriter = (plural: string): StatusWriter => new StatusWriter({ connection, group: apiGroup, version: apiVersion, plural, logger });
+  const controller = new Controller({
+    config,
+    logger,
+    metrics,
+    state,
+    reconciler: new Reconciler({ client, state, logger, metrics }),
+    registries,
+    identities,
+    clusters: (listener) => new ClusterManager({ config, logger, listener, wantsEndpointSlices: (registry) => state.readsEndpointSlices(registry.metadata.name) }),
+    registryStatus: statusWriter('eksclusterregistries'),
+    identityStatus: statusWriter('workloadidentities'),
+    events: new EventRecorder({ connection, logger }),
+    patchRegistryFinalizers: async (name, resourceVersion, finalizers) => {
+      await connection.requestJson('PATCH', `/apis/${groupVersion}/eksclusterregistries/${encodeURIComponent(name)}`, {
+        body: { metadata: { finalizers, resourceVersion } },
+        contentType: 'application/merge-patch+json',
+      });
+    },
+  });
+  const lead = async (leading: AbortSignal): Promise<void> => {
+    const running = [registries, identities].map((cache) => cache.run(leading).catch(() => {}));
+    try {
+      await controller.lead(leading);
+    } finally {
+      await Promise.all(running);
+    }
+  };
+  const run = async (signal: AbortSignal): Promise<void> => {
+    const servers: RunningServer[] = [];
+    try {
+      servers.push(await startMetricsServer({ bindAddress: config.metrics.bindAddress === '0' ? '' : config.metrics.bindAddress, metrics }));
+      servers.push(
+        await startProbeServer({
+          bindAddress: config.health.healthProbeBindAddress,
+          livenessPath: config.health.livenessEndpointName,
+          readinessPath: config.health.readinessEndpointName,
+          checks: controller.readiness(),
+        }),
+      );
+      const { leaderElection } = config;
+      if (!leaderElection.leaderElect) {
+        await lead(signal);
+        return;
+      }
+      const elector = new LeaderElector({
+        lease: httpLeaseClient(connection, leaderElection.resourceNamespace, leaderElection.resourceName),
+        leaseDurationMs: leaderElection.leaseDurationMs,
+        renewDeadlineMs: leaderElection.renewDeadlineMs,
+        retryPeriodMs: leaderElection.retryPeriodMs,
+        onStartedLeading: lead,
+        onNewLeader: (identity) => logger.info({ leader: identity }, 'New leader elected'),
+        onError: (error) => logger.warn({ err: error }, 'Leader election'),
+      });
+      await elector.run(signal);
+    } finally {
+      await Promise.all(servers.map((server) => server.close()));
+      client.close();
+      connection.close();
+    }
+  };
+  return { run };
+}

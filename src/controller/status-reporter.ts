@@ -1,0 +1,53 @@
+import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
+import type { ClusterStatus } from '../fleet/cluster-manager.ts';
+import { setCondition, type ConditionUpdate } from '../kube/conditions.ts';
+import type { ClusterReport } from '../reconcile/fleet-reports.ts';
+import { identityReadyCondition } from './identity-ready.ts';
+import type { ManagedObject } from './managed-object.ts';
+
+/** A cluster's connection status as the controller last heard it, and when it was last synced. */
+export type KnownClusterStatus = ClusterStatus & { readonly lastSync?: string };
+
+/** The status a refused object gets: Ready=False naming every problem (each names its field). */
+function invalidStatus<T>(object: ManagedObject<T>, errors: readonly string[], now: Date): Record<string, unknown> {
+  const update: ConditionUpdate = { type: 'Ready', status: 'False', reason: 'InvalidSpec', message: errors.join('; '), observedGeneration: object.generation };
+  return { conditions: setCondition(object.conditions, update, now) };
+}
+
+/** The status of an EKSClusterRegistry: its cluster's connection, entries and namespaces. */
+export function registryStatus(object: ManagedObject<EKSClusterRegistry>, cluster: KnownClusterStatus | undefined, report: ClusterReport | undefined, now: Date): Record<string, unknown> {
+  if (!object.parsed.ok) return invalidStatus(object, object.parsed.errors, now);
+  const status = cluster ?? { ready: false, reason: 'Connecting', message: 'not connected yet' };
+  const update: ConditionUpdate = { type: 'Ready', status: status.ready ? 'True' : 'False', reason: status.reason, message: status.message, observedGeneration: object.generation };
+  return {
+    ...(status.lastSync !== undefined ? { lastSync: status.lastSync } : {}),
+    conditions: setCondition(object.conditions, update, now),
+    namespacesCount: report?.namespacesCount ?? 0,
+    entriesRegistered: report?.entriesRegistered ?? 0,
+    observedGeneration: object.generation,
+  };
+}
+
+/** What the state knows of one identity. */
+export interface IdentityFindings {
+  readonly stats: WorkloadIdentityStats | undefined;
+  readonly templateError: string | undefined;
+  readonly renderFailures: readonly { readonly message: string }[];
+}
+
+/** The status of a WorkloadIdentity: its stats and whether every selected pod rendered. */
+export function identityStatus(object: ManagedObject<WorkloadIdentity>, findings: IdentityFindings, now: Date): Record<string, unknown> {
+  if (!object.parsed.ok) return invalidStatus(object, object.parsed.errors, now);
+  const condition = identityReadyCondition({
+    generation: object.generation,
+    entriesRegistered: findings.stats?.entriesRegistered ?? 0,
+    templateError: findings.templateError,
+    renderFailures: findings.renderFailures,
+  });
+  return {
+    ...(findings.stats !== undefined ? { stats: findings.stats } : {}),
+    lastReconciliation: now.toISOString(),
+    conditions: setCondition(object.conditions, condition, now),
+  };
+}
