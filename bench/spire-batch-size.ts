@@ -12,7 +12,7 @@
 // Prints the median of the rounds. Timings are relative: run it alone on an otherwise idle machine.
 import { createEntryClient, type EntryClient } from '../src/spire/entry-client.ts';
 import type { WriteOutcome } from '../src/spire/write-outcome.ts';
-import { podEntries } from '../test/integration/spire/pod-entries.ts';
+import { podEntries } from '../test/support/pod-entries.ts';
 import { ProcessGroup } from '../test/rig/processes.ts';
 import { startSpireServer } from '../test/rig/spire-server.ts';
 

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RegistrationEntry } from '../spire/entry.ts';
+import { registrationEntry } from '../../test/support/registration-entry.ts';
 import { diffEntries, differingFields } from './diff-entries.ts';
 
 function entry(id: string, fields: Partial<RegistrationEntry> = {}): RegistrationEntry {
-  return {
+  return registrationEntry({
     id,
     spiffeId: 'spiffe://example.org/ns/default/sa/web',
     parentId: 'spiffe://example.org/spire/agent/k8s_psat/c/n',
@@ -16,11 +17,8 @@ function entry(id: string, fields: Partial<RegistrationEntry> = {}): Registratio
     jwtSvidTtl: 300,
     dnsNames: ['web.default.svc', 'web'],
     federatesWith: ['a.org', 'b.org'],
-    admin: false,
-    downstream: false,
-    hint: '',
     ...fields,
-  };
+  });
 }
 
 const options = { entryIdPrefix: 'eks-' };

@@ -3,49 +3,15 @@ import { test } from 'node:test';
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import type { LabelSelector } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
-import type { ClusterEndpointSlice, ClusterNamespace, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import type { RegistrationEntry } from '../spire/entry.ts';
-import { sampleConfig, sampleIdentity, sampleNode, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { sampleConfig, sampleIdentity, sampleNamespace, sampleNode, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { MemoryCluster } from '../../test/support/memory-cluster.ts';
+import { registrationEntry } from '../../test/support/registration-entry.ts';
 import { diffEntries } from './diff-entries.ts';
-import { FleetState, type ClusterObjects } from './fleet-state.ts';
+import { FleetState } from './fleet-state.ts';
 import { planEntries } from './plan-entries.ts';
 import { compareEntries } from './planned-entry.ts';
-
-/** A mutable cluster: what the informers' caches would hold. */
-class MemoryCluster implements ClusterObjects {
-  readonly pods = new Map<string, ClusterPod>();
-  readonly nodes = new Map<string, ClusterNode>();
-  readonly namespaces = new Map<string, ClusterNamespace>();
-  readonly slices = new Map<string, ClusterEndpointSlice>();
-  pod(key: string): ClusterPod | undefined {
-    return this.pods.get(key);
-  }
-  podKeys(): Iterable<string> {
-    return this.pods.keys();
-  }
-  podKeysOnNode(nodeName: string): Iterable<string> {
-    return [...this.pods].filter(([, pod]) => pod.nodeName === nodeName).map(([key]) => key);
-  }
-  podKeysInNamespace(namespace: string): Iterable<string> {
-    return [...this.pods].filter(([, pod]) => pod.namespace === namespace).map(([key]) => key);
-  }
-  node(name: string): ClusterNode | undefined {
-    return this.nodes.get(name);
-  }
-  namespaceNames(): Iterable<string> {
-    return this.namespaces.keys();
-  }
-  hasNamespace(name: string): boolean {
-    return this.namespaces.has(name);
-  }
-  endpointSlices(): Iterable<ClusterEndpointSlice> {
-    return this.slices.values();
-  }
-  snapshot(): ClusterSnapshot {
-    return { pods: [...this.pods.values()], nodes: new Map(this.nodes), namespaces: new Map(this.namespaces), endpointSlices: [...this.slices.values()] };
-  }
-}
 
 /** mulberry32: a small seeded generator, so that a failure replays. */
 function random(seed: number): () => number {
@@ -175,7 +141,7 @@ function step(world: World, state: FleetState, rand: () => number, uids: { next:
     }
     case 'namespace': {
       const name = pick(namespaces);
-      cluster.namespaces.set(name, { name, uid: `uid-${name}`, labels: {} });
+      cluster.namespaces.set(name, sampleNamespace(name));
       if (live) state.namespaceChanged(clusterName, name);
       return `set namespace ${clusterName} ${name}`;
     }
@@ -217,7 +183,7 @@ function assertMatchesPlan(world: World, state: FleetState, history: readonly st
 test('after any sequence of changes, the incremental state equals planEntries over the same inputs', () => {
   for (let seed = 1; seed <= 60; seed++) {
     const rand = random(seed);
-    const world: World = { registries: new Map(), identities: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster()])), synced: new Set() };
+    const world: World = { registries: new Map(), identities: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster({ nodes: [], namespaces: [] })])), synced: new Set() };
     const state = new FleetState(config);
     const history: string[] = [`seed ${seed}`];
     const uids = { next: 0 };
@@ -234,8 +200,6 @@ test('a pod change returns the IDs of exactly the entries it touched', () => {
   const cluster = new MemoryCluster();
   state.setRegistry(sampleRegistry('east'));
   state.setIdentity(sampleIdentity('web', { podSelector: { matchLabels: { app: 'web' }, matchExpressions: [] } }));
-  cluster.nodes.set('node-a', sampleNode('node-a'));
-  cluster.namespaces.set('shop', { name: 'shop', uid: 'uid-shop', labels: {} });
   cluster.pods.set('shop/other', samplePod('shop', 'other', { labels: { app: 'web' } }));
   assert.equal(state.setClusterObjects('east', cluster).size, 1);
   cluster.pods.set('shop/web-1', samplePod('shop', 'web-1', { labels: { app: 'web' } }));
@@ -259,10 +223,9 @@ test('an unsynced cluster keeps every entry under its prefix; a pod that failed 
   state.setRegistry(sampleRegistry('east'));
   state.setIdentity(sampleIdentity('web', { spiffeIDTemplate: 'spiffe://example.org/v/{{ .PodMeta.Labels.ver }}' }));
   const prefix = state.clusterIdPrefix('east');
-  const entry = { id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }], x509SvidTtl: 0, jwtSvidTtl: 0, dnsNames: [], federatesWith: [], admin: false, downstream: false, hint: '' };
+  const entry = registrationEntry({ id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }] });
   assert.equal(isKept(state, entry), true, 'unsynced');
-  const cluster = new MemoryCluster();
-  cluster.nodes.set('node-a', sampleNode('node-a'));
+  const cluster = new MemoryCluster({ namespaces: [] });
   state.setClusterObjects('east', cluster);
   assert.equal(isKept(state, entry), false, 'synced, and no such pod');
   cluster.pods.set('shop/p', samplePod('shop', 'p', { uid: 'u1' }));
@@ -274,7 +237,7 @@ test('an unsynced cluster keeps every entry under its prefix; a pod that failed 
 test('a held registry (its object is invalid) keeps every entry under its prefix until released', () => {
   const state = new FleetState(config);
   const prefix = state.clusterIdPrefix('broken');
-  const entry = { id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }], x509SvidTtl: 0, jwtSvidTtl: 0, dnsNames: [], federatesWith: [], admin: false, downstream: false, hint: '' };
+  const entry = registrationEntry({ id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }] });
   assert.equal(isKept(state, entry), false, 'an unknown registry protects nothing');
   state.holdRegistry('broken');
   assert.equal(isKept(state, entry), true);

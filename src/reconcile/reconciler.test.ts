@@ -2,87 +2,20 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { sampleConfig, sampleIdentity, sampleNode, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
-import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import { RecordingLogger } from '../observability/recording-logger.ts';
-import type { EntryClient } from '../spire/entry-client.ts';
-import type { EntryUpdate, RegistrationEntry } from '../spire/entry.ts';
-import type { WriteOutcome } from '../spire/write-outcome.ts';
-import { FleetState, type ClusterObjects } from './fleet-state.ts';
+import type { RegistrationEntry } from '../spire/entry.ts';
+import { sampleConfig, sampleIdentity, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { MemoryCluster } from '../../test/support/memory-cluster.ts';
+import { MemoryEntries } from '../../test/support/memory-entries.ts';
+import { registrationEntry } from '../../test/support/registration-entry.ts';
+import { FleetState } from './fleet-state.ts';
 import { Reconciler } from './reconciler.ts';
 
-/** The Entry API's semantics the reconciler relies on, in memory, counting writes. */
-class MemoryEntries implements EntryClient {
-  readonly entries = new Map<string, RegistrationEntry>();
-  writes = 0;
-  lists = 0;
-  async listEntries(): Promise<RegistrationEntry[]> {
-    return [...this.entries.values()];
-  }
-  async *listEntryPages(): AsyncGenerator<RegistrationEntry[], void, undefined> {
-    this.lists++;
-    yield [...this.entries.values()];
-  }
-  async countEntries(): Promise<number> {
-    return this.entries.size;
-  }
-  async getEntry(id: string): Promise<RegistrationEntry | undefined> {
-    return this.entries.get(id);
-  }
-  async createEntries(entries: readonly RegistrationEntry[]): Promise<WriteOutcome[]> {
-    return entries.map((entry) => {
-      this.writes++;
-      this.entries.set(entry.id, entry);
-      return { kind: 'ok', entryId: entry.id, spiffeId: entry.spiffeId, entry };
-    });
-  }
-  async updateEntries(updates: readonly EntryUpdate[]): Promise<WriteOutcome[]> {
-    return updates.map(({ entry }) => {
-      this.writes++;
-      if (!this.entries.has(entry.id)) return { kind: 'not-found', entryId: entry.id, spiffeId: entry.spiffeId, message: 'no such entry' };
-      this.entries.set(entry.id, entry);
-      return { kind: 'ok', entryId: entry.id, spiffeId: entry.spiffeId, entry };
-    });
-  }
-  async deleteEntries(ids: readonly string[]): Promise<WriteOutcome[]> {
-    return ids.map((id) => {
-      this.writes++;
-      return this.entries.delete(id) ? { kind: 'ok', entryId: id, spiffeId: undefined, entry: undefined } : { kind: 'not-found', entryId: id, spiffeId: undefined, message: 'gone' };
-    });
-  }
-  close(): void {}
-}
+const foreign = registrationEntry({ id: 'manual-1', spiffeId: 'spiffe://example.org/manual', parentId: 'spiffe://example.org/agent', selectors: [{ type: 'unix', value: 'uid:0' }] });
 
-class Cluster implements ClusterObjects {
-  readonly pods = new Map<string, ClusterPod>();
-  readonly nodes = new Map<string, ClusterNode>([['node-a', sampleNode('node-a')]]);
-  pod = (key: string): ClusterPod | undefined => this.pods.get(key);
-  podKeys = (): Iterable<string> => this.pods.keys();
-  podKeysOnNode = (): Iterable<string> => this.pods.keys();
-  podKeysInNamespace = (namespace: string): Iterable<string> => [...this.pods.keys()].filter((key) => key.startsWith(`${namespace}/`));
-  node = (name: string): ClusterNode | undefined => this.nodes.get(name);
-  namespaceNames = (): Iterable<string> => ['shop'];
-  hasNamespace = (name: string): boolean => name === 'shop';
-  endpointSlices = (): Iterable<ClusterEndpointSlice> => [];
-}
-
-const foreign: RegistrationEntry = {
-  id: 'manual-1',
-  spiffeId: 'spiffe://example.org/manual',
-  parentId: 'spiffe://example.org/agent',
-  selectors: [{ type: 'unix', value: 'uid:0' }],
-  x509SvidTtl: 0,
-  jwtSvidTtl: 0,
-  dnsNames: [],
-  federatesWith: [],
-  admin: false,
-  downstream: false,
-  hint: '',
-};
-
-function setup(server = new MemoryEntries()): { server: MemoryEntries; state: FleetState; cluster: Cluster; reconciler: Reconciler } {
+function setup(server = new MemoryEntries()): { server: MemoryEntries; state: FleetState; cluster: MemoryCluster; reconciler: Reconciler } {
   const state = new FleetState(sampleConfig());
-  const cluster = new Cluster();
+  const cluster = new MemoryCluster();
   for (let i = 0; i < 3; i++) cluster.pods.set(`shop/web-${i}`, samplePod('shop', `web-${i}`));
   state.setRegistry(sampleRegistry('east'));
   state.setIdentity(sampleIdentity('web'));
@@ -119,7 +52,7 @@ test('targeted reconciliation writes only what a pod change touched, from the ca
 
 test('an unsynced cluster keeps its entries; a disabled one loses them; the other cluster keeps its own', async () => {
   const { server, state, reconciler } = setup();
-  const west = new Cluster();
+  const west = new MemoryCluster();
   west.pods.set('shop/api', samplePod('shop', 'api'));
   state.setRegistry(sampleRegistry('west'));
   state.setClusterObjects('west', west);
@@ -193,7 +126,7 @@ test('writes go a thousand at a time: one bad entry does not stop the others, a 
   const many = (count: number): { state: FleetState; reconciler: Reconciler; server: MemoryEntries } => {
     const server = new MemoryEntries();
     const state = new FleetState(sampleConfig());
-    const cluster = new Cluster();
+    const cluster = new MemoryCluster();
     for (let i = 0; i < count; i++) cluster.pods.set(`shop/web-${i}`, samplePod('shop', `web-${i}`, { uid: `uid-${i}` }));
     state.setRegistry(sampleRegistry('east'));
     state.setIdentity(sampleIdentity('web', { spiffeIDTemplate: 'spiffe://example.org/pod/{{ .PodMeta.Name }}' }));

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
+import { registrationEntry } from '../../test/support/registration-entry.ts';
 import { createEntryClient, type EntryClientOptions, type SpireRetryEvent } from './entry-client.ts';
 import type { RegistrationEntry } from './entry.ts';
 import type { RetryEnvironment } from './retry.ts';
@@ -18,19 +19,7 @@ const socketPath = join(dir, 'nobody.sock');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 function entry(n: number): RegistrationEntry {
-  return {
-    id: `own-${n}`,
-    spiffeId: `spiffe://example.org/w/${n}`,
-    parentId: 'spiffe://example.org/node',
-    selectors: [{ type: 'k8s', value: `pod-uid:${n}` }],
-    x509SvidTtl: 0,
-    jwtSvidTtl: 0,
-    dnsNames: [],
-    federatesWith: [],
-    admin: false,
-    downstream: false,
-    hint: '',
-  };
+  return registrationEntry({ id: `own-${n}`, spiffeId: `spiffe://example.org/w/${n}`, parentId: 'spiffe://example.org/node', selectors: [{ type: 'k8s', value: `pod-uid:${n}` }] });
 }
 
 function clientFor(options: Partial<EntryClientOptions> = {}) {

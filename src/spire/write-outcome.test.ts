@@ -1,22 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { RegistrationEntry } from './entry.ts';
+import { registrationEntry } from '../../test/support/registration-entry.ts';
 import { entryToMessage } from './entry-message.ts';
 import { createOutcome, deleteOutcome, describeOutcome, updateOutcome } from './write-outcome.ts';
 
-const requested: RegistrationEntry = {
-  id: 'eks-c1-aaaa',
-  spiffeId: 'spiffe://example.org/w',
-  parentId: 'spiffe://example.org/node',
-  selectors: [{ type: 'k8s', value: 'ns:a' }],
-  x509SvidTtl: 0,
-  jwtSvidTtl: 0,
-  dnsNames: [],
-  federatesWith: [],
-  admin: false,
-  downstream: false,
-  hint: '',
-};
+const requested = registrationEntry({ id: 'eks-c1-aaaa', spiffeId: 'spiffe://example.org/w', parentId: 'spiffe://example.org/node', selectors: [{ type: 'k8s', value: 'ns:a' }] });
 const where = 'BatchCreateEntry result 0 (entry eks-c1-aaaa)';
 const ok = { code: 0, message: 'OK' };
 const similar = { code: 6, message: 'similar entry already exists' };

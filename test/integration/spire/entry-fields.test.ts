@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RegistrationEntry } from '../../../src/spire/entry.ts';
+import { registrationEntry } from '../../support/registration-entry.ts';
 import { federateWith, idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
 const everyField: RegistrationEntry = {
@@ -125,18 +126,7 @@ describe('Entry API fields against spire-server', () => {
   });
 
   it('round-trips the defaults: no TTLs, DNS names, federation, flags or hint', async () => {
-    const plain: RegistrationEntry = {
-      ...everyField,
-      id: 'own-defaults',
-      spiffeId: 'spiffe://example.org/plain',
-      x509SvidTtl: 0,
-      jwtSvidTtl: 0,
-      dnsNames: [],
-      federatesWith: [],
-      admin: false,
-      downstream: false,
-      hint: '',
-    };
+    const plain = registrationEntry({ id: 'own-defaults', spiffeId: 'spiffe://example.org/plain', parentId: everyField.parentId, selectors: everyField.selectors });
     const [outcome] = await spire.client.createEntries([plain]);
     assert.equal(outcome?.kind, 'ok');
     assert.deepEqual(outcome?.kind === 'ok' && outcome.entry, { ...plain, selectors: sortedSelectors });

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { status } from '@grpc/grpc-js';
 import { normalizeEntry } from '../../../src/spire/entry-message.ts';
 import { SpireCallError } from '../../../src/spire/spire-call-error.ts';
-import { podEntries } from './pod-entries.ts';
+import { podEntries } from '../../support/pod-entries.ts';
 import { idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
 describe('paged listing against spire-server', () => {

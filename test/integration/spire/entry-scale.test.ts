@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { normalizeEntry, sameEntry } from '../../../src/spire/entry-message.ts';
 import { describeOutcome } from '../../../src/spire/write-outcome.ts';
-import { podEntries } from './pod-entries.ts';
+import { podEntries } from '../../support/pod-entries.ts';
 import { idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
 describe('10 000 entries against spire-server', { timeout: 600_000 }, () => {

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { RegistrationEntry } from '../../../src/spire/entry.ts';
 import { normalizeEntry } from '../../../src/spire/entry-message.ts';
 import { describeOutcome, type WriteOutcome } from '../../../src/spire/write-outcome.ts';
-import { podEntries, podEntry } from './pod-entries.ts';
+import { podEntries, podEntry } from '../../support/pod-entries.ts';
 import { at, idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
 const prefix = 'own-';

@@ -11,7 +11,7 @@ import { normalizeEntry, sameEntry } from '../../../src/spire/entry-message.ts';
 import { SpireCallError } from '../../../src/spire/spire-call-error.ts';
 import { isUnansweredCall } from '../../../src/spire/unanswered-call.ts';
 import { describeOutcome, type WriteOutcome } from '../../../src/spire/write-outcome.ts';
-import { podEntries } from './pod-entries.ts';
+import { podEntries } from '../../support/pod-entries.ts';
 import { at, idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {

@@ -1,4 +1,5 @@
-import type { RegistrationEntry } from '../../../src/spire/entry.ts';
+import type { RegistrationEntry } from '../../src/spire/entry.ts';
+import { registrationEntry } from './registration-entry.ts';
 
 /**
  * Entries shaped like the registrar's pod entries (a pod-UID selector and the namespace and service
@@ -12,7 +13,7 @@ export function podEntries(prefix: string, count: number, trustDomain = 'example
 export function podEntry(prefix: string, n: number, trustDomain = 'example.org'): RegistrationEntry {
   const pod = `pod-${String(n).padStart(6, '0')}`;
   const namespace = `ns-${n % 20}`;
-  return {
+  return registrationEntry({
     id: `${prefix}${pod}`,
     spiffeId: `spiffe://${trustDomain}/ns/${namespace}/sa/app-${n % 50}/${pod}`,
     parentId: `spiffe://${trustDomain}/spire/agent/k8s_psat/cluster-1/node-${n % 100}`,
@@ -24,9 +25,5 @@ export function podEntry(prefix: string, n: number, trustDomain = 'example.org')
     x509SvidTtl: 3600,
     jwtSvidTtl: 300,
     dnsNames: [`${pod}.${namespace}.svc`, `${pod}.${namespace}.svc.cluster.local`],
-    federatesWith: [],
-    admin: false,
-    downstream: false,
-    hint: '',
-  };
+  });
 }
