@@ -21,9 +21,13 @@ import { accountAllowed, describeEksCluster } from './eks-cluster.ts';
 import { clusterCredentials } from './aws-credentials.ts';
 import { eksTokenSource } from './eks-token-source.ts';
 import { fleetTimingFromEnv, type FleetTiming } from './fleet-timing.ts';
+import { checkLivenessProbeTiming, defaultLivenessProbeTiming, runLivenessProbe, type Liveness, type LivenessProbeTiming } from './liveness-probe.ts';
 
-/** The Ready condition's reasons for a workload cluster. */
-export type ClusterReason = 'Connecting' | 'Synced' | 'DescribeFailed' | 'Unreachable' | 'AccountNotAllowed' | 'Disabled';
+/**
+ * The Ready condition's reasons for a workload cluster. Unreachable: a list or watch failed.
+ * Unresponsive: nothing failed, but the server stopped answering (its liveness probe).
+ */
+export type ClusterReason = 'Connecting' | 'Synced' | 'DescribeFailed' | 'Unreachable' | 'Unresponsive' | 'AccountNotAllowed' | 'Disabled';
 
 export interface ClusterStatus {
   readonly ready: boolean;
@@ -54,6 +58,12 @@ export interface ClusterManagerOptions {
   readonly maxBackoffMs?: number;
   /** Default: from the environment (see FleetTiming). */
   readonly timing?: FleetTiming;
+  /**
+   * How each connected cluster is probed for signs of life (a list of one namespace), so that a server
+   * that stops answering without closing its connections is reported Unresponsive. Default
+   * `defaultLivenessProbeTiming`: every 5 s, 5 s to answer, 3 failures in a row, reported within 20 s.
+   */
+  readonly liveness?: LivenessProbeTiming;
   /**
    * Whether the cluster's EndpointSlices are watched: only an identity that auto-populates DNS names
    * reads them, and a large cluster has many that change often. Asked when a cluster is (re)connected and
@@ -101,6 +111,36 @@ class InformerObjects implements ClusterObjects {
   }
 }
 
+/** What a connected cluster's Ready condition is derived from. */
+export interface ConnectedClusterView {
+  readonly clusterName: string;
+  readonly server: string;
+  /** Every informer has listed once. */
+  readonly synced: boolean;
+  /** Why an informer's last list or watch failed; undefined while every one works. */
+  readonly failing: string | undefined;
+  readonly liveness: Liveness;
+}
+
+/**
+ * The Ready condition of a connected cluster. A failed list or watch says more than a probe's silence
+ * (a stopped server refuses both), so Unreachable wins; Unresponsive covers a server that fails nothing
+ * because it answers nothing (frozen, or packets dropped), where watches just go quiet.
+ */
+export function connectedClusterStatus(view: ConnectedClusterView): ClusterStatus {
+  const { liveness } = view;
+  if (view.failing !== undefined) return { ready: false, reason: 'Unreachable', message: `${view.failing}; its entries are kept until it is back` };
+  if (!liveness.responsive) {
+    return {
+      ready: false,
+      reason: 'Unresponsive',
+      message: `${view.server} has not answered since ${new Date(liveness.since).toISOString()}: ${liveness.failures} liveness probes in a row failed (the last: ${liveness.lastError}); its entries are kept until it answers`,
+    };
+  }
+  if (view.synced) return { ready: true, reason: 'Synced', message: `watching pods, nodes and namespaces of ${view.clusterName}` };
+  return { ready: false, reason: 'Connecting', message: `listing pods, nodes and namespaces of ${view.server}` };
+}
+
 /** What decides whether a cluster's connection must be rebuilt (labels alone do not). */
 function connectionKey(registry: EKSClusterRegistry, config: ControllerManagerConfig, watchSlices: boolean): string {
   const { spec } = registry;
@@ -117,8 +157,9 @@ interface Running {
 /**
  * Connects to each enabled workload cluster and keeps informers on its pods, nodes, namespaces and
  * EndpointSlices, each cluster on its own lifecycle: DescribeCluster with backoff, then informers whose
- * reflectors back off on their own. A cluster whose watches fail is reported lost (its entries are kept
- * by the reconciler) and synced again once it lists; one cluster never waits for another.
+ * reflectors back off on their own, and a liveness probe. A cluster whose watches fail, or that stops
+ * answering its probe, is reported lost (its entries are kept by the reconciler) and synced again once it
+ * lists and answers; one cluster never waits for another.
  */
 export class ClusterManager {
   readonly #config: ControllerManagerConfig;
@@ -127,6 +168,7 @@ export class ClusterManager {
   readonly #baseBackoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #timing: FleetTiming;
+  readonly #liveness: LivenessProbeTiming;
   readonly #running = new Map<string, Running>();
   readonly #wantsEndpointSlices: (registry: EKSClusterRegistry) => boolean;
 
@@ -137,6 +179,7 @@ export class ClusterManager {
     this.#baseBackoffMs = options.baseBackoffMs ?? 1000;
     this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
     this.#timing = options.timing ?? fleetTimingFromEnv(process.env);
+    this.#liveness = checkLivenessProbeTiming(options.liveness ?? defaultLivenessProbeTiming);
     this.#wantsEndpointSlices = options.wantsEndpointSlices ?? (() => true);
   }
 
@@ -225,25 +268,32 @@ export class ClusterManager {
     const tokens = eksTokenSource(spec.clusterName, spec.region, credentials, Date.now, timing.tokenRefreshMarginMs);
     const { server, caPem } = endpoint;
     const connection = new ClusterConnection({ name, credentials: async () => ({ server, caPem, token: await tokens() }) });
-    listener.status(name, { ready: false, reason: 'Connecting', message: `listing pods, nodes and namespaces of ${server}` });
-
-    // Healthy: the informer's last list or watch worked. The cluster is ready when all are synced and healthy.
+    let reported: ClusterStatus = { ready: false, reason: 'Connecting', message: `listing pods, nodes and namespaces of ${server}` };
+    listener.status(name, reported);
+    // Healthy: the informer's last list or watch worked. The cluster is ready when all are synced and
+    // healthy and it answers its liveness probe.
     const healthy = new Map<string, boolean>();
+    let liveness: Liveness = { responsive: true };
     let ready = false;
     let lastError = '';
     const informers: Informer<unknown>[] = [];
     const objects = (): InformerObjects => new InformerObjects(pods, nodes, namespaces, slices);
+    const view = (): ConnectedClusterView => ({
+      clusterName: spec.clusterName,
+      server,
+      synced: informers.every((informer) => informer.hasSynced()),
+      failing: [...healthy.values()].every(Boolean) ? undefined : lastError,
+      liveness,
+    });
     const update = (): void => {
-      const now = informers.every((informer) => informer.hasSynced()) && [...healthy.values()].every(Boolean);
-      if (now === ready) return;
-      ready = now;
-      if (ready) {
-        listener.status(name, { ready: true, reason: 'Synced', message: `watching pods, nodes and namespaces of ${spec.clusterName}` });
-        listener.synced(name, objects());
-      } else {
-        listener.status(name, { ready: false, reason: 'Unreachable', message: `${lastError}; its entries are kept until it is back` });
-        listener.lost(name);
-      }
+      const status = connectedClusterStatus(view());
+      // Reported when the reason changes: each new error of the same kind would otherwise be a status write.
+      if (status.reason !== reported.reason) listener.status(name, status);
+      reported = status;
+      if (status.ready === ready) return;
+      ready = status.ready;
+      if (ready) listener.synced(name, objects());
+      else listener.lost(name);
     };
     const make = <T,>(ref: ResourceRef, transform: (raw: unknown) => T, handlers: (key: string, object: T) => void, indexers?: Record<string, (o: T) => readonly string[]>): Informer<T> => {
       const informer = new Informer<T>({
@@ -278,8 +328,26 @@ export class ClusterManager {
     const slices = watchSlices
       ? make({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' }, endpointSliceFromKubernetes, (_key, slice) => ready && listener.endpointSlices(name, slice.namespace))
       : undefined;
+    const probe = runLivenessProbe(
+      {
+        cluster: name,
+        timing: this.#liveness,
+        // The cheapest read the informers' permissions already allow: it answers only if the server can
+        // serve our reads now (authentication and storage included), and needs no RBAC of its own.
+        probe: async (probeSignal) => {
+          await connection.requestJson('GET', '/api/v1/namespaces?limit=1', { signal: probeSignal });
+        },
+        onChange: (now) => {
+          liveness = now;
+          if (now.responsive) logger.info('Cluster answers its liveness probe again');
+          else logger.warn({ since: new Date(now.since).toISOString(), failures: now.failures, lastError: now.lastError }, 'Cluster does not answer its liveness probe; its entries are kept');
+          update();
+        },
+      },
+      signal,
+    );
     try {
-      const runs = informers.map((informer) => informer.run(signal).catch(() => {}));
+      const runs = [...informers.map((informer) => informer.run(signal).catch(() => {})), probe];
       await Promise.all(informers.map((informer) => informer.waitForSync(signal))).then(update, () => {});
       await Promise.all(runs);
     } finally {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -64,4 +64,31 @@ test('nothing is left behind when the owning process is killed outright', async 
 test('freePort hands out a bindable loopback port', async () => {
   const port = await freePort();
   assert.ok(port > 0 && port < 65536);
+});
+
+/** The state letter of /proc/<pid>/stat: T when stopped. */
+function state(pid: number): string {
+  return /\) (\w)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1] ?? '';
+}
+
+test('pause stops the process where it is and resume lets it run on; a paused process still stops promptly', async () => {
+  const group = new ProcessGroup('processes-test-');
+  try {
+    // A handler for SIGTERM, as kube-apiserver has: a stopped process runs it only once continued.
+    const proc = group.start('ticker', 'bash', { args: ['-c', 'trap "exit 0" TERM; while true; do echo tick; sleep 0.05; done'] });
+    await waitUntilReady(proc, async () => proc.logTail().includes('tick'));
+    proc.pause();
+    await eventually(() => state(proc.pid) === 'T', 'stopped');
+    const ticks = proc.logTail(1000).split('\n').length;
+    await sleep(300);
+    assert.equal(proc.logTail(1000).split('\n').length, ticks, 'no output while paused');
+    proc.resume();
+    await eventually(() => proc.logTail(1000).split('\n').length > ticks, 'ticking again');
+    proc.pause();
+    const started = Date.now();
+    await proc.stop(10_000);
+    assert.ok(Date.now() - started < 5000, `stopped in ${Date.now() - started} ms, not after the grace period`);
+  } finally {
+    await group.stopAll(false);
+  }
 });

@@ -27,7 +27,14 @@ export interface RigProcess {
   readonly exited: Promise<number | string>;
   /** The last lines of the log, for error messages. */
   logTail(lines?: number): string;
-  /** SIGTERM to the process group, SIGKILL after `graceMs`. */
+  /**
+   * SIGSTOP to the process group: it keeps its sockets open and answers nothing, as a hung server does.
+   * A test that pauses a process resumes it in a `finally`.
+   */
+  pause(): void;
+  /** SIGCONT to the process group. */
+  resume(): void;
+  /** SIGTERM to the process group (resumed, should it be paused), SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -102,8 +109,12 @@ export class ProcessGroup {
       logFile,
       exited,
       logTail: (lines = 30) => tail(logFile, lines),
+      pause: () => signalGroup(pid, 'SIGSTOP'),
+      resume: () => signalGroup(pid, 'SIGCONT'),
       stop: async (graceMs = 5000) => {
         signalGroup(pid, 'SIGTERM');
+        // A stopped process acts on SIGTERM only once it runs again.
+        signalGroup(pid, 'SIGCONT');
         // The grace timer is cancelled once the process ends, or it would hold the test process open.
         const grace = new AbortController();
         const ended = await Promise.race([
