@@ -1,3 +1,4 @@
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { logMessages } from '../observability/log-messages.ts';
 import type { RegistrarMetrics } from '../observability/metrics.ts';
@@ -6,7 +7,6 @@ import type { RegistrationEntry } from '../spire/entry.ts';
 import type { WriteOutcome } from '../spire/write-outcome.ts';
 import { applyDiff, type ApplyReport, type WriteFailure, type WriteObserver } from './apply-diff.ts';
 import { diffEntries, differingFields, type EntryDiff } from './diff-entries.ts';
-import type { FleetState } from './fleet-state.ts';
 import { listOwnedEntries } from './list-owned-entries.ts';
 
 /**
@@ -51,9 +51,22 @@ async function applyInChunks(client: EntryClient, diff: EntryDiff, observe: Writ
   return total;
 }
 
+/** What the Reconciler reads of the desired state (FleetState): its entries and what the diff must keep. */
+export interface DesiredState {
+  readonly config: Pick<ControllerManagerConfig, 'entryIDPrefix'>;
+  /** The desired entry with this ID, or undefined if none is wanted. */
+  entry(id: string): RegistrationEntry | undefined;
+  /** Every desired entry, in no particular order. */
+  entries(): Iterable<RegistrationEntry>;
+  /** Owned entries under these ID prefixes are never deleted (diffEntries' keepIdPrefixes). */
+  keepIdPrefixes(): readonly string[];
+  /** Owned entries that select these pod UIDs are never deleted (diffEntries' keepPodUids). */
+  keepPodUids(): Iterable<string>;
+}
+
 export interface ReconcilerOptions {
   readonly client: EntryClient;
-  readonly state: FleetState;
+  readonly state: DesiredState;
   readonly logger: Logger;
   readonly metrics?: RegistrarMetrics;
 }
@@ -77,7 +90,7 @@ export interface ReconcileReport {
  */
 export class Reconciler {
   readonly #client: EntryClient;
-  readonly #state: FleetState;
+  readonly #state: DesiredState;
   readonly #logger: Logger;
   readonly #metrics: RegistrarMetrics | undefined;
   #cache: Map<string, RegistrationEntry> | undefined;
