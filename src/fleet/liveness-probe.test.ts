@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock, settle } from '../kube/manual-clock.ts';
+import { ManualClock, settle } from '../../test/support/manual-clock.ts';
 import { checkLivenessProbeTiming, defaultLivenessProbeTiming, livenessOf, recordProbe, runLivenessProbe, unresponsiveBoundMs, type Liveness } from './liveness-probe.ts';
 
 /** A server the test freezes and thaws: frozen, a request gets no answer at all (it ignores its signal). */

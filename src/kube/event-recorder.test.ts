@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RecordingLogger } from '../observability/recording-logger.ts';
+import { ManualClock } from '../../test/support/manual-clock.ts';
+import { RecordingLogger } from '../../test/support/recording-logger.ts';
 import type { RequestOptions } from './cluster-connection.ts';
 import { EventRecorder, type EventRecorderOptions, type InvolvedObject } from './event-recorder.ts';
 import { KubeApiError } from './kube-api-error.ts';
-import { ManualClock } from './manual-clock.ts';
 
 interface SentRequest {
   readonly method: string;

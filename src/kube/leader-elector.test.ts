@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ManualClock, settle } from '../../test/support/manual-clock.ts';
 import { KubeApiError } from './kube-api-error.ts';
 import { LeaderElector } from './leader-elector.ts';
 import { microTime, type Lease, type LeaseClient, type LeaseRecord } from './lease-client.ts';
-import { ManualClock, settle } from './manual-clock.ts';
 
 /** One Lease with the apiserver's optimistic concurrency (409 on a stale version); `down` fails every call. */
 class MemoryLease {

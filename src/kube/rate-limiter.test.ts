@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from './manual-clock.ts';
+import { ManualClock } from '../../test/support/manual-clock.ts';
 import { defaultControllerRateLimiter, ExponentialRateLimiter, MaxOfRateLimiter, TokenBucketRateLimiter } from './rate-limiter.ts';
 
 test('per-key backoff doubles from the base up to the cap, per key, until forgotten', () => {

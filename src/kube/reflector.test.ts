@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ManualClock, settle } from '../../test/support/manual-clock.ts';
 import { Informer } from './informer.ts';
 import { KubeApiError } from './kube-api-error.ts';
 import { toKubeObject, type KubeObject } from './kube-object.ts';
-import { ManualClock, settle } from './manual-clock.ts';
 import type { ReflectorEvent } from './reflector.ts';
 import type { ListOptions, ListPage, ResourceSource, WatchEvent, WatchOptions } from './resource-source.ts';
 

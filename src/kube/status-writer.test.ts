@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RecordingLogger } from '../observability/recording-logger.ts';
+import { ManualClock, settle } from '../../test/support/manual-clock.ts';
+import { RecordingLogger } from '../../test/support/recording-logger.ts';
 import type { RequestOptions } from './cluster-connection.ts';
 import { KubeApiError } from './kube-api-error.ts';
-import { ManualClock, settle } from './manual-clock.ts';
 import { mergePatch, removalPatch, StatusWriter, type JsonObject, type StatusWriterOptions } from './status-writer.ts';
 
 const base = '/apis/eksclusterregistry.spire.spiffe.io/v1alpha1/eksclusterregistries';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock, settle } from './manual-clock.ts';
+import { ManualClock, settle } from '../../test/support/manual-clock.ts';
 import { ExponentialRateLimiter } from './rate-limiter.ts';
 import { WorkQueue } from './work-queue.ts';
 

@@ -8,7 +8,7 @@ export type LogFields = Readonly<Record<string, unknown>>;
 
 /**
  * What the registrar's components log through: pino's calling convention (fields first, then the
- * message), narrowed so that a test can hand in a recording logger (src/observability/recording-logger.ts).
+ * message), narrowed so that a test can hand in a recording logger (test/support/recording-logger.ts).
  * A pino logger satisfies it.
  */
 export interface Logger {

@@ -6,7 +6,7 @@ import { ClusterConnection, type RequestOptions } from '../../../src/kube/cluste
 import { setCondition } from '../../../src/kube/conditions.ts';
 import { EventRecorder, type InvolvedObject } from '../../../src/kube/event-recorder.ts';
 import { StatusWriter } from '../../../src/kube/status-writer.ts';
-import { RecordingLogger } from '../../../src/observability/recording-logger.ts';
+import { RecordingLogger } from '../../support/recording-logger.ts';
 import { startManifestsApi, type ManifestsApi } from '../manifests/api-fixture.ts';
 import { configDir, readManifest, type ManifestObject } from '../manifests/manifest-files.ts';
 

@@ -1,4 +1,4 @@
-import type { Clock } from './clock.ts';
+import type { Clock } from '../../src/kube/clock.ts';
 
 interface PendingTimer {
   readonly id: number;

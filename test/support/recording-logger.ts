@@ -1,4 +1,4 @@
-import type { LogFields, Logger, LogLevel } from './logger.ts';
+import type { LogFields, Logger, LogLevel } from '../../src/observability/logger.ts';
 
 /** One line a RecordingLogger kept: its level, message and fields (the child bindings merged in). */
 export interface RecordedLine {
