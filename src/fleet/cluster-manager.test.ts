@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectedClusterStatus, type ConnectedClusterView } from './cluster-manager.ts';
+import { sampleConfig, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { ManualClock } from '../../test/support/manual-clock.ts';
+import { RecordingLogger } from '../../test/support/recording-logger.ts';
+import { ClusterManager, connectedClusterStatus, type ClusterListener, type ClusterStatus, type ConnectedClusterView } from './cluster-manager.ts';
+import { defaultFleetTiming } from './fleet-timing.ts';
 
 const healthy: ConnectedClusterView = { clusterName: 'workload-2', server: 'https://10.0.0.2:443', synced: true, failing: undefined, liveness: { responsive: true } };
 const silent = { responsive: false, since: Date.parse('2026-05-09T10:00:05Z'), failures: 3, lastError: 'cluster partner: no answer within 5000 ms' } as const;
@@ -26,4 +30,99 @@ test('a failed list or watch says more than silence: Unreachable, with its error
     reason: 'Unreachable',
     message: 'pods: connect ECONNREFUSED 10.0.0.2:443; its entries are kept until it is back',
   });
+});
+
+/** A listener that only records statuses, and tells when a cluster reports `reason`. */
+function statusListener(): { listener: ClusterListener; reported: (cluster: string, reason: ClusterStatus['reason']) => Promise<void> } {
+  const waiters: { cluster: string; reason: string; resolve: () => void }[] = [];
+  const seen = new Set<string>();
+  const listener: ClusterListener = {
+    synced: () => {},
+    lost: () => {},
+    pod: () => {},
+    node: () => {},
+    namespace: () => {},
+    endpointSlices: () => {},
+    status: (cluster, status) => {
+      seen.add(`${cluster}/${status.reason}`);
+      for (const waiter of waiters.filter((w) => w.cluster === cluster && w.reason === status.reason)) waiter.resolve();
+    },
+  };
+  const reported = (cluster: string, reason: string): Promise<void> =>
+    seen.has(`${cluster}/${reason}`) ? Promise.resolve() : new Promise((resolve) => waiters.push({ cluster, reason, resolve }));
+  return { listener, reported };
+}
+
+/** How long `promise` took to settle, or Infinity when it did not within `limitMs`. */
+async function settledWithin(promise: Promise<unknown>, limitMs: number): Promise<number> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<number>((resolve) => {
+    timer = setTimeout(() => resolve(Infinity), limitMs);
+  });
+  try {
+    return await Promise.race([promise.then(() => performance.now() - started), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('removing a cluster or stopping all returns within 1 s while a DescribeCluster retry waits out a long backoff', async () => {
+  const { listener, reported } = statusListener();
+  let describes = 0;
+  const clusters = new ClusterManager({
+    config: sampleConfig(),
+    listener,
+    logger: new RecordingLogger(),
+    timing: defaultFleetTiming,
+    // A minute before the first retry: the wait of a cluster that has been failing for a while.
+    baseBackoffMs: 60_000,
+    describeCluster: async (clusterName) => {
+      describes++;
+      throw new Error(`AccessDeniedException: not authorized to describe ${clusterName}`);
+    },
+  });
+  await clusters.setRegistry(sampleRegistry('alpha'));
+  await clusters.setRegistry(sampleRegistry('beta'));
+  await Promise.all([reported('alpha', 'DescribeFailed'), reported('beta', 'DescribeFailed')]);
+  assert.equal(describes, 2);
+
+  const removeMs = await settledWithin(clusters.remove('alpha'), 1000);
+  assert.ok(removeMs < 1000, `remove waited ${removeMs} ms`);
+  const stopMs = await settledWithin(clusters.stopAll(), 1000);
+  assert.ok(stopMs < 1000, `stopAll waited ${stopMs} ms`);
+  assert.equal(describes, 2, 'no DescribeCluster after the cluster was removed');
+});
+
+test('DescribeCluster is retried after 1 s, 2 s, 4 s ... up to 60 s, each within ±20%, until the cluster is removed', async () => {
+  const clock = new ManualClock();
+  const { listener, reported } = statusListener();
+  let describes = 0;
+  const clusters = new ClusterManager({
+    config: sampleConfig(),
+    listener,
+    logger: new RecordingLogger(),
+    timing: defaultFleetTiming,
+    clock,
+    describeCluster: async () => {
+      describes++;
+      throw new Error('ThrottlingException: rate exceeded');
+    },
+  });
+  await clusters.setRegistry(sampleRegistry('alpha'));
+  await reported('alpha', 'DescribeFailed');
+  const waits: number[] = [];
+  for (let retry = 0; retry < 8; retry++) {
+    const [delay = -1] = clock.pendingDelays();
+    waits.push(delay);
+    await clock.advance(delay);
+    assert.equal(describes, retry + 2, `retry ${retry + 1} made after ${delay} ms`);
+  }
+  const expected = [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000];
+  expected.forEach((exponential, i) => {
+    const wait = waits[i] ?? -1;
+    assert.ok(wait >= 0.8 * exponential && wait <= 1.2 * exponential, `wait ${i}: ${wait} ms, expected ${exponential} ±20%`);
+  });
+  await clusters.remove('alpha');
+  assert.equal(clock.pendingTimers, 0, 'no timer left behind');
 });

@@ -10,6 +10,8 @@ import {
   type ClusterNode,
   type ClusterPod,
 } from '../identity/cluster-objects.ts';
+import { backoffDelayMs, waitToRetry, type BackoffPolicy } from '../backoff/backoff.ts';
+import { systemClock, type Clock } from '../kube/clock.ts';
 import { ClusterConnection } from '../kube/cluster-connection.ts';
 import { httpResourceSource, type ResourceRef } from '../kube/http-resource-source.ts';
 import { Informer } from '../kube/informer.ts';
@@ -17,8 +19,8 @@ import { byNamespace, byNodeName } from '../kube/object-store.ts';
 import type { ReflectorEvent } from '../kube/reflector.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ClusterObjects } from '../reconcile/fleet-state.ts';
-import { accountAllowed, describeEksCluster } from './eks-cluster.ts';
-import { clusterCredentials } from './aws-credentials.ts';
+import { accountAllowed, describeEksCluster, type ClusterEndpoint } from './eks-cluster.ts';
+import { clusterCredentials, type CredentialSource } from './aws-credentials.ts';
 import { eksTokenSource } from './eks-token-source.ts';
 import { fleetTimingFromEnv, type FleetTiming } from './fleet-timing.ts';
 import { checkLivenessProbeTiming, defaultLivenessProbeTiming, runLivenessProbe, type Liveness, type LivenessProbeTiming } from './liveness-probe.ts';
@@ -52,12 +54,16 @@ export interface ClusterManagerOptions {
   readonly config: ControllerManagerConfig;
   readonly listener: ClusterListener;
   readonly logger: Logger;
-  /** First retry delay of DescribeCluster, doubling to `maxBackoffMs`. Default 1000 ms. */
+  /** First retry delay of DescribeCluster, doubling to `maxBackoffMs`, each delay jittered by ±20%. Default 1000 ms. */
   readonly baseBackoffMs?: number;
   /** Default 60 000 ms. */
   readonly maxBackoffMs?: number;
+  /** The clock of DescribeCluster's retries and of the informers and liveness probes. Default the system clock. */
+  readonly clock?: Clock;
   /** Default: from the environment (see FleetTiming). */
   readonly timing?: FleetTiming;
+  /** Where a cluster is (EKS DescribeCluster). Default `describeEksCluster`. */
+  readonly describeCluster?: (clusterName: string, region: string, credentials: CredentialSource) => Promise<ClusterEndpoint>;
   /**
    * How each connected cluster is probed for signs of life (a list of one namespace), so that a server
    * that stops answering without closing its connections is reported Unresponsive. Default
@@ -165,9 +171,10 @@ export class ClusterManager {
   readonly #config: ControllerManagerConfig;
   readonly #listener: ClusterListener;
   readonly #logger: Logger;
-  readonly #baseBackoffMs: number;
-  readonly #maxBackoffMs: number;
+  readonly #describeBackoff: BackoffPolicy;
+  readonly #clock: Clock;
   readonly #timing: FleetTiming;
+  readonly #describeCluster: (clusterName: string, region: string, credentials: CredentialSource) => Promise<ClusterEndpoint>;
   readonly #liveness: LivenessProbeTiming;
   readonly #running = new Map<string, Running>();
   readonly #wantsEndpointSlices: (registry: EKSClusterRegistry) => boolean;
@@ -176,9 +183,10 @@ export class ClusterManager {
     this.#config = options.config;
     this.#listener = options.listener;
     this.#logger = options.logger;
-    this.#baseBackoffMs = options.baseBackoffMs ?? 1000;
-    this.#maxBackoffMs = options.maxBackoffMs ?? 60_000;
+    this.#describeBackoff = { initialDelayMs: options.baseBackoffMs ?? 1000, maxDelayMs: options.maxBackoffMs ?? 60_000, multiplier: 2, jitter: { min: 0.8, max: 1.2 } };
+    this.#clock = options.clock ?? systemClock;
     this.#timing = options.timing ?? fleetTimingFromEnv(process.env);
+    this.#describeCluster = options.describeCluster ?? describeEksCluster;
     this.#liveness = checkLivenessProbeTiming(options.liveness ?? defaultLivenessProbeTiming);
     this.#wantsEndpointSlices = options.wantsEndpointSlices ?? (() => true);
   }
@@ -253,16 +261,16 @@ export class ClusterManager {
     let endpoint;
     for (let attempt = 0; ; attempt++) {
       try {
-        endpoint = await describeEksCluster(spec.clusterName, spec.region, credentials);
+        endpoint = await this.#describeCluster(spec.clusterName, spec.region, credentials);
         break;
       } catch (error) {
         if (signal.aborted) return;
         const message = `DescribeCluster ${spec.clusterName} in ${spec.region}${assumeRoleArn ? ` as ${assumeRoleArn}` : ''}: ${error instanceof Error ? error.message : String(error)}`;
         listener.status(name, { ready: false, reason: 'DescribeFailed', message });
-        logger.warn({ attempt }, message);
-        const delay = Math.min(this.#maxBackoffMs, this.#baseBackoffMs * 2 ** attempt) * (0.8 + Math.random() * 0.4);
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
-        if (signal.aborted) return;
+        const retryInMs = backoffDelayMs(attempt, this.#describeBackoff, Math.random);
+        logger.warn({ attempt, retryInMs }, message);
+        // Removing the registry, a reconnect or shutdown must not sit out a wait of up to 72 s.
+        if (!(await waitToRetry(this.#clock, retryInMs, signal))) return;
       }
     }
     const tokens = eksTokenSource(spec.clusterName, spec.region, credentials, Date.now, timing.tokenRefreshMarginMs);
@@ -299,6 +307,7 @@ export class ClusterManager {
       const informer = new Informer<T>({
         source: httpResourceSource(connection, ref),
         transform,
+        clock: this.#clock,
         watchTimeoutSeconds: (random) => Math.floor(timing.watchTimeoutSeconds * (1 + random())),
         ...(indexers ? { indexers } : {}),
         onError: (error) => logger.warn({ err: error }, `cannot read an object of ${ref.resource}`),
@@ -332,6 +341,7 @@ export class ClusterManager {
       {
         cluster: name,
         timing: this.#liveness,
+        clock: this.#clock,
         // The cheapest read the informers' permissions already allow: it answers only if the server can
         // serve our reads now (authentication and storage included), and needs no RBAC of its own.
         probe: async (probeSignal) => {

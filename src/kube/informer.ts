@@ -1,7 +1,8 @@
+import type { BackoffPolicy } from '../backoff/backoff.ts';
 import type { Clock } from './clock.ts';
 import { objectKey, type KubeObject } from './kube-object.ts';
 import { ObjectStore, type IndexFunction, type ObjectReader, type StoredObject } from './object-store.ts';
-import { Reflector, type BackoffPolicy, type ReflectorEvent, type ReflectorSink, type ReplaceBatch } from './reflector.ts';
+import { Reflector, type ReflectorEvent, type ReflectorSink, type ReplaceBatch } from './reflector.ts';
 import type { ObjectEvent, ResourceSource } from './resource-source.ts';
 
 /** Told of every change to an informer's cache, after the cache has it. Handlers should only mark work. */

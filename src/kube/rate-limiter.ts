@@ -1,3 +1,4 @@
+import { backoffDelayMs, noJitter, type BackoffPolicy } from '../backoff/backoff.ts';
 import { systemClock, type Clock } from './clock.ts';
 
 /** Decides how long a key waits before it is retried (client-go's workqueue.RateLimiter). */
@@ -12,19 +13,17 @@ export interface RateLimiter<K> {
 
 /** Per key: `baseDelayMs * 2^failures`, capped at `maxDelayMs` (client-go's ItemExponentialFailureRateLimiter). */
 export class ExponentialRateLimiter<K> implements RateLimiter<K> {
-  readonly #baseDelayMs: number;
-  readonly #maxDelayMs: number;
+  readonly #backoff: BackoffPolicy;
   readonly #failures = new Map<K, number>();
 
   constructor(baseDelayMs: number, maxDelayMs: number) {
-    this.#baseDelayMs = baseDelayMs;
-    this.#maxDelayMs = maxDelayMs;
+    this.#backoff = { initialDelayMs: baseDelayMs, maxDelayMs, multiplier: 2, jitter: noJitter };
   }
 
   when(key: K): number {
     const failures = this.#failures.get(key) ?? 0;
     this.#failures.set(key, failures + 1);
-    return Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** failures);
+    return backoffDelayMs(failures, this.#backoff, Math.random);
   }
 
   forget(key: K): void {

@@ -1,5 +1,5 @@
-import { backoffDelayMs, type RetryPolicy } from '../spire/retry.ts';
-import { sleep, systemClock, type Clock } from './clock.ts';
+import { backoffDelayMs, waitToRetry, type BackoffPolicy } from '../backoff/backoff.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { isResourceVersionGone, KubeApiError } from './kube-api-error.ts';
 import type { KubeObject } from './kube-object.ts';
 import type { ObjectEvent, ResourceSource } from './resource-source.ts';
@@ -18,10 +18,7 @@ export interface ReplaceBatch {
   commit(): void;
 }
 
-/** How a reflector waits after failures: exponential, capped, with equal jitter (see src/spire/retry.ts). */
-export type BackoffPolicy = Omit<RetryPolicy, 'maxAttempts'>;
-
-/** client-go's reflector backoff: 800 ms doubling up to 30 s. */
+/** client-go's reflector backoff: 800 ms doubling up to 30 s, each delay between half and all of that. */
 export const defaultReflectorBackoff: BackoffPolicy = { initialDelayMs: 800, maxDelayMs: 30_000, multiplier: 2 };
 
 /** What a reflector did, for logs, metrics and tests. */
@@ -87,7 +84,7 @@ export class Reflector {
   readonly #pageSize: number;
   readonly #watchTimeoutSeconds: (random: () => number) => number;
   readonly #silentWatchMs: (timeoutSeconds: number) => number;
-  readonly #backoff: RetryPolicy;
+  readonly #backoff: BackoffPolicy;
   readonly #onEvent: (event: ReflectorEvent) => void;
   /** The version to resume watching from; undefined when a (re)list is due. */
   #resourceVersion: string | undefined;
@@ -101,7 +98,7 @@ export class Reflector {
     this.#pageSize = options.pageSize ?? 500;
     this.#watchTimeoutSeconds = options.watchTimeoutSeconds ?? ((random) => Math.floor(300 * (1 + random())));
     this.#silentWatchMs = options.silentWatchMs ?? ((timeoutSeconds) => 2 * timeoutSeconds * 1000);
-    this.#backoff = { ...(options.backoff ?? defaultReflectorBackoff), maxAttempts: Infinity };
+    this.#backoff = options.backoff ?? defaultReflectorBackoff;
     this.#onEvent = options.onEvent ?? (() => {});
   }
 
@@ -119,7 +116,7 @@ export class Reflector {
         if (end.kind === 'silent') {
           const retryInMs = this.#nextForcedDelay();
           this.#onEvent({ type: 'silent-watch', silentMs: end.silentMs, resourceVersion: this.#resourceVersion ?? '', retryInMs });
-          if (retryInMs > 0) await sleep(this.#clock, retryInMs, signal);
+          if (retryInMs > 0) await waitToRetry(this.#clock, retryInMs, signal);
         } else if (end.events === 0 && end.durationMs < shortWatchMs) {
           throw new Error(`watch of ${this.#source.description} ended after ${end.durationMs} ms without an event`);
         } else {
@@ -131,13 +128,13 @@ export class Reflector {
           this.#resourceVersion = undefined;
           const retryInMs = this.#nextForcedDelay();
           this.#onEvent({ type: 'relist', reason: error instanceof Error ? error.message : String(error), retryInMs });
-          if (retryInMs > 0) await sleep(this.#clock, retryInMs, signal).catch(() => {});
+          if (retryInMs > 0) await waitToRetry(this.#clock, retryInMs, signal);
           continue;
         }
         const phase = this.#resourceVersion === undefined ? 'list' : 'watch';
         const retryInMs = backoffDelayMs(this.#failures++, this.#backoff, this.#random);
         this.#onEvent({ type: 'error', phase, error, retryInMs });
-        await sleep(this.#clock, retryInMs, signal).catch(() => {});
+        await waitToRetry(this.#clock, retryInMs, signal);
       }
     }
   }

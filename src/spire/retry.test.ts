@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelayMs, RetriesExhaustedError, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.ts';
+import { RetriesExhaustedError, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.ts';
 
 const policy: RetryPolicy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 };
 
@@ -17,19 +17,6 @@ function fakeEnvironment(random = 0.5): RetryEnvironment & { slept: number[] } {
 
 const unavailable = Object.assign(new Error('unavailable'), { retry: true });
 const retryable = (error: unknown): boolean => error instanceof Error && 'retry' in error;
-
-describe('backoff', () => {
-  it('doubles up to the cap', () => {
-    const top = (retry: number): number => backoffDelayMs(retry, policy, () => 1);
-    assert.deepEqual([0, 1, 2, 3, 4, 10].map(top), [100, 200, 400, 800, 1000, 1000]);
-  });
-
-  it('jitters between half and all of the exponential delay', () => {
-    assert.equal(backoffDelayMs(2, policy, () => 0), 200);
-    assert.equal(backoffDelayMs(2, policy, () => 0.5), 300);
-    assert.equal(backoffDelayMs(2, policy, () => 0.999), 400);
-  });
-});
 
 describe('withRetries', () => {
   it('retries retryable failures with backoff and returns the first success', async () => {

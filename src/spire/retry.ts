@@ -1,19 +1,15 @@
-/** How often and how patiently a call to spire-server is retried. */
-export interface RetryPolicy {
+import { backoffDelayMs, type BackoffPolicy } from '../backoff/backoff.ts';
+
+/** How often and how patiently a call to spire-server is retried: `maxAttempts`, and the backoff between them. */
+export interface RetryPolicy extends BackoffPolicy {
   /** Attempts in all, the first included. Default 10. */
   readonly maxAttempts: number;
-  /** The delay before the first retry, before jitter. Default 100 ms. */
-  readonly initialDelayMs: number;
-  /** The cap on any one delay, before jitter. Default 5000 ms. */
-  readonly maxDelayMs: number;
-  /** Each delay is this many times the one before. Default 2. */
-  readonly multiplier: number;
 }
 
 /**
- * About 15 s of retrying in all (0.1 + 0.2 + ... capped at 5 s, each jittered down to between half and all
- * of it): long enough to ride out a spire-server restart, short enough that a server that is gone is
- * reported while the caller can still act.
+ * 10 attempts, 100 ms doubling up to 5 s between them, each delay jittered down to between half and all of
+ * it (the default jitter): about 15 s of retrying in all, long enough to ride out a spire-server restart, short enough that a server
+ * that is gone is reported while the caller can still act.
  */
 export const defaultRetryPolicy: RetryPolicy = {
   maxAttempts: 10,
@@ -21,16 +17,6 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxDelayMs: 5000,
   multiplier: 2,
 };
-
-/**
- * The delay before retry number `retry` (0 for the first retry): exponential, capped, with "equal jitter"
- * (between half and all of the exponential value) so that clients that failed together do not retry
- * together, while no delay collapses to nothing. `random` returns a number in [0, 1).
- */
-export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () => number): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.multiplier ** retry);
-  return Math.round(exponential / 2 + (random() * exponential) / 2);
-}
 
 /** What a retry loop needs from the world: injected so that tests need no real time. */
 export interface RetryEnvironment {
