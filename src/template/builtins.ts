@@ -1,7 +1,8 @@
 // The builtin functions of text/template (funcs.go). Arguments arrive as reflect.Values would: undefined
 // is the invalid Value, null a nil interface, InterfaceValue an interface holding a value.
+import type { CharacterBudget } from './character-budget.ts';
 import { htmlEscape, jsEscape, urlQueryEscape } from './escapers.ts';
-import { sprint, sprintf, sprintln } from './fmt.ts';
+import { sprint, sprintf, sprintfWithin, sprintln } from './fmt.ts';
 import { byteAt, byteLength, compareStrings, sliceBytes } from './go-string.ts';
 import {
   type GoComplex,
@@ -26,7 +27,8 @@ export interface Builtin {
   /** Fixed parameter types; with `variadic`, the last is the element type of the ... parameter. */
   readonly params: readonly ParamType[];
   readonly variadic: boolean;
-  readonly fn: (args: unknown[]) => unknown;
+  /** The builtin; a string it makes counts against the execution's `budget`. */
+  readonly fn: (args: unknown[], budget: CharacterBudget) => unknown;
 }
 
 /** indirectInterface: the concrete value inside an interface; nil becomes the invalid value. */
@@ -144,6 +146,7 @@ function slice(args: unknown[]): unknown {
   const [i0 = 0, i1 = 0, i2 = 0] = idx;
   if (i0 > i1) throw new BuiltinError(sprintf('invalid slice index: %d > %d', BigInt(i0), BigInt(i1)));
   if (indexes.length === 3 && i1 > i2) throw new BuiltinError(sprintf('invalid slice index: %d > %d', BigInt(i1), BigInt(i2)));
+  // Not counted against the budget: a substring is no longer than its input, and Go's shares its bytes.
   if (kind === Kind.String) return sliceBytes(item as string, i0, i1);
   return (item as unknown[]).slice(i0, i1);
 }
@@ -325,9 +328,23 @@ function unbox(v: unknown): unknown {
 }
 
 /** evalArgs: the arguments as fmt.Sprint prints them, with "<no value>" for missing ones. */
-function evalArgs(args: unknown[]): string {
+function evalArgs(args: unknown[], budget: CharacterBudget): string {
   if (args.length === 1 && typeof args[0] === 'string') return args[0];
-  return sprint(args.map((a) => (a === undefined || a === null ? '<no value>' : unbox(a))));
+  return sprint(args.map((a) => (a === undefined || a === null ? '<no value>' : unbox(a))), budget);
+}
+
+/**
+ * An escaping builtin: escaping never shrinks a string and at most multiplies it by six, so the input
+ * must fit before the result is built, and the result is counted after.
+ */
+function escaping(escape: (s: string) => string): Builtin['fn'] {
+  return (args, budget) => {
+    const s = evalArgs(args, budget);
+    budget.ensure(s.length);
+    const escaped = escape(s);
+    budget.charge(escaped.length);
+    return escaped;
+  };
 }
 
 /** reflect.Value.String() of the value `call` was handed through the pipeline. */
@@ -352,16 +369,16 @@ export const builtins: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['and', { params: [V, V], variadic: true, fn: () => undefined }], // short-circuit: evalCall
   ['or', { params: [V, V], variadic: true, fn: () => undefined }], // short-circuit: evalCall
   ['call', { params: [V, V], variadic: true, fn: call }],
-  ['html', { params: ['any'], variadic: true, fn: (a) => htmlEscape(evalArgs(a)) }],
-  ['js', { params: ['any'], variadic: true, fn: (a) => jsEscape(evalArgs(a)) }],
-  ['urlquery', { params: ['any'], variadic: true, fn: (a) => urlQueryEscape(evalArgs(a)) }],
+  ['html', { params: ['any'], variadic: true, fn: escaping(htmlEscape) }],
+  ['js', { params: ['any'], variadic: true, fn: escaping(jsEscape) }],
+  ['urlquery', { params: ['any'], variadic: true, fn: escaping(urlQueryEscape) }],
   ['index', { params: [V, V], variadic: true, fn: index }],
   ['slice', { params: [V, V], variadic: true, fn: slice }],
   ['len', { params: [V], variadic: false, fn: length }],
   ['not', { params: [V], variadic: false, fn: (a) => !truth(a[0]) }],
-  ['print', { params: ['any'], variadic: true, fn: (a) => sprint(a.map(unbox)) }],
-  ['printf', { params: ['string', 'any'], variadic: true, fn: (a) => sprintf(a[0] as string, ...a.slice(1).map(unbox)) }],
-  ['println', { params: ['any'], variadic: true, fn: (a) => sprintln(a.map(unbox)) }],
+  ['print', { params: ['any'], variadic: true, fn: (a, budget) => sprint(a.map(unbox), budget) }],
+  ['printf', { params: ['string', 'any'], variadic: true, fn: (a, budget) => sprintfWithin(budget, a[0] as string, a.slice(1).map(unbox)) }],
+  ['println', { params: ['any'], variadic: true, fn: (a, budget) => sprintln(a.map(unbox), budget) }],
   ['eq', { params: [V, V], variadic: true, fn: eq }],
   ['ne', { params: [V, V], variadic: false, fn: (a) => !(eq(a) as boolean) }],
   ['lt', { params: [V, V], variadic: false, fn: lt }],

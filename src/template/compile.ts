@@ -19,7 +19,7 @@ export interface TemplateOptions {
 /** A parsed template, ready to execute any number of times. */
 export interface CompiledTemplate {
   readonly name: string;
-  /** Renders the template over `data`; throws TemplateError as Go's Execute would return an error. */
+  /** Renders the template over `data`; throws TemplateError where Go's Execute returns an error, and nothing else. */
   execute(data: unknown): string;
 }
 

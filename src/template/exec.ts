@@ -1,6 +1,7 @@
 // The executor of Go's text/template (exec.go): walks the tree over the data, with the same evaluation
 // order, variable scoping, missing-key rules, truth, and error messages with their position and context.
 import { type Builtin, BuiltinError, type ParamType, builtins, indirectInterface, isTrue, truth, valueString } from './builtins.ts';
+import { BudgetExceeded, CharacterBudget } from './character-budget.ts';
 import { printOne, sprintf } from './fmt.ts';
 import { byteLength, compareStrings } from './go-string.ts';
 import {
@@ -19,7 +20,7 @@ import {
   nodeString,
 } from './nodes.ts';
 import type { Tree } from './parser.ts';
-import { TemplateError } from './template-error.ts';
+import { TemplateError, internalError } from './template-error.ts';
 import {
   GoStringMap,
   GoStruct,
@@ -45,12 +46,20 @@ export interface ExecLimits {
   readonly maxOutputLength: number;
   /** Iterations of all {{range}} loops of one execution together. Default: 1000000. */
   readonly maxRangeIterations: number;
+  /**
+   * Characters of all the strings one execution produces: the results of printf, print, println, html,
+   * js and urlquery (padding included), printed values and the output. Bounds memory where the output
+   * bound alone would not (a variable doubled in a loop). Default: 4 MiB (4194304), four times the
+   * output bound, where an identity template produces well under a kilobyte.
+   */
+  readonly maxProducedLength: number;
 }
 
 export const defaultLimits: ExecLimits = {
   maxTemplateDepth: 100,
   maxOutputLength: 1 << 20,
   maxRangeIterations: 1_000_000,
+  maxProducedLength: 1 << 22,
 };
 
 /** A parsed set of templates that execute together. */
@@ -93,6 +102,7 @@ class State {
   private vars: Variable[];
   private depth = 0;
   private rangeIterations = 0;
+  private readonly budget: CharacterBudget;
   out = '';
   /** Whether the value evalField returned last sits in an interface{} slot. */
   private lastIface = false;
@@ -101,6 +111,7 @@ class State {
     this.set = set;
     this.tmplName = set.name;
     this.vars = [{ name: '$', value: data }];
+    this.budget = new CharacterBudget(set.limits.maxProducedLength);
   }
 
   // errors
@@ -167,6 +178,7 @@ class State {
       this.node = undefined;
       this.errorf('output exceeds the limit of %d characters', BigInt(this.set.limits.maxOutputLength));
     }
+    this.budget.charge(s.length);
   }
 
   // walking
@@ -515,10 +527,11 @@ class State {
     }
     if (name === 'call') argv.unshift(args.length === 0 ? valueString(final) : nodeString(args[0] as Node));
     try {
-      return fun.fn(argv);
+      return fun.fn(argv, this.budget);
     } catch (e) {
-      if (!(e instanceof BuiltinError)) throw e;
+      if (!(e instanceof BuiltinError) && !(e instanceof BudgetExceeded)) throw e;
       this.node = node;
+      if (e instanceof BudgetExceeded) this.errorf('%s', e.message);
       this.errorf('error calling %s: %v', name, e.message);
     }
   }
@@ -591,7 +604,7 @@ class State {
       return;
     }
     if (kindOf(v) === Kind.Unsupported) this.errorf("can't print %s of type %s", nodeString(n), typeName(v));
-    this.write(printOne(v));
+    this.write(printOne(v, this.budget));
   }
 }
 
@@ -637,6 +650,23 @@ function flatTemplate(set: TemplateSet): FlatTemplate | undefined {
   return parts;
 }
 
+/** A flat template's output; undefined where `execute` must decide (a field not a present string, a bound passed). */
+function renderFlat(parts: FlatTemplate, data: unknown, limit: number): string | undefined {
+  let out = '';
+  for (const part of parts) {
+    if (typeof part === 'string') {
+      out += part;
+      continue;
+    }
+    const value = fastFieldChain(data, part);
+    if (typeof value !== 'string') return undefined;
+    out += value;
+    // At every field: many long fields could otherwise exceed the longest string V8 can hold.
+    if (out.length > limit) return undefined;
+  }
+  return out.length > limit ? undefined : out;
+}
+
 /**
  * An executor of the set's main template: `execute`, or, for a template that is only text and field
  * chains (most identity templates), a loop that skips the executor's state and tree walk while every
@@ -645,23 +675,23 @@ function flatTemplate(set: TemplateSet): FlatTemplate | undefined {
 export function executor(set: TemplateSet): (data: unknown) => string {
   const parts = flatTemplate(set);
   if (parts === undefined) return (data) => execute(set, data);
-  const limit = set.limits.maxOutputLength;
+  // The output is all the loop produces; past either bound, `execute` reports the error.
+  const limit = Math.min(set.limits.maxOutputLength, set.limits.maxProducedLength);
   return (data) => {
-    let out = '';
-    for (const part of parts) {
-      if (typeof part === 'string') {
-        out += part;
-        continue;
-      }
-      const value = fastFieldChain(data, part);
-      if (typeof value !== 'string') return execute(set, data);
-      out += value;
+    let out: string | undefined;
+    try {
+      out = renderFlat(parts, data, limit);
+    } catch {
+      // `execute` reports what failed (a Proxy in the data, say) as a TemplateError.
     }
-    return out.length > limit ? execute(set, data) : out;
+    return out ?? execute(set, data);
   };
 }
 
-/** Executes the template set's main template over `data`, returning Go's output as a Go string. */
+/**
+ * Executes the template set's main template over `data`, returning Go's output as a Go string. Throws
+ * TemplateError, and nothing else, whatever the template and data.
+ */
 export function execute(set: TemplateSet, data: unknown): string {
   const root = set.trees.get(set.name);
   // reflect.ValueOf(nil) is the invalid value, not a nil interface.
@@ -670,10 +700,12 @@ export function execute(set: TemplateSet, data: unknown): string {
   try {
     s.run(root.root);
   } catch (e) {
+    if (e instanceof TemplateError) throw e;
+    if (e instanceof BudgetExceeded) s.errorf('%s', e.message);
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       throw new TemplateError(`template: ${set.name}: exceeded the maximum nesting depth of execution`);
     }
-    throw e;
+    s.errorf('%s', internalError(e));
   }
   return s.out;
 }

@@ -1,6 +1,7 @@
 // Expectations are Go's own output (fmt.Sprintf with the same arguments, Go 1.26).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { CharacterBudget } from './character-budget.ts';
 import { sprint, sprintf, sprintln } from './fmt.ts';
 import { goStruct } from './values.ts';
 
@@ -57,7 +58,16 @@ test('composite values: structs, slices, maps (sorted keys), nil elements', () =
 });
 
 test('Sprint adds spaces between operands that are not strings; Sprintln between all', () => {
-  assert.equal(sprint(['a', 1n, 2n, 'b', 1.5, null, true]), 'a1 2b1.5 <nil> true');
-  assert.equal(sprintln(['a', 'b', 1n]), 'a b 1\n');
+  assert.equal(sprint(['a', 1n, 2n, 'b', 1.5, null, true], new CharacterBudget(Infinity)), 'a1 2b1.5 <nil> true');
+  assert.equal(sprintln(['a', 'b', 1n], new CharacterBudget(Infinity)), 'a b 1\n');
   assert.equal(sprintf('%v %v', null, undefined), '<nil> <nil>');
+});
+
+test('a message is cut past a mebibyte: it may print a value of the data, which shared lists make huge', () => {
+  let shared: unknown = 'ab';
+  for (let i = 0; i < 60; i++) shared = [shared, shared];
+  const message = sprintf('non-comparable type %s: %v', shared, '[]interface {}');
+  assert.ok(message.length > 1 << 19 && message.length <= (1 << 20) + 3, `${message.length} characters`);
+  assert.ok(message.startsWith('non-comparable type ' + '['.repeat(60) + 'ab ab] [ab ab]]'));
+  assert.ok(message.endsWith('...'));
 });

@@ -1,5 +1,6 @@
 // Go's fmt printing (Sprint, Sprintln, Sprintf) over the engine's values: verbs, flags, width, precision,
 // argument indexes, and the `%!verb(type=value)` forms for mismatches.
+import { BudgetExceeded, CharacterBudget } from './character-budget.ts';
 import { formatFloat } from './float-format.ts';
 import { compareStrings, runeCount, toBytes, truncateRunes } from './go-string.ts';
 import { canBackquote, quote, quoteRune } from './quote.ts';
@@ -20,9 +21,12 @@ import {
 const ldigits = '0123456789abcdefx';
 const udigits = '0123456789ABCDEFX';
 const maxWidth = 1e6;
+/** Where a message is cut: one may print a value of the data, which shared lists can make huge. */
+const maxMessageLength = 1 << 20;
 
 class Printer {
   buf = '';
+  private readonly budget: CharacterBudget;
   // fmt flags
   widPresent = false;
   precPresent = false;
@@ -43,6 +47,16 @@ class Printer {
   reordered = false;
   goodArgNum = true;
 
+  constructor(budget: CharacterBudget) {
+    this.budget = budget;
+  }
+
+  /** Every character reaches buf here, counted before it is appended. */
+  write(s: string): void {
+    this.budget.charge(s.length);
+    this.buf += s;
+  }
+
   clearFlags(): void {
     this.widPresent = this.precPresent = this.minus = this.plus = this.sharp = false;
     this.space = this.zero = this.plusV = this.sharpV = false;
@@ -51,20 +65,21 @@ class Printer {
 
   writePadding(n: number): void {
     if (n <= 0) return;
+    this.budget.charge(n);
     this.buf += (this.zero && !this.minus ? '0' : ' ').repeat(n);
   }
 
   pad(s: string): void {
     if (!this.widPresent || this.wid === 0) {
-      this.buf += s;
+      this.write(s);
       return;
     }
     const width = this.wid - runeCount(s);
     if (!this.minus) {
       this.writePadding(width);
-      this.buf += s;
+      this.write(s);
     } else {
-      this.buf += s;
+      this.write(s);
       this.writePadding(width);
     }
   }
@@ -76,6 +91,7 @@ class Printer {
   fmtUnicode(u: bigint): void {
     let prec = 4;
     if (this.precPresent && this.prec > 4) prec = this.prec;
+    this.budget.ensure(prec);
     let digits = u.toString(16).toUpperCase();
     if (digits.length < prec) digits = '0'.repeat(prec - digits.length) + digits;
     let s = 'U+' + digits;
@@ -103,6 +119,7 @@ class Printer {
       prec = this.wid;
       if (negative || this.plus || this.space) prec--;
     }
+    this.budget.ensure(prec);
     let s = '';
     const b = BigInt(base);
     while (u >= b) {
@@ -148,6 +165,7 @@ class Printer {
       if (this.widPresent) this.writePadding(this.wid);
       return;
     }
+    this.budget.ensure(width);
     if (this.widPresent && this.wid > width && !this.minus) this.writePadding(this.wid - width);
     let out = '';
     if (this.sharp) out += '0' + digits[16];
@@ -159,12 +177,14 @@ class Printer {
       const c = b[i] ?? 0;
       out += (digits[c >> 4] ?? '') + (digits[c & 0xf] ?? '');
     }
-    this.buf += out;
+    this.write(out);
     if (this.widPresent && this.wid > width && this.minus) this.writePadding(this.wid - width);
   }
 
   fmtQ(s: string): void {
     if (this.precPresent) s = truncateRunes(s, this.prec);
+    // Quoting never shrinks a string and at most multiplies it by six (\u2028 for one code unit).
+    this.budget.ensure(s.length);
     if (this.sharp && canBackquote(s)) {
       this.pad('`' + s + '`');
       return;
@@ -184,6 +204,7 @@ class Printer {
 
   fmtFloatNum(v: number, verb: string, precArg: number): void {
     const prec = this.precPresent ? this.prec : precArg;
+    this.budget.ensure(prec);
     let num = formatFloat(v, verb, prec);
     if (num[0] !== '-' && num[0] !== '+') num = '+' + num;
     if (this.space && num[0] === '+' && !this.plus) num = ' ' + num.slice(1);
@@ -234,9 +255,9 @@ class Printer {
     }
     if (this.plus || num[0] !== '+') {
       if (this.zero && !this.minus && this.widPresent && this.wid > num.length) {
-        this.buf += num[0];
+        this.write(num[0] ?? '');
         this.writePadding(this.wid - num.length);
-        this.buf += num.slice(1);
+        this.write(num.slice(1));
         return;
       }
       this.pad(num);
@@ -248,17 +269,17 @@ class Printer {
   // pp methods
 
   badVerb(verb: string): void {
-    this.buf += '%!' + verb + '(';
+    this.write('%!' + verb + '(');
     if (this.argIsSet && this.arg !== undefined && this.arg !== null) {
-      this.buf += typeName(this.arg) + '=';
+      this.write(typeName(this.arg) + '=');
       this.printArg(this.arg, 'v');
     } else if (this.valueIsSet && this.value !== undefined) {
-      this.buf += typeName(this.value) + '=';
+      this.write(typeName(this.value) + '=');
       this.printValue(this.value, 'v', 0);
     } else {
-      this.buf += '<nil>';
+      this.write('<nil>');
     }
-    this.buf += ')';
+    this.write(')');
   }
 
   fmtBool(v: boolean, verb: string): void {
@@ -323,11 +344,11 @@ class Printer {
   fmtComplex(v: GoComplex, verb: string): void {
     if ('vbgGxXfFeE'.includes(verb)) {
       const oldPlus = this.plus;
-      this.buf += '(';
+      this.write('(');
       this.fmtFloat(v.re, verb);
       this.plus = true;
       this.fmtFloat(v.im, verb);
-      this.buf += 'i)';
+      this.write('i)');
       this.plus = oldPlus;
     } else {
       this.badVerb(verb);
@@ -387,11 +408,11 @@ class Printer {
       case Kind.Invalid:
       case Kind.Nil:
         if (depth === 0) {
-          this.buf += '<invalid reflect.Value>';
+          this.write('<invalid reflect.Value>');
         } else if (this.sharpV) {
-          this.buf += 'interface {}(nil)';
+          this.write('interface {}(nil)');
         } else {
-          this.buf += '<nil>';
+          this.write('<nil>');
         }
         return;
       case Kind.Bool:
@@ -409,59 +430,59 @@ class Printer {
       case Kind.Map:
       case Kind.StringMap: {
         const m = value as object;
-        if (this.sharpV) this.buf += typeName(m) + '{';
-        else this.buf += 'map[';
+        if (this.sharpV) this.write(typeName(m) + '{');
+        else this.write('map[');
         const keys = mapKeys(m).sort(compareStrings);
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i] ?? '';
-          if (i > 0) this.buf += this.sharpV ? ', ' : ' ';
+          if (i > 0) this.write(this.sharpV ? ', ' : ' ');
           this.printValue(key, verb, depth + 1);
-          this.buf += ':';
+          this.write(':');
           this.printElement(mapGet(m, key), verb, depth + 1, !(m instanceof GoStringMap));
         }
-        this.buf += this.sharpV ? '}' : ']';
+        this.write(this.sharpV ? '}' : ']');
         return;
       }
       case Kind.Struct: {
         const s = value as GoStruct;
-        if (this.sharpV) this.buf += s.typeName;
-        this.buf += '{';
+        if (this.sharpV) this.write(s.typeName);
+        this.write('{');
         s.fieldNames.forEach((name, i) => {
-          if (i > 0) this.buf += this.sharpV ? ', ' : ' ';
-          if (this.plusV || this.sharpV) this.buf += name + ':';
+          if (i > 0) this.write(this.sharpV ? ', ' : ' ');
+          if (this.plusV || this.sharpV) this.write(name + ':');
           this.printElement(s.values[i], verb, depth + 1, true);
         });
-        this.buf += '}';
+        this.write('}');
         return;
       }
       case Kind.Slice: {
         const a = value as readonly unknown[];
         if (this.sharpV) {
-          this.buf += '[]interface {}{';
+          this.write('[]interface {}{');
           for (let i = 0; i < a.length; i++) {
-            if (i > 0) this.buf += ', ';
+            if (i > 0) this.write(', ');
             this.printElement(a[i], verb, depth + 1, true);
           }
-          this.buf += '}';
+          this.write('}');
         } else {
-          this.buf += '[';
+          this.write('[');
           for (let i = 0; i < a.length; i++) {
-            if (i > 0) this.buf += ' ';
+            if (i > 0) this.write(' ');
             this.printElement(a[i], verb, depth + 1, true);
           }
-          this.buf += ']';
+          this.write(']');
         }
         return;
       }
       default:
-        this.buf += '?' + typeName(value) + '?';
+        this.write('?' + typeName(value) + '?');
     }
   }
 
   /** An element of a container; an interface{} slot holding nil prints as <nil>. */
   private printElement(v: unknown, verb: string, depth: number, inInterface: boolean): void {
     if (inInterface && (v === null || v === undefined)) {
-      this.buf += this.sharpV ? 'interface {}(nil)' : '<nil>';
+      this.write(this.sharpV ? 'interface {}(nil)' : '<nil>');
       return;
     }
     this.printValue(v, verb, inInterface ? depth + 1 : depth);
@@ -476,7 +497,7 @@ class Printer {
       this.goodArgNum = true;
       const lasti = i;
       while (i < end && format[i] !== '%') i++;
-      if (i > lasti) this.buf += format.slice(lasti, i);
+      if (i > lasti) this.write(format.slice(lasti, i));
       if (i >= end) break;
       i++;
       this.clearFlags();
@@ -518,7 +539,7 @@ class Printer {
       if (i < end && format[i] === '*') {
         i++;
         [this.wid, this.widPresent, argNum] = intFromArg(a, argNum);
-        if (!this.widPresent) this.buf += '%!(BADWIDTH)';
+        if (!this.widPresent) this.write('%!(BADWIDTH)');
         if (this.wid < 0) {
           this.wid = -this.wid;
           this.minus = true;
@@ -540,7 +561,7 @@ class Printer {
             this.prec = 0;
             this.precPresent = false;
           }
-          if (!this.precPresent) this.buf += '%!(BADPREC)';
+          if (!this.precPresent) this.write('%!(BADPREC)');
           afterIndex = false;
         } else {
           [this.prec, this.precPresent, i] = parsenum(format, i, end);
@@ -552,18 +573,18 @@ class Printer {
       }
       if (!afterIndex) [argNum, i] = this.argNumber(argNum, format, i, a.length);
       if (i >= end) {
-        this.buf += '%!(NOVERB)';
+        this.write('%!(NOVERB)');
         break;
       }
       const cp = format.codePointAt(i) ?? 0;
       const verb = String.fromCodePoint(cp >= 0xd800 && cp <= 0xdfff ? 0xfffd : cp);
       i += cp > 0xffff ? 2 : 1;
       if (verb === '%') {
-        this.buf += '%';
+        this.write('%');
       } else if (!this.goodArgNum) {
-        this.buf += '%!' + verb + '(BADINDEX)';
+        this.write('%!' + verb + '(BADINDEX)');
       } else if (argNum >= a.length) {
-        this.buf += '%!' + verb + '(MISSING)';
+        this.write('%!' + verb + '(MISSING)');
       } else {
         if (verb === 'v' || verb === 'w') {
           this.sharpV = this.sharp;
@@ -577,18 +598,18 @@ class Printer {
     }
     if (!this.reordered && argNum < a.length) {
       this.clearFlags();
-      this.buf += '%!(EXTRA ';
+      this.write('%!(EXTRA ');
       for (let k = argNum; k < a.length; k++) {
-        if (k > argNum) this.buf += ', ';
+        if (k > argNum) this.write(', ');
         const arg = a[k];
         if (arg === undefined || arg === null) {
-          this.buf += '<nil>';
+          this.write('<nil>');
         } else {
-          this.buf += typeName(arg) + '=';
+          this.write(typeName(arg) + '=');
           this.printArg(arg, 'v');
         }
       }
-      this.buf += ')';
+      this.write(')');
     }
   }
 
@@ -664,20 +685,32 @@ function intFromArg(a: readonly unknown[], argNum: number): [number, boolean, nu
   return [num, isInt, newArgNum];
 }
 
-/** fmt.Sprintf. */
+/** fmt.Sprintf, for messages: cut with "..." past a mebibyte. */
 export function sprintf(format: string, ...args: unknown[]): string {
-  const p = new Printer();
+  const p = new Printer(new CharacterBudget(maxMessageLength));
+  try {
+    p.doPrintf(format, args);
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e;
+    return p.buf + '...';
+  }
+  return p.buf;
+}
+
+/** fmt.Sprintf, producing at most what is left of `budget`. */
+export function sprintfWithin(budget: CharacterBudget, format: string, args: readonly unknown[]): string {
+  const p = new Printer(budget);
   p.doPrintf(format, args);
   return p.buf;
 }
 
 /** fmt.Sprint: spaces between operands when neither side is a string. */
-export function sprint(args: readonly unknown[]): string {
-  const p = new Printer();
+export function sprint(args: readonly unknown[], budget: CharacterBudget): string {
+  const p = new Printer(budget);
   let prevString = false;
   args.forEach((arg, i) => {
     const isString = typeof arg === 'string' || (arg instanceof InterfaceValue && typeof arg.value === 'string');
-    if (i > 0 && !isString && !prevString) p.buf += ' ';
+    if (i > 0 && !isString && !prevString) p.write(' ');
     p.printArg(arg, 'v');
     prevString = isString;
   });
@@ -685,17 +718,18 @@ export function sprint(args: readonly unknown[]): string {
 }
 
 /** fmt.Sprintln. */
-export function sprintln(args: readonly unknown[]): string {
-  const p = new Printer();
+export function sprintln(args: readonly unknown[], budget: CharacterBudget): string {
+  const p = new Printer(budget);
   args.forEach((arg, i) => {
-    if (i > 0) p.buf += ' ';
+    if (i > 0) p.write(' ');
     p.printArg(arg, 'v');
   });
-  return p.buf + '\n';
+  p.write('\n');
+  return p.buf;
 }
 
 /** fmt.Sprint of one value, with a fast path for the common scalar kinds. */
-export function printOne(v: unknown): string {
+export function printOne(v: unknown, budget: CharacterBudget): string {
   switch (typeof v) {
     case 'string':
       return v;
@@ -704,5 +738,5 @@ export function printOne(v: unknown): string {
     case 'bigint':
       return v.toString();
   }
-  return sprint([v]);
+  return sprint([v], budget);
 }

@@ -15,7 +15,7 @@ import {
 } from './nodes.ts';
 import { NumberError, parseComplex, parseFloat64, parseInt64, parseUint } from './number-syntax.ts';
 import { UnquoteError, unquote, unquoteChar } from './quote.ts';
-import { TemplateError } from './template-error.ts';
+import { TemplateError, internalError } from './template-error.ts';
 import { GoComplex } from './values.ts';
 
 /** The builtin functions; text/template knows no others unless a FuncMap adds them. */
@@ -585,13 +585,18 @@ function numberValue(n: NumberNode, text: string, typ: ItemType): void {
 
 /**
  * Parses a template and the templates it defines (parse.Parse), as text/template's Template.Parse does
- * for a new template named `name`. Returns every tree by name.
+ * for a new template named `name`. Returns every tree by name; throws only TemplateError.
  */
 export function parseTemplates(name: string, text: string, leftDelim: string, rightDelim: string): Map<string, Tree> {
   const treeSet = new Map<string, Tree>();
-  const lex = new Lexer(text, leftDelim, rightDelim);
-  const t = new TreeParser(name, name, lex, treeSet, { depth: 0 });
-  t.parse();
-  t.add();
+  try {
+    const lex = new Lexer(text, leftDelim, rightDelim);
+    const t = new TreeParser(name, name, lex, treeSet, { depth: 0 });
+    t.parse();
+    t.add();
+  } catch (e) {
+    if (e instanceof TemplateError) throw e;
+    throw new TemplateError(`template: ${name}: ${internalError(e)}`);
+  }
   return treeSet;
 }

@@ -123,6 +123,17 @@ test('deeply nested data fails with an error instead of overflowing the stack', 
   assert.throws(() => render('{{.}}', deep), (e: unknown) => e instanceof TemplateError);
 });
 
+test('a failure the engine does not foresee is a TemplateError naming the template, the action and the cause', () => {
+  const trap = new Proxy({}, {
+    getOwnPropertyDescriptor() {
+      throw new TypeError('trapped');
+    },
+  });
+  // Text and fields only (the executor's fast loop), and the general path.
+  assert.throws(() => render('x{{.a.b}}', { a: trap }), { name: 'TemplateError', message: 'template: t:1:3: executing "t" at <{{.a.b}}>: internal error: TypeError: trapped' });
+  assert.throws(() => render('{{if .a.b}}{{end}}', { a: trap }), { name: 'TemplateError', message: 'template: t:1:7: executing "t" at <.a.b>: internal error: TypeError: trapped' });
+});
+
 test('the compile cache is bounded', () => {
   const first = compileTemplate('bounded', '{{0}}');
   for (let i = 1; i <= 1000; i++) compileTemplate('bounded', `{{${i}}}`);
