@@ -28,7 +28,12 @@ export interface LeaderElectionConfig {
 }
 
 export interface AwsConfig {
-  /** Region of the AWS APIs the controller itself calls (STS); undefined: the SDK's default chain. */
+  /**
+   * The region of the STS calls that make the controller's credentials: the default chain's own (web
+   * identity, a profile's role) and AssumeRole. Undefined: the chain's own choice (AWS_REGION, the
+   * profile's region, else us-east-1) and, for AssumeRole, the registry's region. DescribeCluster and the
+   * EKS token always use the registry's region.
+   */
   readonly region: string | undefined;
   /** When non-empty, only registries of these accounts are managed. Default empty (any account). */
   readonly accountIds: readonly string[];
@@ -55,7 +60,11 @@ export interface ControllerManagerConfig {
   /** Pods of namespaces matching any of these (unanchored, as Go's regexp.MatchString) are never selected. */
   readonly ignoreNamespaces: readonly RegExp[];
   readonly aws: AwsConfig;
-  /** Informer resync period. Default 10h (controller-runtime's). */
+  /**
+   * How often every cached pod, node, namespace and EndpointSlice of each workload cluster is handed to
+   * the controller again to be re-rendered and compared (controller-runtime's SyncPeriod: an informer
+   * resync, each informer's period drawn between 0.9 and 1.1 times this). Default 10h.
+   */
   readonly syncPeriodMs: number;
   readonly leaderElection: LeaderElectionConfig;
   /** `host:port` or `:port`; `0` disables metrics. Default `:8080`. */

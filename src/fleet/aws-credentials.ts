@@ -42,20 +42,28 @@ export const roleSessionName = 'spire-eks-workload-registrar';
  */
 export function clusterCredentials(options: {
   readonly assumeRoleArn?: string;
+  /** The cluster's region: AssumeRole's when there is no `stsRegion`. */
   readonly region: string;
+  /**
+   * The region of the STS calls that make credentials, the default chain's own (web identity, a profile's
+   * role) and AssumeRole's: the config's `aws.region`. Default: the chain finds its own (AWS_REGION, the
+   * profile's region, else us-east-1) and AssumeRole uses `region`.
+   */
+  readonly stsRegion?: string;
   /** Of the assumed-role session; default 3600. */
   readonly durationSeconds?: number;
   /** Default `credentialRefreshMarginMs`. */
   readonly refreshMarginMs?: number;
 }): CredentialSource {
-  const base = fromNodeProviderChain();
+  const { stsRegion } = options;
+  const base = fromNodeProviderChain(stsRegion === undefined ? {} : { clientConfig: { region: stsRegion } });
   const source =
     options.assumeRoleArn === undefined || options.assumeRoleArn === ''
       ? base
       : fromTemporaryCredentials({
           masterCredentials: base,
           params: { RoleArn: options.assumeRoleArn, RoleSessionName: roleSessionName, DurationSeconds: options.durationSeconds ?? 3600 },
-          clientConfig: { region: options.region },
+          clientConfig: { region: stsRegion ?? options.region },
         });
   return cachedCredentials(source, Date.now, options.refreshMarginMs ?? credentialRefreshMarginMs);
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sampleConfig, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { setAwsEnvironment, startFakeSts } from '../../test/support/fake-sts.ts';
 import { ManualClock } from '../../test/support/manual-clock.ts';
 import { RecordingLogger } from '../../test/support/recording-logger.ts';
 import { ClusterManager, connectedClusterStatus, type ClusterListener, type ClusterStatus, type ConnectedClusterView } from './cluster-manager.ts';
@@ -125,4 +126,36 @@ test('DescribeCluster is retried after 1 s, 2 s, 4 s ... up to 60 s, each within
   });
   await clusters.remove('alpha');
   assert.equal(clock.pendingTimers, 0, 'no timer left behind');
+});
+
+test("a cluster's credentials come from STS in the config's aws.region, else in the cluster's region", async () => {
+  const sts = await startFakeSts();
+  const restore = setAwsEnvironment({ AWS_ENDPOINT_URL_STS: sts.url, AWS_ACCESS_KEY_ID: 'AKIAENVIRONMENT', AWS_SECRET_ACCESS_KEY: 'secret' });
+  try {
+    const connect = async (region: string | undefined): Promise<void> => {
+      const { listener, reported } = statusListener();
+      const clusters = new ClusterManager({
+        config: sampleConfig({ aws: { region, accountIds: [], assumeRoleArn: '' } }),
+        listener,
+        logger: new RecordingLogger(),
+        timing: defaultFleetTiming,
+        describeCluster: async (clusterName, _region, credentials) => {
+          await credentials();
+          throw new Error(`stop after the credentials of ${clusterName}`);
+        },
+      });
+      await clusters.setRegistry(sampleRegistry('alpha', { region: 'us-west-2', assumeRoleArn: 'arn:aws:iam::222222222222:role/reader' }));
+      await reported('alpha', 'DescribeFailed');
+      await clusters.stopAll();
+    };
+    await connect('eu-central-1');
+    await connect(undefined);
+    assert.deepEqual(
+      sts.calls.map((call) => call.signingRegion),
+      ['eu-central-1', 'us-west-2'],
+    );
+  } finally {
+    restore();
+    await sts.close();
+  }
 });

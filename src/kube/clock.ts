@@ -9,12 +9,20 @@ export interface Clock {
   setTimer(callback: () => void, delayMs: number): () => void;
 }
 
+/** The longest delay setTimeout takes (about 24.8 days): beyond it, it fires at once. */
+const maxTimeoutMs = 2 ** 31 - 1;
+
 /** The real clock. Timers do not keep the process alive: something else (a socket, a worker) does. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (callback, delayMs) => {
-    const timer = setTimeout(callback, Math.max(0, delayMs));
-    timer.unref();
+    // A configured period (syncPeriod, gcInterval) may be longer than setTimeout allows: wait in steps.
+    let timer: NodeJS.Timeout;
+    const wait = (remainingMs: number): void => {
+      timer = remainingMs > maxTimeoutMs ? setTimeout(() => wait(remainingMs - maxTimeoutMs), maxTimeoutMs) : setTimeout(callback, Math.max(0, remainingMs));
+      timer.unref();
+    };
+    wait(delayMs);
     return () => clearTimeout(timer);
   },
 };

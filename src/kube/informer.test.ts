@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ManualClock } from '../../test/support/manual-clock.ts';
 import { Informer } from './informer.ts';
 import { toKubeObject, type KubeObject } from './kube-object.ts';
 import { byLabel, byNamespace, byNodeName } from './object-store.ts';
@@ -169,4 +170,84 @@ test('waitForSync rejects when aborted first', async () => {
   const waiting = inf.waitForSync(stop.signal);
   stop.abort(new Error('stopped'));
   await assert.rejects(waiting, /stopped/);
+});
+
+/** A source whose list waits until the run stops: the resync tests feed the informer through its sink. */
+const waitingSource: ResourceSource = {
+  description: 'pods on cluster test',
+  list: ({ signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true })),
+  watch: () => {
+    throw new Error('not used');
+  },
+};
+
+function resyncingInformer(clock: ManualClock, resyncPeriodMs: number | undefined, random = 0.5): { informer: Informer<Pod>; log: string[] } {
+  const log: string[] = [];
+  const inf = new Informer<Pod>({
+    source: waitingSource,
+    transform: toPod,
+    clock,
+    random: () => random,
+    ...(resyncPeriodMs === undefined ? {} : { resyncPeriodMs }),
+  });
+  inf.addEventHandler({
+    onAdd: (_p, key) => log.push(`add ${key}`),
+    onUpdate: (o, n, key) => log.push(`update ${key}${o === n ? ' (same object)' : ''}`),
+    onDelete: (_p, key) => log.push(`delete ${key}`),
+  });
+  return { informer: inf, log };
+}
+
+test('a resync re-delivers every cached object as an update from itself to itself, each period, only once synced', async () => {
+  const clock = new ManualClock();
+  const { informer: inf, log } = resyncingInformer(clock, 60_000);
+  const stop = new AbortController();
+  const running = inf.run(stop.signal);
+  await clock.advance(60_000);
+  assert.deepEqual(log, [], 'nothing to re-deliver before the first list');
+  relist(inf, [pod('a', '1'), pod('b', '2', { namespace: 'kube-system' })]);
+  log.length = 0;
+  await clock.advance(59_999);
+  assert.deepEqual(log, []);
+  await clock.advance(1);
+  assert.deepEqual(log, ['update default/a (same object)', 'update kube-system/b (same object)']);
+  inf.apply({ type: 'DELETED', object: pod('b', '3', { namespace: 'kube-system' }) });
+  log.length = 0;
+  await clock.advance(60_000);
+  assert.deepEqual(log, ['update default/a (same object)'], 'the cache as it is now, nothing more');
+  assert.equal(inf.store.size, 1, 'the cache is unchanged by a resync');
+  stop.abort();
+  await running;
+  assert.equal(clock.pendingTimers, 0, 'no resync timer left after the run');
+  log.length = 0;
+  await clock.advance(600_000);
+  assert.deepEqual(log, []);
+});
+
+test("each informer's resync period is drawn once between 0.9 and 1.1 times the one asked for; none without one", async () => {
+  for (const [random, periodMs] of [
+    [0, 54_000],
+    [0.5, 60_000],
+    [0.999, 65_988],
+  ] as const) {
+    const clock = new ManualClock();
+    const { informer: inf, log } = resyncingInformer(clock, 60_000, random);
+    relist(inf, [pod('a', '1')]);
+    log.length = 0;
+    const stop = new AbortController();
+    const running = inf.run(stop.signal);
+    assert.deepEqual(clock.pendingDelays(), [periodMs]);
+    await clock.advance(periodMs);
+    await clock.advance(periodMs);
+    assert.deepEqual(log, ['update default/a (same object)', 'update default/a (same object)'], `random ${random}`);
+    stop.abort();
+    await running;
+  }
+  const clock = new ManualClock();
+  const { informer: inf } = resyncingInformer(clock, undefined);
+  const stop = new AbortController();
+  const running = inf.run(stop.signal);
+  assert.equal(clock.pendingTimers, 0, 'no resync unless asked for');
+  stop.abort();
+  await running;
 });

@@ -1,5 +1,5 @@
 import type { BackoffPolicy } from '../backoff/backoff.ts';
-import type { Clock } from './clock.ts';
+import { systemClock, type Clock } from './clock.ts';
 import { objectKey, type KubeObject } from './kube-object.ts';
 import { ObjectStore, type IndexFunction, type ObjectReader, type StoredObject } from './object-store.ts';
 import { Reflector, type ReflectorEvent, type ReflectorSink, type ReplaceBatch } from './reflector.ts';
@@ -39,6 +39,13 @@ export interface InformerOptions<T> {
   readonly watchTimeoutSeconds?: (random: () => number) => number;
   readonly silentWatchMs?: (timeoutSeconds: number) => number;
   readonly backoff?: BackoffPolicy;
+  /**
+   * Every cached object is delivered to the handlers again, as an update from itself to itself, about
+   * this often (client-go's resync, controller-runtime's SyncPeriod), so that a controller checks each
+   * one again. Each informer draws its period once, between 0.9 and 1.1 times this (as
+   * controller-runtime does), so that the informers of a fleet do not resync together. Default: never.
+   */
+  readonly resyncPeriodMs?: number;
 }
 
 /**
@@ -47,9 +54,9 @@ export interface InformerOptions<T> {
  * with handlers called synchronously (they only enqueue keys).
  *
  * A relist replaces the cache: objects that vanished are reported deleted (final state unknown);
- * objects whose resource version changed are reported updated; unchanged ones are not reported (the
- * periodic full reconciliation repairs drift, not a resync of handlers); an object whose uid changed
- * under the same name (deleted and recreated while the watch was down) is reported deleted, then added.
+ * objects whose resource version changed are reported updated; unchanged ones are not reported (that is
+ * the resync's job, when `resyncPeriodMs` asks for one); an object whose uid changed under the same name
+ * (deleted and recreated while the watch was down) is reported deleted, then added.
  */
 export class Informer<T> implements ReflectorSink {
   readonly #store: ObjectStore<T>;
@@ -58,6 +65,9 @@ export class Informer<T> implements ReflectorSink {
   readonly #handlers = new Set<InformerHandlers<T>>();
   readonly #reflector: Reflector;
   readonly #description: string;
+  readonly #clock: Clock;
+  /** Undefined: no resync. */
+  readonly #resyncPeriodMs: number | undefined;
   #synced = false;
   readonly #syncWaiters = new Set<() => void>();
 
@@ -66,6 +76,9 @@ export class Informer<T> implements ReflectorSink {
     this.#transform = options.transform;
     this.#onError = options.onError ?? (() => {});
     this.#description = options.source.description;
+    this.#clock = options.clock ?? systemClock;
+    const period = options.resyncPeriodMs;
+    this.#resyncPeriodMs = period === undefined || period <= 0 ? undefined : period * (0.9 + (options.random ?? Math.random)() * 0.2);
     this.#reflector = new Reflector({
       source: options.source,
       sink: this,
@@ -95,9 +108,38 @@ export class Informer<T> implements ReflectorSink {
     return () => this.#handlers.delete(handlers);
   }
 
-  /** Lists and watches until `signal` is aborted. */
-  run(signal: AbortSignal): Promise<void> {
-    return this.#reflector.run(signal);
+  /** Lists and watches, and resyncs if asked to, until `signal` is aborted. */
+  async run(signal: AbortSignal): Promise<void> {
+    const stopResync = this.#resyncEvery(this.#resyncPeriodMs, signal);
+    try {
+      await this.#reflector.run(signal);
+    } finally {
+      stopResync();
+    }
+  }
+
+  /** Resyncs every `periodMs` on the clock until `signal` is aborted or the returned function is called. */
+  #resyncEvery(periodMs: number | undefined, signal: AbortSignal): () => void {
+    if (periodMs === undefined) return () => {};
+    let cancel = (): void => {};
+    const schedule = (): void => {
+      cancel = this.#clock.setTimer(() => {
+        if (signal.aborted) return;
+        this.#resync();
+        schedule();
+      }, periodMs);
+    };
+    schedule();
+    return () => cancel();
+  }
+
+  /**
+   * Tells the handlers of every cached object again, as an update with the same object before and after
+   * (client-go's resync). Before the first list there is nothing complete to tell.
+   */
+  #resync(): void {
+    if (!this.#synced) return;
+    for (const [key, stored] of this.#store.entries()) this.#notify((h) => h.onUpdate?.(stored.object, stored.object, key));
   }
 
   /** True once the first complete list is in the cache: only then does absence mean deleted. */

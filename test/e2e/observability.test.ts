@@ -134,3 +134,24 @@ test('a render failure is a Warning event on the WorkloadIdentity', async () => 
     return (found !== undefined && found.type === 'Warning' && /tier/.test(found.message)) || JSON.stringify(all.map((e) => [e.type, e.reason, e.involvedObject.name, e.message]));
   });
 });
+
+test('syncPeriod: each period every pod, node and namespace of a workload cluster is handed to the controller again and re-checked, with no write', async () => {
+  const api = h.fleet.workloads[0]?.apiServer;
+  assert.ok(api && h.controller);
+  let objects = 0;
+  for (const path of ['/api/v1/pods', '/api/v1/nodes', '/api/v1/namespaces']) objects += ((await must(api, 'GET', path)) as { items: unknown[] }).items.length;
+  await h.controller.stop();
+  h.startController({ config: { syncPeriod: '2s' } });
+  await eventually('/readyz 200', async () => (await fetch(readyzUrl).catch(() => undefined))?.status === 200);
+  const counter = async (name: string, labels: Record<string, string>): Promise<number> => (await metricValue(name, labels)) ?? 0;
+  const targeted = (): Promise<number> => counter('spire_eks_registrar_reconciliations_total', { kind: 'targeted', outcome: 'ok' });
+  const writes = async (): Promise<number[]> =>
+    Promise.all(['create', 'update', 'delete'].map((operation) => counter('spire_eks_registrar_entry_writes_total', { operation, outcome: 'ok' })));
+  const [checkedBefore, writesBefore] = [await targeted(), await writes()];
+  // Nothing changes in the fleet meanwhile: only the resyncs (each informer's period is 1.8 to 2.2 s) queue work.
+  await eventually(`two resyncs of the ${objects} objects of the cluster`, async () => {
+    const checked = (await targeted()) - checkedBefore;
+    return checked >= 2 * objects || `${checked} targeted reconciliations`;
+  }, 20_000);
+  assert.deepEqual(await writes(), writesBefore, 'equal entries are not written again');
+});
