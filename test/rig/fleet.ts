@@ -31,6 +31,8 @@ export interface FleetOptions {
   readonly spire?: boolean;
   /** Default `example.org`. */
   readonly trustDomain?: string;
+  /** More kube-apiserver flags for the management apiserver only (an audit log, say); default none. */
+  readonly managementArgs?: readonly string[];
 }
 
 export interface Fleet {
@@ -82,7 +84,7 @@ async function startIn(group: ProcessGroup, options: FleetOptions, onWebhook: (w
     staticCredentials: [credentials],
   });
   onWebhook(webhook);
-  const management = await startApiServer(group, { name: 'management', etcd });
+  const management = await startApiServer(group, { name: 'management', etcd, extraArgs: options.managementArgs });
   const workloads: WorkloadCluster[] = [];
   for (let i = 1; i <= count; i++) {
     const clusterName = `workload-${i}`;
