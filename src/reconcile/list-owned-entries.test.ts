@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RegistrationEntry } from '../spire/entry.ts';
+import { registrationEntry } from '../../test/support/registration-entry.ts';
 import { listOwnedEntries } from './list-owned-entries.ts';
 
-// listOwnedEntries reads nothing of an entry but its ID.
-const entry = (id: string): RegistrationEntry => ({ id }) as RegistrationEntry;
+const entry = (id: string): RegistrationEntry => registrationEntry({ id });
 
 test('the owned entries are picked out of every page, by ID', async () => {
   const pages = [[entry('eks-workload-a'), entry('manual-1')], [], [entry('other-eks-workload-b'), entry('eks-workload-c')]];

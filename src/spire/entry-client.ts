@@ -27,22 +27,33 @@ export interface EntryFilter {
 }
 
 /**
- * The registrar's narrow view of spire-server's Entry API. Listing and counting throw SpireCallError when
- * the server cannot be reached or refuses; the batched writes never throw for the server's sake: they
- * return one outcome per input, in input order, and an RPC that fails as a whole turns into `error`
- * outcomes for the entries it carried and the ones not sent after it.
+ * The calls the registrar makes to spire-server's Entry API: one paged listing (the reconcile layer picks
+ * its owned entries out of it) and the three batched writes. What the reconcile layer takes, and all a
+ * fake needs. The listing throws SpireCallError when the server cannot be reached or refuses; the batched
+ * writes never throw for the server's sake: they return one outcome per input, in input order, and an RPC
+ * that fails as a whole turns into `error` outcomes for the entries it carried and the ones not sent after it.
  */
 export interface EntryClient {
-  /** Every entry that matches `filter` (all entries without one), read page by page. */
-  listEntries(filter?: EntryFilter): Promise<RegistrationEntry[]>;
-  /** The same, a page at a time as it arrives. Each page is fetched with the same retries as any call. */
-  listEntryPages(filter?: EntryFilter): AsyncGenerator<RegistrationEntry[], void, undefined>;
-  countEntries(filter?: EntryFilter): Promise<number>;
-  /** The entry with this ID, or undefined when there is none. */
-  getEntry(id: string): Promise<RegistrationEntry | undefined>;
+  /** Every entry, a page at a time as it arrives. Each page is fetched with the same retries as any call. */
+  listEntryPages(): AsyncGenerator<RegistrationEntry[], void, undefined>;
   createEntries(entries: readonly RegistrationEntry[]): Promise<WriteOutcome[]>;
   updateEntries(updates: readonly EntryUpdate[]): Promise<WriteOutcome[]>;
   deleteEntries(ids: readonly string[]): Promise<WriteOutcome[]>;
+}
+
+/**
+ * The client of a real spire-server that createEntryClient makes: the registrar's calls, the filtered
+ * reads that tools and tests make (listings, counts, one entry), and close for its owner. Listing,
+ * counting and reading throw SpireCallError as EntryClient's listing does.
+ */
+export interface SpireEntryClient extends EntryClient {
+  /** The entries that match `filter` (all entries without one), a page at a time. */
+  listEntryPages(filter?: EntryFilter): AsyncGenerator<RegistrationEntry[], void, undefined>;
+  /** Every entry that matches `filter` (all entries without one), read page by page. */
+  listEntries(filter?: EntryFilter): Promise<RegistrationEntry[]>;
+  countEntries(filter?: EntryFilter): Promise<number>;
+  /** The entry with this ID, or undefined when there is none. */
+  getEntry(id: string): Promise<RegistrationEntry | undefined>;
   /** Ends retries in progress and closes the channel; calls after this fail. */
   close(): void;
 }
@@ -113,8 +124,8 @@ const realEnvironment: RetryEnvironment = {
 };
 
 /** A client for the Entry API on spire-server's admin socket. It connects on first use. */
-export function createEntryClient(options: EntryClientOptions): EntryClient {
-  return new SpireEntryClient(options);
+export function createEntryClient(options: EntryClientOptions): SpireEntryClient {
+  return new GrpcEntryClient(options);
 }
 
 interface PendingWrite<T> {
@@ -124,7 +135,7 @@ interface PendingWrite<T> {
   readonly spiffeId: string | undefined;
 }
 
-class SpireEntryClient implements EntryClient {
+class GrpcEntryClient implements SpireEntryClient {
   readonly #socketPath: string;
   readonly #service: EntryService;
   readonly #callTimeoutMs: number;

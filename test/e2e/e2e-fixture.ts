@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { createEntryClient, type EntryClient } from '../../src/spire/entry-client.ts';
+import { createEntryClient, type SpireEntryClient } from '../../src/spire/entry-client.ts';
 import type { RegistrationEntry } from '../../src/spire/entry.ts';
 import type { ApiServer } from '../rig/kube-apiserver.ts';
 import { startFleet, type Fleet } from '../rig/fleet.ts';
@@ -99,7 +99,7 @@ export function webAppIdentity(clusterSelector?: Record<string, string>): Record
 
 export interface Harness {
   readonly fleet: Fleet;
-  readonly spire: EntryClient;
+  readonly spire: SpireEntryClient;
   readonly configPath: string;
   readonly prefix: string;
   readonly processes: ProcessGroup;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createEntryClient, type EntryClient } from '../../src/spire/entry-client.ts';
+import { createEntryClient, type SpireEntryClient } from '../../src/spire/entry-client.ts';
 import { ProcessGroup } from './processes.ts';
 import { startSpireServer, type SpireServer } from './spire-server.ts';
 
 describe('rig: spire-server', () => {
   let group: ProcessGroup;
   let server: SpireServer;
-  let client: EntryClient;
+  let client: SpireEntryClient;
 
   before(async () => {
     group = new ProcessGroup('rig-spire-');

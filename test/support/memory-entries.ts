@@ -10,18 +10,9 @@ export class MemoryEntries implements EntryClient {
   readonly entries = new Map<string, RegistrationEntry>();
   writes = 0;
   lists = 0;
-  async listEntries(): Promise<RegistrationEntry[]> {
-    return [...this.entries.values()];
-  }
   async *listEntryPages(): AsyncGenerator<RegistrationEntry[], void, undefined> {
     this.lists++;
     yield [...this.entries.values()];
-  }
-  async countEntries(): Promise<number> {
-    return this.entries.size;
-  }
-  async getEntry(id: string): Promise<RegistrationEntry | undefined> {
-    return this.entries.get(id);
   }
   async createEntries(entries: readonly RegistrationEntry[]): Promise<WriteOutcome[]> {
     return entries.map((entry) => {
@@ -44,5 +35,4 @@ export class MemoryEntries implements EntryClient {
       return this.entries.delete(id) ? { kind: 'ok', entryId: id, spiffeId: undefined, entry: undefined } : { kind: 'not-found', entryId: id, spiffeId: undefined, message: 'gone' };
     });
   }
-  close(): void {}
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { main } from '../../../src/cli/main.ts';
-import { createEntryClient, type EntryClient } from '../../../src/spire/entry-client.ts';
+import { createEntryClient, type SpireEntryClient } from '../../../src/spire/entry-client.ts';
 import { formatSelector, type RegistrationEntry } from '../../../src/spire/entry.ts';
 import { shopEntryIdPrefix, writeShopCluster, writeShopConfig, writeShopManifests } from '../../fixtures/shop-cluster.ts';
 import { ProcessGroup } from '../../rig/processes.ts';
@@ -13,7 +13,7 @@ import { startSpireServer, type SpireServer } from '../../rig/spire-server.ts';
 const group = new ProcessGroup('apply-test-');
 const dir = mkdtempSync(join(tmpdir(), 'apply-inputs-'));
 let spire: SpireServer;
-let client: EntryClient;
+let client: SpireEntryClient;
 
 before(async () => {
   spire = await startSpireServer(group, { trustDomain: 'example.org' });

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createEntryClient, type EntryClient, type EntryClientOptions } from '../../../src/spire/entry-client.ts';
+import { createEntryClient, type EntryClientOptions, type SpireEntryClient } from '../../../src/spire/entry-client.ts';
 import type { RegistrationEntry } from '../../../src/spire/entry.ts';
 import { ProcessGroup } from '../../rig/processes.ts';
 import { startSpireServer, type SpireServer } from '../../rig/spire-server.ts';
@@ -9,17 +9,17 @@ import { startSpireServer, type SpireServer } from '../../rig/spire-server.ts';
 export interface SpireFixture {
   readonly group: ProcessGroup;
   readonly server: SpireServer;
-  readonly client: EntryClient;
+  readonly client: SpireEntryClient;
   /** Another client on the same server, with other options; closed by `stop`. */
-  clientWith(options: Omit<EntryClientOptions, 'socketPath'>): EntryClient;
+  clientWith(options: Omit<EntryClientOptions, 'socketPath'>): SpireEntryClient;
   stop(): Promise<void>;
 }
 
 export async function startSpireFixture(trustDomain = 'example.org'): Promise<SpireFixture> {
   const group = new ProcessGroup('it-spire-');
   const server = await startSpireServer(group, { trustDomain });
-  const clients: EntryClient[] = [];
-  const clientWith = (options: Omit<EntryClientOptions, 'socketPath'>): EntryClient => {
+  const clients: SpireEntryClient[] = [];
+  const clientWith = (options: Omit<EntryClientOptions, 'socketPath'>): SpireEntryClient => {
     const client = createEntryClient({ ...options, socketPath: server.socketPath });
     clients.push(client);
     return client;
