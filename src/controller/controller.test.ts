@@ -176,6 +176,15 @@ async function syncEast(t: ReturnType<typeof setup>, pods = 2): Promise<MemoryCl
   return cluster;
 }
 
+/** The identity `web` and the registry `east`, processed, and `east` synced with `pods` pods. */
+async function webOnEast(t: ReturnType<typeof setup>, pods = 2): Promise<MemoryCluster> {
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'identity', name: 'web' });
+  await t.run({ kind: 'registry', name: 'east' });
+  return syncEast(t, pods);
+}
+
 function ownedIds(entries: MemoryEntries, prefix = east): string[] {
   return [...entries.entries.keys()].filter((id) => id.startsWith(prefix)).sort();
 }
@@ -228,11 +237,7 @@ test('a registry: added (finalizer set, cluster connected), disabled (entries de
 
 test('an identity change re-renders its pods: entries move to the new SPIFFE IDs', async () => {
   const t = setup();
-  t.identities.put(identityObject('web'));
-  t.registries.put(registryObject('east'));
-  await t.run({ kind: 'identity', name: 'web' });
-  await t.run({ kind: 'registry', name: 'east' });
-  await syncEast(t);
+  await webOnEast(t);
   const spiffeIds = (): string[] => [...t.entries.entries.values()].map((e) => e.spiffeId).sort();
   assert.deepEqual(spiffeIds(), ['spiffe://example.org/ns/shop/pod/web-0', 'spiffe://example.org/ns/shop/pod/web-1']);
   t.identities.put(identityObject('web', { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/app/{{ .PodMeta.Name }}' }));
@@ -242,11 +247,7 @@ test('an identity change re-renders its pods: entries move to the new SPIFFE IDs
 
 test('a cluster lost keeps its entries, even across a full reconciliation; a pod gone while synced loses its entry', async () => {
   const t = setup();
-  t.identities.put(identityObject('web'));
-  t.registries.put(registryObject('east'));
-  await t.run({ kind: 'identity', name: 'web' });
-  await t.run({ kind: 'registry', name: 'east' });
-  const cluster = await syncEast(t, 3);
+  const cluster = await webOnEast(t, 3);
   const before = ownedIds(t.entries);
   assert.equal(before.length, 3);
   t.clusters().listener.status('east', { ready: false, reason: 'Unreachable', message: 'pods: connection refused' });
@@ -275,11 +276,7 @@ test('the reconcile annotation is a full reconciliation; a status-only update is
 
 test('statuses are written only when they change', async () => {
   const t = setup();
-  t.identities.put(identityObject('web'));
-  t.registries.put(registryObject('east'));
-  await t.run({ kind: 'identity', name: 'web' });
-  await t.run({ kind: 'registry', name: 'east' });
-  await syncEast(t);
+  await webOnEast(t);
   await t.run({ kind: 'status' });
   await t.flush();
   assert.equal(t.management.statusWrites('workloadidentities', 'web').length, 1);
@@ -298,11 +295,7 @@ test('statuses are written only when they change', async () => {
 
 test('an invalid spec is Ready=False/InvalidSpec naming the field, an event, and no entry deleted', async () => {
   const t = setup();
-  t.identities.put(identityObject('web'));
-  t.registries.put(registryObject('east'));
-  await t.run({ kind: 'identity', name: 'web' });
-  await t.run({ kind: 'registry', name: 'east' });
-  await syncEast(t);
+  await webOnEast(t);
   t.registries.put(registryObject('east', { region: 'moon-1', finalizers: [entriesFinalizer] }));
   await t.run({ kind: 'registry', name: 'east' });
   t.identities.put(identityObject('web', { spiffeIDTemplate: 'spiffe://{{ .TrustDomain' }));

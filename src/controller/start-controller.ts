@@ -56,6 +56,10 @@ export function composeController(options: StartControllerOptions): ComposedCont
       source: httpResourceSource(connection, { group: apiGroup, version: apiVersion, resource: plural }),
       transform: managedObject(parse),
       onError: (error) => logger.warn({ err: error }, `management ${plural}: ${error instanceof Error ? error.message : String(error)}`),
+      // A refused list or watch (a missing permission, say) must be visible: the reflector retries it for ever.
+      onReflectorEvent: (event) => {
+        if (event.type === 'error') logger.warn({ err: event.error, retryInMs: event.retryInMs }, `management ${plural}: ${event.phase} failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
+      },
     });
     created.addEventHandler(objectHandlers(item, enqueue));
     return created;
