@@ -414,13 +414,12 @@ export class Controller {
       this.#registryStatus.update(name, registryStatus(object, this.#clusterStatus.get(name), report, now));
     }
     const failures = this.#state.renderFailures();
-    const templateErrors = this.#state.identityErrors();
     const stats = new Map(this.#state.identityReports().map((report) => [report.name, report.stats]));
     for (const name of this.#identities.store.keys()) {
       const object = this.#identities.store.get(name);
       if (object === undefined) continue;
       const renderFailures = failures.filter((failure) => failure.identity === name);
-      const templateError = templateErrors.find((error) => error.startsWith(`WorkloadIdentity ${name}:`));
+      const templateError = this.#state.identityError(name);
       for (const failure of renderFailures.slice(0, 5)) this.#events.event(involved('WorkloadIdentity', object), 'Warning', 'RenderFailed', failure.message);
       this.#identityStatus.update(name, identityStatus(object, { stats: stats.get(name), templateError, renderFailures }, now));
     }

@@ -91,7 +91,8 @@ export class FleetState {
   #compiled: CompiledIdentity[] = [];
   #rank = new Map<string, number>();
   #broken: WorkloadIdentity[] = [];
-  #identityErrors: string[] = [];
+  /** By identity name: why its templates do not compile. */
+  #identityErrors = new Map<string, string>();
   /** Contributions by entry key digest, the winner (lowest rank, then earliest cluster) first. */
   readonly #byDigest = new Map<string, Contribution[]>();
   /** UIDs of pods with a render failure, with how many pod states name them. */
@@ -266,9 +267,9 @@ export class FleetState {
     return clusterEntryIdPrefix(this.config.entryIDPrefix, cluster);
   }
 
-  /** Errors of identities whose templates do not compile. */
-  identityErrors(): readonly string[] {
-    return this.#identityErrors;
+  /** Why the identity's templates do not compile, or undefined when they do. */
+  identityError(name: string): string | undefined {
+    return this.#identityErrors.get(name);
   }
 
   /** Render failures of the pods of `cluster` (every cluster when undefined). */
@@ -330,7 +331,7 @@ export class FleetState {
     this.#compiled = compiled.compiled;
     this.#rank = new Map(compiled.compiled.map((identity) => [identity.name, identity.rank]));
     this.#broken = compiled.broken;
-    this.#identityErrors = compiled.errors.map((error) => error.message);
+    this.#identityErrors = new Map(compiled.errors.map((error) => [error.identity, error.message]));
     for (const cluster of this.#clusters.values()) {
       cluster.targeting = this.#compiled.filter((identity) => identityTargetsCluster(identity.identity, cluster.registry));
       const before = old !== undefined && identityTargetsCluster(old, cluster.registry);
