@@ -34,10 +34,9 @@ export function managedObject<T>(parse: (raw: unknown) => Validated<T>): (raw: u
     const metadata = isRecord(object.metadata) ? object.metadata : {};
     const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
     const status = isRecord(object.status) ? object.status : {};
-    const conditions = Array.isArray(status.conditions) ? status.conditions.flatMap((c: unknown) => {
-      const parsed = conditionSchema.safeParse(c);
-      return parsed.success ? [parsed.data] : [];
-    }) : [];
+    // A condition the schema refuses is dropped: the next status write replaces it.
+    const listed: unknown[] = Array.isArray(status.conditions) ? status.conditions : [];
+    const conditions = listed.flatMap((condition) => conditionSchema.safeParse(condition).data ?? []);
     const deleting = metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null;
     return {
       name: typeof metadata.name === 'string' ? metadata.name : '',
