@@ -75,7 +75,9 @@ test('pause stops the process where it is and resume lets it run on; a paused pr
   const group = new ProcessGroup('processes-test-');
   try {
     // A handler for SIGTERM, as kube-apiserver has: a stopped process runs it only once continued.
-    const proc = group.start('ticker', 'bash', { args: ['-c', 'trap "exit 0" TERM; while true; do echo tick; sleep 0.05; done'] });
+    // One process with no children, so no fork can race the group signals.
+    const ticker = "process.on('SIGTERM', () => process.exit(0)); setInterval(() => console.log('tick'), 50);";
+    const proc = group.start('ticker', process.execPath, { args: ['-e', ticker] });
     await waitUntilReady(proc, async () => proc.logTail().includes('tick'));
     proc.pause();
     await eventually(() => state(proc.pid) === 'T', 'stopped');
