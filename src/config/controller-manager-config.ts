@@ -4,7 +4,7 @@ import { accountIdSchema, awsRegionSchema, roleArnSchema } from '../api/v1alpha1
 import { groupVersion } from '../api/v1alpha1/group-version.ts';
 import { templateTextSchema } from '../api/v1alpha1/template-text.ts';
 import { entryIdCharacters, maxEntryIdPrefixLength } from '../identity/entry-id.ts';
-import { trustDomainName } from '../identity/entry-spiffe-id.ts';
+import { trustDomainSchema } from '../api/trust-domain-schema.ts';
 
 /** The default parent ID: the SPIRE agent of the pod's node, attested with k8s_psat. */
 export const defaultParentIDTemplate = 'spiffe://{{ .TrustDomain }}/spire/agent/k8s_psat/{{ .ClusterName }}/{{ .NodeMeta.UID }}';
@@ -144,13 +144,6 @@ const defaultLeaderElection: LeaderElectionConfig = {
   renewDeadlineMs: 10_000,
   retryPeriodMs: 2_000,
 };
-
-const trustDomainSchema = z.string().transform((text, ctx): string => {
-  const parsed = trustDomainName(text);
-  if ('name' in parsed) return parsed.name;
-  ctx.addIssue({ code: 'custom', message: parsed.problem });
-  return z.NEVER;
-});
 
 const clusterDomainSchema = z
   .string()

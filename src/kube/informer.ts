@@ -1,8 +1,7 @@
-import type { BackoffPolicy } from '../backoff/backoff.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { objectKey, type KubeObject } from './kube-object.ts';
 import { ObjectStore, type IndexFunction, type ObjectReader, type StoredObject } from './object-store.ts';
-import { Reflector, type ReflectorEvent, type ReflectorSink, type ReplaceBatch } from './reflector.ts';
+import { Reflector, type ReflectorEvent, type ReflectorOptions, type ReflectorSink, type ReplaceBatch } from './reflector.ts';
 import type { ObjectEvent, ResourceSource } from './resource-source.ts';
 
 /** Told of every change to an informer's cache, after the cache has it. Handlers should only mark work. */
@@ -17,7 +16,8 @@ export interface InformerHandlers<T> {
   onDelete?(object: T, key: string, finalStateUnknown: boolean): void;
 }
 
-export interface InformerOptions<T> {
+/** The reflector's tuning (see ReflectorOptions for the defaults) and the informer's own options. */
+export interface InformerOptions<T> extends Pick<ReflectorOptions, 'clock' | 'random' | 'pageSize' | 'watchTimeoutSeconds' | 'silentWatchMs' | 'backoff'> {
   readonly source: ResourceSource;
   /**
    * Turns an object's JSON into what the cache keeps: only the fields the engine reads, so memory scales
@@ -32,13 +32,6 @@ export interface InformerOptions<T> {
    */
   readonly onError?: (error: unknown) => void;
   readonly onReflectorEvent?: (event: ReflectorEvent) => void;
-  readonly clock?: Clock;
-  readonly random?: () => number;
-  /** Reflector tuning; see ReflectorOptions for the defaults. */
-  readonly pageSize?: number;
-  readonly watchTimeoutSeconds?: (random: () => number) => number;
-  readonly silentWatchMs?: (timeoutSeconds: number) => number;
-  readonly backoff?: BackoffPolicy;
   /**
    * Every cached object is delivered to the handlers again, as an update from itself to itself, about
    * this often (client-go's resync, controller-runtime's SyncPeriod), so that a controller checks each
@@ -79,17 +72,8 @@ export class Informer<T> implements ReflectorSink {
     this.#clock = options.clock ?? systemClock;
     const period = options.resyncPeriodMs;
     this.#resyncPeriodMs = period === undefined || period <= 0 ? undefined : period * (0.9 + (options.random ?? Math.random)() * 0.2);
-    this.#reflector = new Reflector({
-      source: options.source,
-      sink: this,
-      ...(options.clock ? { clock: options.clock } : {}),
-      ...(options.random ? { random: options.random } : {}),
-      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-      ...(options.watchTimeoutSeconds ? { watchTimeoutSeconds: options.watchTimeoutSeconds } : {}),
-      ...(options.silentWatchMs ? { silentWatchMs: options.silentWatchMs } : {}),
-      ...(options.backoff ? { backoff: options.backoff } : {}),
-      ...(options.onReflectorEvent ? { onEvent: options.onReflectorEvent } : {}),
-    });
+    const { source, clock, random, pageSize, watchTimeoutSeconds, silentWatchMs, backoff, onReflectorEvent } = options;
+    this.#reflector = new Reflector({ source, sink: this, clock, random, pageSize, watchTimeoutSeconds, silentWatchMs, backoff, onEvent: onReflectorEvent });
   }
 
   /** The cache. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { trustDomainName } from '../../identity/entry-spiffe-id.ts';
+import { trustDomainSchema } from '../trust-domain-schema.ts';
 import { objectName, validate, type Validated } from '../validation.ts';
 import { conditionSchema, type Condition } from './condition.ts';
 import { goDurationSchema } from './duration.ts';
@@ -74,13 +74,6 @@ const ttlSecondsSchema = goDurationSchema.transform((nanoseconds, ctx): number =
   else if (nanoseconds % 1_000_000_000n !== 0n) ctx.addIssue({ code: 'custom', message: 'must be a whole number of seconds' });
   else if (nanoseconds / 1_000_000_000n > BigInt(maxTtlSeconds)) ctx.addIssue({ code: 'custom', message: `must be at most ${maxTtlSeconds}s` });
   else return Number(nanoseconds / 1_000_000_000n);
-  return z.NEVER;
-});
-
-const trustDomainSchema = z.string().transform((text, ctx): string => {
-  const parsed = trustDomainName(text);
-  if ('name' in parsed) return parsed.name;
-  ctx.addIssue({ code: 'custom', message: parsed.problem });
   return z.NEVER;
 });
 
