@@ -288,9 +288,11 @@ export class Controller {
       // reports done having compared nothing nor leaves orphans for a whole gcInterval.
       if (!this.#firstFullDone) await this.#clustersSettled(signal);
       signal.throwIfAborted();
+      // Re-render what the state had, then add the newly synced clusters (which renders them): each pod
+      // once, where the other order rendered the new clusters twice and held both renderings at the peak.
+      this.#state.rerenderAll();
       for (const [cluster, objects] of this.#pendingObjects) this.#state.setClusterObjects(cluster, objects);
       this.#pendingObjects.clear();
-      this.#state.rerenderAll();
       const report = await this.#reconciler.full();
       this.#spireReachable = true;
       this.#firstFullDone = true;
