@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { objectName, validate, type Validated } from '../validation.ts';
+import { customResourceSchema, parseCustomResource, type CustomResource } from '../custom-resource.ts';
+import type { Validated } from '../validation.ts';
 import { conditionSchema, type Condition } from './condition.ts';
 import { groupVersion } from './group-version.ts';
 import { labelsSchema } from './label-selector.ts';
-import { objectMetaSchema, type ObjectMeta } from './object-meta.ts';
 
 export const eksClusterRegistryKind = 'EKSClusterRegistry';
 
@@ -34,12 +34,7 @@ export interface EKSClusterRegistryStatus {
   readonly entriesRegistered: number | undefined;
 }
 
-export interface EKSClusterRegistry {
-  readonly kind: typeof eksClusterRegistryKind;
-  readonly metadata: ObjectMeta;
-  readonly spec: EKSClusterRegistrySpec;
-  readonly status: EKSClusterRegistryStatus;
-}
+export type EKSClusterRegistry = CustomResource<typeof eksClusterRegistryKind, EKSClusterRegistrySpec, EKSClusterRegistryStatus>;
 
 const eksClusterName = /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/;
 const awsRegion = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
@@ -98,24 +93,9 @@ const statusSchema = z
 
 const emptyStatus: EKSClusterRegistryStatus = { lastSync: undefined, conditions: [], namespacesCount: undefined, entriesRegistered: undefined };
 
-export const eksClusterRegistrySchema = z
-  .strictObject({
-    apiVersion: z.literal(groupVersion),
-    kind: z.literal(eksClusterRegistryKind),
-    metadata: objectMetaSchema,
-    spec: specSchema,
-    status: statusSchema.nullish(),
-  })
-  .transform(
-    (object): EKSClusterRegistry => ({
-      kind: object.kind,
-      metadata: object.metadata,
-      spec: object.spec,
-      status: object.status ?? emptyStatus,
-    }),
-  );
+export const eksClusterRegistrySchema = customResourceSchema({ apiVersion: groupVersion, kind: eksClusterRegistryKind, spec: specSchema, status: statusSchema, emptyStatus });
 
 /** Validates a Kubernetes object as an EKSClusterRegistry; errors read `EKSClusterRegistry <name>: <field>: <problem>`. */
 export function parseEKSClusterRegistry(object: unknown): Validated<EKSClusterRegistry> {
-  return validate(eksClusterRegistrySchema, object, `${eksClusterRegistryKind} ${objectName(object)}`);
+  return parseCustomResource(eksClusterRegistrySchema, eksClusterRegistryKind, object);
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { customResourceSchema, parseCustomResource, type CustomResource } from '../custom-resource.ts';
 import { trustDomainSchema } from '../trust-domain-schema.ts';
-import { objectName, validate, type Validated } from '../validation.ts';
+import type { Validated } from '../validation.ts';
 import { conditionSchema, type Condition } from './condition.ts';
 import { goDurationSchema } from './duration.ts';
 import { groupVersion } from './group-version.ts';
 import { everything, labelSelectorSchema, type LabelSelector } from './label-selector.ts';
-import { objectMetaSchema, type ObjectMeta } from './object-meta.ts';
 import { templateTextSchema } from './template-text.ts';
 
 export const workloadIdentityKind = 'WorkloadIdentity';
@@ -57,12 +57,7 @@ export interface WorkloadIdentityStatus {
   readonly conditions: readonly Condition[];
 }
 
-export interface WorkloadIdentity {
-  readonly kind: typeof workloadIdentityKind;
-  readonly metadata: ObjectMeta;
-  readonly spec: WorkloadIdentitySpec;
-  readonly status: WorkloadIdentityStatus;
-}
+export type WorkloadIdentity = CustomResource<typeof workloadIdentityKind, WorkloadIdentitySpec, WorkloadIdentityStatus>;
 
 const namespaceName = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -156,24 +151,9 @@ const statusSchema = z
 
 const emptyStatus: WorkloadIdentityStatus = { stats: undefined, lastReconciliation: undefined, conditions: [] };
 
-export const workloadIdentitySchema = z
-  .strictObject({
-    apiVersion: z.literal(groupVersion),
-    kind: z.literal(workloadIdentityKind),
-    metadata: objectMetaSchema,
-    spec: specSchema,
-    status: statusSchema.nullish(),
-  })
-  .transform(
-    (object): WorkloadIdentity => ({
-      kind: object.kind,
-      metadata: object.metadata,
-      spec: object.spec,
-      status: object.status ?? emptyStatus,
-    }),
-  );
+export const workloadIdentitySchema = customResourceSchema({ apiVersion: groupVersion, kind: workloadIdentityKind, spec: specSchema, status: statusSchema, emptyStatus });
 
 /** Validates a Kubernetes object as a WorkloadIdentity; errors read `WorkloadIdentity <name>: <field>: <problem>`. */
 export function parseWorkloadIdentity(object: unknown): Validated<WorkloadIdentity> {
-  return validate(workloadIdentitySchema, object, `${workloadIdentityKind} ${objectName(object)}`);
+  return parseCustomResource(workloadIdentitySchema, workloadIdentityKind, object);
 }
