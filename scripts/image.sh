@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# `npm run image [-- --head] [--save FILE] [--iidfile FILE]`: builds the registrar's OCI image with podman
+# from the Containerfile, with nothing pulled from a container registry (see the Containerfile for what
+# goes in). The registrar comes from the working tree, or with --head from the last commit (its
+# uncommitted changes left out). Tags it spire-eks-workload-registrar:<version> and :latest; --save also
+# writes it as an OCI archive, for pushing with any registry tool. The same commit builds the same image:
+# every timestamp is the commit's.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+save='' iidfile='' head=false
+while [ $# -gt 0 ]; do
+  case $1 in
+    --head) head=true; shift ;;
+    --save) save=$2; shift 2 ;;
+    --iidfile) iidfile=$2; shift 2 ;;
+    *) echo "image: unknown option $1 (known: --head, --save FILE, --iidfile FILE)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+command -v podman >/dev/null || missing+=(podman)
+command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+command -v strip >/dev/null || missing+=(binutils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "image: needs ${missing[*]}: apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+
+# The project's own Node and tsc, also when this runs outside npm.
+export PATH="$PWD/node_modules/.bin:$PATH"
+node_bin=node_modules/node/bin/node
+[ -x "$node_bin" ] || { echo "image: $node_bin is missing: run npm ci first" >&2; exit 1; }
+start=$SECONDS
+package() { node -p "require('./package.json').$1"; }
+version=$(package version)
+revision=$(git rev-parse HEAD)
+# What the image is built from; a build from a tree with changes to it says so in its revision.
+sources=(package.json package-lock.json tsconfig.json tsconfig.build.json bin src)
+$head || [ -z "$(git status --porcelain -- Containerfile scripts/image.sh "${sources[@]}")" ] || revision+=-dirty
+source_url=$(git config --get remote.origin.url || echo unknown)
+source_url=${source_url/\/\/*@/\/\/}  # no credentials in a label
+SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
+export SOURCE_DATE_EPOCH
+created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
+
+context=$(mktemp -d "${TMPDIR:-/tmp}/registrar-image.XXXXXX")
+trap 'rm -rf "$context"' EXIT
+
+# glibc and libstdc++ (what Node links against), extracted from Debian bookworm's packages with their
+# copyright files; Node's own CA certificates serve TLS, so no ca-certificates. The runtime provides
+# /dev, /etc/hosts and /etc/resolv.conf.
+step() { echo "image: $1 ($((SECONDS - start)) s)"; }
+step 'Debian root file system (mmdebstrap)'
+mmdebstrap --quiet --variant=extract --include=libc6,libstdc++6 --skip=output/dev \
+  --customize-hook='cd "$1" && rm -rf dev etc/apt etc/dpkg etc/fstab etc/hostname etc/resolv.conf var usr/share/gcc usr/share/gdb usr/share/lintian usr/share/locale usr/lib/x86_64-linux-gnu/gconv && find usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete' \
+  --customize-hook='printf "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n" > "$1/etc/passwd"' \
+  --customize-hook='printf "root:x:0:\nnonroot:x:65532:\n" > "$1/etc/group" && chmod 1777 "$1/tmp"' \
+  bookworm "$context/rootfs.tar" \
+  'deb http://deb.debian.org/debian bookworm main' \
+  'deb http://deb.debian.org/debian bookworm-updates main' \
+  'deb http://deb.debian.org/debian-security bookworm-security main'
+
+# The debug symbols are 18 MB of the binary's 126 MB; the dynamic symbols stay.
+step "Node $(node --version) from npm's node package"
+cp "$node_bin" "$context/node"
+strip "$context/node"
+
+step 'the registrar (tsc, production node_modules)'
+tree=$context/tree app=$context/app
+mkdir -p "$tree" "$app/src/spire"
+if $head; then git archive HEAD -- "${sources[@]}" | tar -x -C "$tree"; else cp -r "${sources[@]}" "$tree/"; fi
+ln -s "$PWD/node_modules" "$tree/node_modules"  # the types tsc compiles against
+tsc -p "$tree/tsconfig.build.json" --outDir "$app/dist" --sourceMap false
+cp -r "$tree/package.json" "$tree/package-lock.json" "$tree/bin" "$app/"
+# dist/spire reads the .proto files from ../../src/spire/proto, as in the repository.
+cp -r "$tree/src/spire/proto" "$app/src/spire/proto"
+(cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+# Node never loads these from node_modules: TypeScript (it strips types only outside node_modules),
+# declarations, source maps, documentation, and the bundlers' ES module builds (every package's
+# exports name its CommonJS build under the "node" condition first).
+find "$app/node_modules" -type d \( -name dist-types -o -name dist-es \) -prune -exec rm -rf {} +
+find "$app/node_modules" -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.cts' -o -name '*.map' -o -name '*.md' \) -delete
+rm -f "$app/node_modules/.package-lock.json"
+
+step 'podman build'
+tags=(--tag "spire-eks-workload-registrar:$version" --tag spire-eks-workload-registrar:latest)
+podman build --quiet --file Containerfile --timestamp "$SOURCE_DATE_EPOCH" "${tags[@]}" \
+  --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg SOURCE="$source_url" \
+  --build-arg CREATED="$created" --build-arg LICENSES="$(package license)" \
+  ${iidfile:+--iidfile "$iidfile"} "$context" >/dev/null
+size=$(podman image inspect --format '{{.Size}}' "spire-eks-workload-registrar:$version")
+echo "image: spire-eks-workload-registrar:$version ($revision), $((size / 1000000)) MB uncompressed, built in $((SECONDS - start)) s"
+if [ -n "$save" ]; then
+  rm -f "$save"
+  podman save --quiet --format oci-archive --output "$save" "spire-eks-workload-registrar:$version"
+  echo "image: saved as $save"
+fi
