@@ -1,17 +1,19 @@
 import { z } from 'zod';
+import type { EntryOptions } from '../entry-options.ts';
 import { customResourceSchema, parseCustomResource, type CustomResource } from '../custom-resource.ts';
 import { trustDomainSchema } from '../trust-domain-schema.ts';
+import { ttlSecondsSchema } from '../ttl-seconds-schema.ts';
 import type { Validated } from '../validation.ts';
 import { conditionSchema, type Condition } from './condition.ts';
-import { goDurationSchema } from './duration.ts';
 import { groupVersion } from './group-version.ts';
 import { everything, labelSelectorSchema, type LabelSelector } from './label-selector.ts';
+import { namespaceName } from './object-meta.ts';
 import { templateTextSchema } from './template-text.ts';
 
 export const workloadIdentityKind = 'WorkloadIdentity';
 
 /** Which pods, in which clusters, get which SPIRE entry. Templates are Go text/template text. */
-export interface WorkloadIdentitySpec {
+export interface WorkloadIdentitySpec extends EntryOptions {
   /** Templates see it as `.ApplicationName`. Default empty. */
   readonly applicationName: string;
   /** The namespace whose pods are selected; undefined selects pods of every namespace. */
@@ -23,20 +25,10 @@ export interface WorkloadIdentitySpec {
   readonly podSelector: LabelSelector;
   /** Over EKSClusterRegistry `spec.labels`. Default: every enabled cluster. */
   readonly clusterSelector: LabelSelector;
-  /** X509-SVID TTL in seconds; 0 (the default) is the server's default. */
-  readonly ttlSeconds: number;
-  /** JWT-SVID TTL in seconds; 0 (the default) is the server's default. */
-  readonly jwtTtlSeconds: number;
   readonly dnsNameTemplates: readonly string[];
   readonly workloadSelectorTemplates: readonly string[];
-  /** Trust domain names, sorted and without duplicates. */
-  readonly federatesWith: readonly string[];
-  readonly admin: boolean;
-  readonly downstream: boolean;
   /** Add the DNS names of the Services whose EndpointSlices point at the pod. Default false. */
   readonly autoPopulateDNSNames: boolean;
-  /** The entry's hint for workloads that receive several SVIDs. Default empty. */
-  readonly hint: string;
 }
 
 /** Counts from the last reconciliation. */
@@ -58,19 +50,6 @@ export interface WorkloadIdentityStatus {
 }
 
 export type WorkloadIdentity = CustomResource<typeof workloadIdentityKind, WorkloadIdentitySpec, WorkloadIdentityStatus>;
-
-const namespaceName = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
-
-// SPIRE stores TTLs as int32 seconds and rejects negative ones.
-const maxTtlSeconds = 2 ** 31 - 1;
-
-const ttlSecondsSchema = goDurationSchema.transform((nanoseconds, ctx): number => {
-  if (nanoseconds < 0n) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
-  else if (nanoseconds % 1_000_000_000n !== 0n) ctx.addIssue({ code: 'custom', message: 'must be a whole number of seconds' });
-  else if (nanoseconds / 1_000_000_000n > BigInt(maxTtlSeconds)) ctx.addIssue({ code: 'custom', message: `must be at most ${maxTtlSeconds}s` });
-  else return Number(nanoseconds / 1_000_000_000n);
-  return z.NEVER;
-});
 
 const specSchema = z
   .strictObject({

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, posix } from 'node:path';
 import { test } from 'node:test';
+import { parseClusterSpiffeID } from '../../../src/api/spiffeid-v1beta1/cluster-spiffe-id.ts';
+import { parseSpiffeID } from '../../../src/api/spiffeid-v1beta1/spiffe-id.ts';
 import { parseResources } from '../../../src/api/v1alpha1/resources.ts';
 import { parseControllerManagerConfig } from '../../../src/config/load-config.ts';
 import { configDir, kustomize, readManifest, readSeedFixture, repoRoot, yamlFilesUnder, type ManifestObject, type SourcedManifest } from './manifest-files.ts';
@@ -50,9 +52,14 @@ test('config/default: every kustomization resolves, and every manifest outside s
   assert.deepEqual(ofKind(objects, 'Namespace'), []);
 });
 
-test('config/crd/bases holds only the two CRDs, named as kubebuilder names them', async () => {
+test('config/crd/bases holds only the four CRDs, named as kubebuilder names them', async () => {
   const files = (await readdir(join(configDir, 'crd', 'bases'))).sort();
-  assert.deepEqual(files, ['eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml', 'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml']);
+  assert.deepEqual(files, [
+    'eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml',
+    'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml',
+    'spiffeid.spiffe.io_clusterspiffeids.yaml',
+    'spiffeid.spiffe.io_spiffeids.yaml',
+  ]);
   for (const file of files) {
     const crd = only(await readManifest(join('config', 'crd', 'bases', file)), 'object').object;
     const spec = crd.spec as { group: string; names: { plural: string } };
@@ -62,6 +69,9 @@ test('config/crd/bases holds only the two CRDs, named as kubebuilder names them'
   }
 });
 
+// The samples of the spiffeid.spiffe.io kinds, which the seed's examples do not cover.
+const spiffeIdSamples = ['clusterspiffeid-payments-api.yaml', 'spiffeid-k8s-workload-registrar.yaml', 'spiffeid-tenant-web.yaml'];
+
 test("config/samples holds the seed's examples, unchanged, one file each, and the registrar accepts them", async () => {
   const pairs: [sample: string, seed: string][] = [
     ['eksclusterregistry-workload-cluster.yaml', 'eks-cluster-registry.yaml'],
@@ -70,7 +80,7 @@ test("config/samples holds the seed's examples, unchanged, one file each, and th
     ['example-2-multi-cluster.yaml', 'example-2-multi-cluster.yaml'],
     ['example-3-cross-account.yaml', 'example-3-cross-account.yaml'],
   ];
-  assert.deepEqual((await readdir(join(configDir, 'samples'))).sort(), pairs.map(([sample]) => sample).sort());
+  assert.deepEqual((await readdir(join(configDir, 'samples'))).sort(), [...pairs.map(([sample]) => sample), ...spiffeIdSamples].sort());
   const all: SourcedManifest[] = [];
   for (const [sample, seed] of pairs) {
     const objects = await readManifest(join('config', 'samples', sample));
@@ -85,6 +95,15 @@ test("config/samples holds the seed's examples, unchanged, one file each, and th
   assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
   assert.equal(parsed.value.registries.length, 5);
   assert.equal(parsed.value.identities.length, 3);
+});
+
+test('the ClusterSpiffeID and SpiffeID samples are accepted by the registrar in the configured trust domain', async () => {
+  for (const sample of spiffeIdSamples) {
+    for (const { object } of await readManifest(join('config', 'samples', sample))) {
+      const parsed = object.kind === 'SpiffeID' ? parseSpiffeID(object, 'example.org') : parseClusterSpiffeID(object, 'example.org');
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
+    }
+  }
 });
 
 test("the ConfigMap's config.yaml is accepted by the registrar's configuration parser", async () => {

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { z } from 'zod';
+import { clusterSpiffeIdSchema } from '../../../src/api/spiffeid-v1beta1/cluster-spiffe-id.ts';
+import { spiffeIdSchema } from '../../../src/api/spiffeid-v1beta1/spiffe-id.ts';
 import { eksClusterRegistrySchema } from '../../../src/api/v1alpha1/eks-cluster-registry.ts';
 import { workloadIdentitySchema } from '../../../src/api/v1alpha1/workload-identity.ts';
 import { readManifest } from './manifest-files.ts';
@@ -99,12 +101,12 @@ function under(shapes: Shapes, prefix: string): Shapes {
   return new Map([...shapes].filter(([path]) => path === prefix || path.startsWith(`${prefix}.`)));
 }
 
-async function crdSchema(file: string): Promise<OpenApiSchema> {
+async function crdSchema(file: string, versionName = 'v1alpha1'): Promise<OpenApiSchema> {
   const [crd] = await readManifest(`config/crd/bases/${file}`);
   assert.ok(crd !== undefined);
   const versions = (crd.object.spec as { versions: { name: string; schema: { openAPIV3Schema: OpenApiSchema } }[] }).versions;
-  const version = versions.find((v) => v.name === 'v1alpha1');
-  assert.ok(version !== undefined, `${file}: no v1alpha1`);
+  const version = versions.find((v) => v.name === versionName);
+  assert.ok(version !== undefined, `${file}: no ${versionName}`);
   return version.schema.openAPIV3Schema;
 }
 
@@ -121,15 +123,19 @@ function withoutRequired(shapes: Shapes): Map<string, Omit<FieldShape, 'required
 // condition; the registrar reads status leniently (it also reads objects written before a status existed).
 const conditionFieldsRequiredOnlyByTheCrd = ['reason', 'message', 'lastTransitionTime'];
 
-for (const { kind, file, schema } of [
-  { kind: 'EKSClusterRegistry', file: 'eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml', schema: eksClusterRegistrySchema },
-  { kind: 'WorkloadIdentity', file: 'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml', schema: workloadIdentitySchema },
-]) {
+const kinds = [
+  { kind: 'EKSClusterRegistry', file: 'eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml', version: 'v1alpha1', schema: eksClusterRegistrySchema },
+  { kind: 'WorkloadIdentity', file: 'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml', version: 'v1alpha1', schema: workloadIdentitySchema },
+  { kind: 'ClusterSpiffeID', file: 'spiffeid.spiffe.io_clusterspiffeids.yaml', version: 'v1beta1', schema: clusterSpiffeIdSchema },
+  { kind: 'SpiffeID', file: 'spiffeid.spiffe.io_spiffeids.yaml', version: 'v1beta1', schema: spiffeIdSchema },
+];
+
+for (const { kind, file, version, schema } of kinds) {
   test(`${kind}: the CRD's spec and the zod schema have the same fields, types, enums and required fields`, async () => {
     const zod: Shapes = new Map();
     walkZod(schema, '', true, zod);
     const crd: Shapes = new Map();
-    walkOpenApi(await crdSchema(file), '', true, crd);
+    walkOpenApi(await crdSchema(file, version), '', true, crd);
     assert.ok(under(zod, '.spec').size > 5, 'the zod walk found the spec fields');
     assert.deepEqual(Object.fromEntries(under(crd, '.spec')), Object.fromEntries(under(zod, '.spec')));
   });
@@ -138,7 +144,7 @@ for (const { kind, file, schema } of [
     const zod: Shapes = new Map();
     walkZod(schema, '', true, zod);
     const crd: Shapes = new Map();
-    walkOpenApi(await crdSchema(file), '', true, crd);
+    walkOpenApi(await crdSchema(file, version), '', true, crd);
     assert.deepEqual(Object.fromEntries(withoutRequired(under(crd, '.status'))), Object.fromEntries(withoutRequired(under(zod, '.status'))));
     assert.deepEqual(
       requiredDifferences(under(zod, '.status'), under(crd, '.status')),
@@ -154,9 +160,9 @@ function properties(schema: OpenApiSchema, path: string): [string, OpenApiSchema
   return [...own, ...nested];
 }
 
-test('every spec field of both CRDs is described, with its default or "Required"', async () => {
-  for (const file of ['eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml', 'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml']) {
-    const schema = await crdSchema(file);
+test('every spec field of every CRD is described, with its default or "Required"', async () => {
+  for (const { file, version } of kinds) {
+    const schema = await crdSchema(file, version);
     const spec = schema.properties?.spec;
     const status = schema.properties?.status;
     assert.ok(spec !== undefined && status !== undefined, file);

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { parseClusterSpiffeID } from '../../../src/api/spiffeid-v1beta1/cluster-spiffe-id.ts';
+import { parseSpiffeID } from '../../../src/api/spiffeid-v1beta1/spiffe-id.ts';
 import { parseEKSClusterRegistry } from '../../../src/api/v1alpha1/eks-cluster-registry.ts';
 import { parseWorkloadIdentity } from '../../../src/api/v1alpha1/workload-identity.ts';
 import type { Validated } from '../../../src/api/validation.ts';
@@ -420,4 +422,78 @@ test('status writes are validated: counts, condition status and the fields metav
   const duplicate = await kube.request('PUT', `${path}/status`, { body: { ...current, status: { conditions: [twice, twice] } } });
   assert.equal(duplicate.status, 422, statusMessage(duplicate));
   assert.match(statusMessage(duplicate), /status\.conditions\[1\]: Duplicate value/);
+});
+
+// ClusterSpiffeID and SpiffeID (spiffeid.spiffe.io/v1beta1).
+
+const spiffeIdApiVersion = 'spiffeid.spiffe.io/v1beta1';
+
+function clusterSpiffeId(spec: Spec, name = 'probe'): ManifestObject {
+  return { apiVersion: spiffeIdApiVersion, kind: 'ClusterSpiffeID', metadata: { name }, spec: { spiffeId: 'spiffe://example.org/x', selector: { namespace: 'shop' }, ...spec } };
+}
+
+function spiffeId(spec: Spec, name = 'probe'): ManifestObject {
+  return { apiVersion: spiffeIdApiVersion, kind: 'SpiffeID', metadata: { name, namespace: 'default' }, spec: { spiffeId: 'spiffe://example.org/x', selector: { podName: 'web' }, ...spec } };
+}
+
+test('ClusterSpiffeID (cluster-scoped, csid) and SpiffeID (namespaced, sid) are served with a status subresource', async () => {
+  const body = await ok(kube.request('GET', `/apis/${spiffeIdApiVersion}`));
+  const resources = new Map((body.resources as { name: string; namespaced: boolean; shortNames?: string[] }[]).map((r) => [r.name, r]));
+  assert.equal(resources.get('clusterspiffeids')?.namespaced, false);
+  assert.deepEqual(resources.get('clusterspiffeids')?.shortNames, ['csid']);
+  assert.equal(resources.get('spiffeids')?.namespaced, true);
+  assert.deepEqual(resources.get('spiffeids')?.shortNames, ['sid']);
+  assert.ok(resources.has('clusterspiffeids/status') && resources.has('spiffeids/status'));
+});
+
+test('the samples are accepted unchanged, and what the apiserver stores means the same to the registrar', async () => {
+  for (const namespace of ['shop', 'billing']) await ok(kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } }), 201);
+  for (const file of ['clusterspiffeid-payments-api.yaml', 'spiffeid-tenant-web.yaml', 'spiffeid-k8s-workload-registrar.yaml']) {
+    for (const { object: manifest } of await readManifest(join('config', 'samples', file))) {
+      const parseAs = (value: unknown) => (manifest.kind === 'SpiffeID' ? parseSpiffeID(value) : parseClusterSpiffeID(value));
+      const stored = await ok(kube.create(manifest, { dryRun: true }), 201);
+      const [before, after] = [parseAs(manifest), parseAs(stored)];
+      assert.ok(before.ok && after.ok, `${file}: ${JSON.stringify([before, after])}`);
+      assert.deepEqual(after.value.spec, before.value.spec, file);
+    }
+  }
+});
+
+for (const { what, object, field, says } of [
+  { what: 'agent_node_uid', object: clusterSpiffeId({ selector: { namespace: 'shop', agent_node_uid: 'c0ffee' } }), field: 'spec.selector.agent_node_uid', says: 'not supported: it is a node attestation selector' },
+  { what: 'a SpiffeID with admin', object: spiffeId({ admin: true }), field: 'spec.admin', says: 'not allowed on a SpiffeID' },
+  { what: 'a SpiffeID with downstream', object: spiffeId({ downstream: true }), field: 'spec.downstream', says: 'not allowed on a SpiffeID' },
+  { what: 'a SPIFFE ID that is none', object: clusterSpiffeId({ spiffeId: 'https://example.org/x' }), field: 'spec.spiffeId', says: 'should match' },
+  { what: 'no selector', object: { ...clusterSpiffeId({}), spec: { spiffeId: 'spiffe://example.org/x' } }, field: 'spec.selector', says: 'Required value' },
+]) {
+  test(`ClusterSpiffeID and SpiffeID: refused by the apiserver and the registrar: ${what}`, async () => {
+    const response = await kube.create(object, { dryRun: true });
+    assert.equal(response.status, 422, JSON.stringify(response.body));
+    const causes = (response.body as { details?: { causes?: { field: string }[] } }).details?.causes ?? [];
+    // "<nil>": the apiserver's note that CEL rules were skipped because the object was invalid.
+    assert.deepEqual(causes.map((cause) => cause.field).filter((cause) => cause !== '<nil>'), [field], statusMessage(response));
+    assert.ok(statusMessage(response).includes(says), statusMessage(response));
+    const registrar = object.kind === 'SpiffeID' ? parseSpiffeID(object) : parseClusterSpiffeID(object);
+    assert.ok(!registrar.ok, 'the registrar refuses it too');
+  });
+}
+
+test('kubectl get clusterspiffeids shows SPIFFE ID, clusters, entries and age (and more with -o wide)', async () => {
+  const path = `/apis/${spiffeIdApiVersion}/clusterspiffeids/columns-csid`;
+  await ok(kube.create(clusterSpiffeId({ parentId: 'spiffe://example.org/gw' }, 'columns-csid')), 201);
+  await writeStatus(path, {
+    clustersTargeted: 2,
+    entriesRegistered: 1,
+    entriesMasked: 1,
+    clusters: [
+      { cluster: 'east', entryId: 'eks-workload-a', state: 'Written', message: '' },
+      { cluster: 'west', entryId: 'eks-workload-b', state: 'Masked', message: 'WorkloadIdentity older decides' },
+    ],
+  });
+  const { columns, cells } = await table(path);
+  const shown = columns.map((c) => `${c.name} (${c.type}${c.priority > 0 ? ', wide' : ''})`);
+  assert.equal(shown.join(', '), 'Name (string), SPIFFE ID (string), Clusters (integer), Entries (integer), Age (date), Masked (integer, wide), Parent ID (string, wide)');
+  assert.deepEqual(cells.slice(0, 4), ['columns-csid', 'spiffe://example.org/x', 2, 1]);
+  assert.match(String(cells[4]), age);
+  assert.deepEqual(cells.slice(5), [1, 'spiffe://example.org/gw']);
 });

@@ -41,7 +41,7 @@ let deployment: Promise<void> | undefined;
 function deployed(): Promise<void> {
   deployment ??= (async () => {
     const crds = objects.filter(({ object }) => object.kind === 'CustomResourceDefinition').map(({ object }) => object);
-    assert.equal(crds.length, 2);
+    assert.equal(crds.length, 4);
     await kube.installCrds(crds);
     const rest = objects.filter(({ object }) => object.kind !== 'CustomResourceDefinition');
     for (const { object, source } of rest) {
@@ -63,7 +63,9 @@ test('kubectl apply -k config/default: every object is accepted, first in a dry 
     'ClusterRole spire-eks-workload-registrar',
     'ClusterRoleBinding spire-eks-workload-registrar',
     'ConfigMap spire-system/controller-manager-config',
+    'CustomResourceDefinition clusterspiffeids.spiffeid.spiffe.io',
     'CustomResourceDefinition eksclusterregistries.eksclusterregistry.spire.spiffe.io',
+    'CustomResourceDefinition spiffeids.spiffeid.spiffe.io',
     'CustomResourceDefinition workloadidentities.eksclusterregistry.spire.spiffe.io',
     'Deployment spire-system/spire-eks-workload-registrar',
     'Role spire-system/spire-eks-workload-registrar-leader-election',
@@ -83,12 +85,17 @@ test('kubectl apply -f config/samples/: every sample is accepted', async () => {
   let count = 0;
   for (const file of files) {
     for (const { object } of await readManifest(join('config', 'samples', file))) {
+      // A SpiffeID's namespace is the tenant's, created before it as a user would.
+      const namespace = object.metadata.namespace;
+      if (namespace !== undefined && (await kube.request('GET', `/api/v1/namespaces/${namespace}`)).status === 404) {
+        await kube.request('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } });
+      }
       const response = await kube.create(object);
       assert.equal(response.status, 201, `${file}: ${objectRef(object)}: ${statusMessage(response)}`);
       count++;
     }
   }
-  assert.equal(count, 8);
+  assert.equal(count, 11);
 });
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
