@@ -18,6 +18,8 @@ import { createMetrics } from '../observability/metrics.ts';
 import { FleetState } from '../reconcile/fleet-state.ts';
 import { Reconciler } from '../reconcile/reconciler.ts';
 import { createEntryClient } from '../spire/entry-client.ts';
+import { kindValidators } from '../webhook/kind-validators.ts';
+import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { Controller } from './controller.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
 import { objectHandlers } from './object-handlers.ts';
@@ -106,6 +108,8 @@ export function composeController(options: StartControllerOptions): ComposedCont
           checks: controller.readiness(),
         }),
       );
+      // Every replica serves the webhook, the standbys too: admission must not wait for a leader.
+      servers.push(await startWebhookServer({ port: config.webhook.port, certDir: config.webhook.certDir, validators: kindValidators(config), logger }));
       const { leaderElection } = config;
       if (!leaderElection.leaderElect) {
         await lead(signal);

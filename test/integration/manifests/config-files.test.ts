@@ -37,10 +37,12 @@ test('every YAML file under config/ parses into Kubernetes objects', async () =>
   }
 });
 
-test('config/default: every kustomization resolves, and every manifest outside samples/ is deployed', async () => {
+test('config/default: every kustomization resolves, and every manifest outside samples/ is deployed by it or by config/webhook', async () => {
   const { objects, kustomizations } = await kustomize(join(configDir, 'default'), isNamespaced);
   assert.deepEqual([...kustomizations].sort(), ['config/crd/kustomization.yaml', 'config/default/kustomization.yaml', 'config/manager/kustomization.yaml', 'config/rbac/kustomization.yaml']);
-  const deployed = new Set(objects.map(({ source }) => source));
+  const withWebhook = await kustomize(join(configDir, 'webhook'), isNamespaced);
+  const deployed = new Set(withWebhook.objects.map(({ source }) => source));
+  for (const { source } of objects) assert.ok(deployed.has(source), `config/webhook includes ${source}`);
   const manifests = (await yamlFilesUnder(configDir)).filter((file) => basename(file) !== 'kustomization.yaml' && !file.startsWith(posix.join('config', 'samples')));
   assert.deepEqual([...deployed].sort(), manifests);
   for (const { object } of objects) {

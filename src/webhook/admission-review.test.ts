@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { sampleConfig } from '../../test/fixtures/fleet-objects.ts';
+import { BadReviewError, reviewAdmission } from './admission-review.ts';
+import { kindValidators } from './kind-validators.ts';
+
+const validators = kindValidators(sampleConfig());
+
+function identity(name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): unknown {
+  return { apiVersion: 'eksclusterregistry.spire.spiffe.io/v1alpha1', kind: 'WorkloadIdentity', metadata: { name, ...metadata }, spec };
+}
+
+function review(operation: string, object: unknown, oldObject?: unknown, kind = 'WorkloadIdentity'): unknown {
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: 'u-1', kind: { group: 'eksclusterregistry.spire.spiffe.io', version: 'v1alpha1', kind }, operation, object, oldObject },
+  };
+}
+
+const valid = { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}', podSelector: { matchLabels: { app: 'web' } } };
+
+test('a valid identity is allowed, with the request uid echoed', () => {
+  assert.deepEqual(reviewAdmission(review('CREATE', identity('web', valid)), validators), {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    response: { uid: 'u-1', allowed: true },
+  });
+});
+
+test('a template that does not parse is refused, naming the object, the field and Go’s reason', () => {
+  const verdict = reviewAdmission(review('CREATE', identity('web', { ...valid, spiffeIDTemplate: 'spiffe://x/{{ .PodMeta.Name ' })), validators);
+  assert.equal(verdict.response.allowed, false);
+  assert.equal(verdict.response.status?.code, 422);
+  assert.match(verdict.response.status?.message ?? '', /^WorkloadIdentity web: spec\.spiffeIDTemplate: invalid template: template: spec\.spiffeIDTemplate:1: /);
+});
+
+test('a literal SPIFFE ID outside the trust domain is refused at admission; a templated one is left to rendering', () => {
+  const literal = reviewAdmission(review('CREATE', identity('web', { ...valid, spiffeIDTemplate: 'spiffe://other.org/web' })), validators);
+  assert.equal(literal.response.allowed, false);
+  assert.equal(literal.response.status?.message, 'WorkloadIdentity web: spec.spiffeIDTemplate: SPIFFE ID "spiffe://other.org/web" is not in trust domain "example.org"');
+  assert.equal(reviewAdmission(review('CREATE', identity('web', { ...valid, spiffeIDTemplate: 'spiffe://other.org/{{ .PodMeta.Name }}' })), validators).response.allowed, true);
+});
+
+test('every problem is listed, not only the first', () => {
+  const verdict = reviewAdmission(review('CREATE', identity('web', { ...valid, ttl: '1x', podSelector: { matchLabels: 3 } })), validators);
+  const message = verdict.response.status?.message ?? '';
+  assert.match(message, /spec\.ttl: /);
+  assert.match(message, /spec\.podSelector\.matchLabels: /);
+});
+
+test('an update that leaves the spec alone is allowed even for an object stored invalid (so it can be deleted)', () => {
+  const broken = identity('web', { ...valid, spiffeIDTemplate: '{{' });
+  const withFinalizer = identity('web', { ...valid, spiffeIDTemplate: '{{' }, { finalizers: ['x'] });
+  assert.equal(reviewAdmission(review('UPDATE', withFinalizer, broken), validators).response.allowed, true);
+  assert.equal(reviewAdmission(review('UPDATE', broken, identity('web', valid)), validators).response.allowed, false);
+});
+
+test('registries are validated too; deletes and kinds the webhook does not serve are allowed', () => {
+  const registry = { apiVersion: 'eksclusterregistry.spire.spiffe.io/v1alpha1', kind: 'EKSClusterRegistry', metadata: { name: 'prod' }, spec: { clusterName: 'prod', region: 'nowhere', accountId: '1' } };
+  const refused = reviewAdmission(review('CREATE', registry, undefined, 'EKSClusterRegistry'), validators);
+  assert.equal(refused.response.allowed, false);
+  assert.match(refused.response.status?.message ?? '', /^EKSClusterRegistry prod: spec\.region: /);
+  assert.equal(reviewAdmission(review('DELETE', undefined, registry, 'EKSClusterRegistry'), validators).response.allowed, true);
+  assert.equal(reviewAdmission(review('CREATE', {}, undefined, 'Other'), validators).response.allowed, true);
+});
+
+test('a body that is not an AdmissionReview request is a BadReviewError', () => {
+  assert.throws(() => reviewAdmission({ kind: 'AdmissionReview' }, validators), BadReviewError);
+  assert.throws(() => reviewAdmission(null, validators), BadReviewError);
+});

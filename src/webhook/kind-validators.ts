@@ -1,0 +1,35 @@
+import { eksClusterRegistryKind, parseEKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import { apiGroup } from '../api/v1alpha1/group-version.ts';
+import { parseWorkloadIdentity, workloadIdentityKind, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
+import type { Validated } from '../api/validation.ts';
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
+import { entrySpiffeIdProblem } from '../identity/entry-spiffe-id.ts';
+import type { KindValidators, ObjectValidator } from './admission-review.ts';
+
+function problemsOf<T>(validated: Validated<T>, more: (value: T) => readonly string[] = () => []): readonly string[] {
+  return validated.ok ? more(validated.value) : validated.errors;
+}
+
+/** A template without actions renders as itself for every pod: its SPIFFE ID can be checked now. */
+function literalIdProblems(identity: WorkloadIdentity, trustDomain: string): string[] {
+  const problems: string[] = [];
+  const fields: [string, string | undefined][] = [
+    ['spec.spiffeIDTemplate', identity.spec.spiffeIDTemplate],
+    ['spec.parentIDTemplate', identity.spec.parentIDTemplate],
+  ];
+  for (const [field, text] of fields) {
+    if (text === undefined || text.includes('{{')) continue;
+    const problem = entrySpiffeIdProblem(text, trustDomain);
+    if (problem !== undefined) problems.push(`${workloadIdentityKind} ${identity.metadata.name}: ${field}: ${problem}`);
+  }
+  return problems;
+}
+
+/** The validation of every kind the webhook serves: the functions the controller parses objects with. */
+export function kindValidators(config: ControllerManagerConfig): KindValidators {
+  const validators: [string, ObjectValidator][] = [
+    [eksClusterRegistryKind, (object) => problemsOf(parseEKSClusterRegistry(object))],
+    [workloadIdentityKind, (object) => problemsOf(parseWorkloadIdentity(object), (identity) => literalIdProblems(identity, config.trustDomain))],
+  ];
+  return new Map(validators.map(([kind, validator]) => [`${apiGroup}/${kind}`, validator]));
+}
