@@ -77,6 +77,7 @@ export interface ControllerManagerConfig {
     /** Default `healthz`. */
     readonly livenessEndpointName: string;
   };
+  /** The validating webhook, served on `port` by every replica once `certDir` holds `tls.crt` and `tls.key` (ADR 19). */
   readonly webhook: {
     /** Default 9443. */
     readonly port: number;
