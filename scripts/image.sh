@@ -49,17 +49,22 @@ trap 'rm -rf "$context"' EXIT
 
 # glibc and libstdc++ (what Node links against), extracted from Debian bookworm's packages with their
 # copyright files; Node's own CA certificates serve TLS, so no ca-certificates. The runtime provides
-# /dev, /etc/hosts and /etc/resolv.conf.
+# /dev, /etc/hosts and /etc/resolv.conf. A directory, not a tarball, so that it can be pruned; root mode,
+# so that its files belong to root.
 step() { echo "image: $1 ($((SECONDS - start)) s)"; }
 step 'Debian root file system (mmdebstrap)'
-mmdebstrap --quiet --variant=extract --include=libc6,libstdc++6 --skip=output/dev \
-  --customize-hook='cd "$1" && rm -rf dev etc/apt etc/dpkg etc/fstab etc/hostname etc/resolv.conf var usr/share/gcc usr/share/gdb usr/share/lintian usr/share/locale usr/lib/x86_64-linux-gnu/gconv && find usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete' \
-  --customize-hook='printf "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n" > "$1/etc/passwd"' \
-  --customize-hook='printf "root:x:0:\nnonroot:x:65532:\n" > "$1/etc/group" && chmod 1777 "$1/tmp"' \
-  bookworm "$context/rootfs.tar" \
+rootfs=$context/rootfs
+mmdebstrap --quiet --mode=root --variant=extract --include=libc6,libstdc++6 --skip=output/dev bookworm "$rootfs" \
   'deb http://deb.debian.org/debian bookworm main' \
   'deb http://deb.debian.org/debian bookworm-updates main' \
   'deb http://deb.debian.org/debian-security bookworm-security main'
+# Only the libraries and their copyright files stay; the gconv modules are 8 MB Node never loads.
+(cd "$rootfs" && rm -rf dev etc/* var usr/share/gcc usr/share/gdb usr/share/lintian usr/share/locale usr/lib/x86_64-linux-gnu/gconv)
+find "$rootfs/usr/share/doc" -mindepth 1 ! -type d ! -name copyright -delete
+# The image's user, named, for the tools that look it up; its home is / since nothing is written.
+printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/:/sbin/nologin\n' >"$rootfs/etc/passwd"
+printf 'root:x:0:\nnonroot:x:65532:\n' >"$rootfs/etc/group"
+chmod 1777 "$rootfs/tmp"
 
 # The debug symbols are 18 MB of the binary's 126 MB; the dynamic symbols stay.
 step "Node $(node --version) from npm's node package"
