@@ -11,7 +11,8 @@ import { entryDocument, parsePlanOptions, planFromFiles } from './plan.ts';
 
 const sharedOptions = [
   '  --config FILE         the ControllerManagerConfig (or the ConfigMap holding it as config.yaml)',
-  '  -f, --filename PATH   EKSClusterRegistry and WorkloadIdentity manifests: a file or a directory; repeatable',
+  '  -f, --filename PATH   EKSClusterRegistry, WorkloadIdentity, ClusterSpiffeID and SpiffeID manifests: a file or a',
+  '                        directory; repeatable',
   '  --cluster NAME=PATH   the Pods, Nodes, Namespaces and EndpointSlices of the EKSClusterRegistry NAME (as',
   '                        kubectl get pods,nodes,namespaces,endpointslices -A -o json prints them); repeatable.',
   "                        A managed cluster without one is unsynced: its entries are neither changed nor deleted.",

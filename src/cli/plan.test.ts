@@ -68,7 +68,7 @@ test("Example 1 of the seed: the web-app pods of the production cluster get thei
   assert.equal(result.err, '');
   assert.equal(result.code, 0);
   const plan = JSON.parse(result.out) as PlanJson;
-  assert.deepEqual(Object.keys(plan), ['entries', 'identities', 'clusters', 'errors']);
+  assert.deepEqual(Object.keys(plan), ['entries', 'identities', 'spiffeIds', 'clusters', 'errors']);
   assert.deepEqual(plan.entries, [
     {
       id: 'eks-e0ecc6593af1-03f1f3d42ca1262af99ce22eb582562d',
@@ -176,7 +176,7 @@ test('Example 3 loads; a registry without --cluster is reported unsynced and get
   assert.equal(result.code, 0);
   assert.equal(
     result.err,
-    'cluster dev-account-cluster: no --cluster dev-account-cluster=PATH given: its entries are not planned\ncluster production-cluster: no --cluster production-cluster=PATH given: its entries are not planned\n',
+    'cluster dev-account-cluster: no --cluster dev-account-cluster=PATH given: its pods\' entries are not planned\ncluster production-cluster: no --cluster production-cluster=PATH given: its pods\' entries are not planned\n',
   );
   const plan = JSON.parse(result.out) as PlanJson;
   assert.deepEqual(
@@ -279,7 +279,7 @@ test('invalid input: every problem of every file is listed, nothing is printed, 
     `${objects}: document 4: ${result.err.split(`${objects}: document 4: `)[1]?.split('\n')[0] ?? ''}`,
     `${objects}: WorkloadIdentity web-app: spec.ttl: invalid duration "1x": unknown unit "x" (Go syntax, e.g. 1h, 5m, 90s, 1h30m)`,
     `${objects}: EKSClusterRegistry prod: spec.accountId: must be a 12-digit string: quote it in YAML ("123456789012")`,
-    `${objects}: Deployment web: expected an EKSClusterRegistry or a WorkloadIdentity`,
+    `${objects}: Deployment web: expected an EKSClusterRegistry, a WorkloadIdentity, a ClusterSpiffeID or a SpiffeID`,
     `${seed('example-1-web-app.yaml')}: EKSClusterRegistry production-cluster: defined more than once`,
     `${seed('example-1-web-app.yaml')}: WorkloadIdentity web-app: defined more than once`,
     `cluster prod: ${badDump}: Pod ns/p: metadata.uid: required`,
@@ -322,4 +322,35 @@ test('loadPlanInput gives diff and apply the validated inputs', async () => {
     ['production-cluster'],
   );
   assert.equal(input.value.snapshots.get('production-cluster')?.pods.length, 7);
+});
+
+test('ClusterSpiffeIDs and SpiffeIDs: their entries and node aliases in every targeted cluster, without any cluster dump', async () => {
+  const config = await scratchFile('td-config.yaml', 'trustDomain: example.org\n');
+  const tenant = fileURLToPath(new URL('../../config/samples/spiffeid-tenant-web.yaml', import.meta.url));
+  const result = await run('plan', '--config', config, '-f', seed('example-2-multi-cluster.yaml'), '-f', tenant, '-o', 'table');
+  assert.equal(result.code, 0, result.err);
+  assert.match(result.err, /cluster us-west-cluster: no --cluster us-west-cluster=PATH given/);
+  const lines = result.out.split('\n');
+  const entries = lines.filter((line) => line.includes('SpiffeID/shop/web') && line.startsWith('spiffe://'));
+  assert.deepEqual(entries.map((line) => line.split(/\s{3,}/).slice(0, 4)), [
+    ['spiffe://example.org/shop/web', 'spiffe://example.org/k8s-cluster/microservices-west-1/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'us-west-cluster'],
+    ['spiffe://example.org/shop/web', 'spiffe://example.org/k8s-cluster/microservices-west-2/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'us-east-cluster'],
+  ]);
+  assert.equal(lines.filter((line) => line.includes('NodeAlias')).length, 2);
+  assert.ok(lines.some((line) => /^SpiffeID\/shop\/web\s+us-east-cluster\s+Written\s+eks-workload-/.test(line)), result.out);
+});
+
+test('a SpiffeID reaching into another namespace is refused: nothing is planned, exit 1', async () => {
+  const config = await scratchFile('td-config-2.yaml', 'trustDomain: example.org\n');
+  const reaching = await scratchFile(
+    'reaching.yaml',
+    ['apiVersion: spiffeid.spiffe.io/v1beta1', 'kind: SpiffeID', 'metadata: {name: web, namespace: shop}', 'spec:', '  spiffeId: spiffe://example.org/bank/web', '  selector: {namespace: bank}'].join('\n'),
+  );
+  const result = await run('plan', '--config', config, '-f', reaching);
+  assert.equal(result.code, 1);
+  assert.equal(result.out, '');
+  assert.equal(
+    result.err,
+    `${reaching}: SpiffeID shop/web: spec.selector.namespace: namespace "bank" is not this SpiffeID's own "shop": a SpiffeID selects pods of its own namespace only; a ClusterSpiffeID can select others\n`,
+  );
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseManifests } from '../api/manifests.ts';
-import { parseResources, type SourcedObject } from '../api/v1alpha1/resources.ts';
+import { parseResources, type SourcedObject } from '../api/resources.ts';
 import type { Validated } from '../api/validation.ts';
 import { readControllerManagerConfig } from '../config/load-config.ts';
 import { clusterSnapshotFromObjects, type ClusterSnapshot } from '../identity/cluster-snapshot.ts';
@@ -15,7 +15,7 @@ import type { Command } from './command.ts';
 export interface PlanFiles {
   /** The ControllerManagerConfig file. */
   readonly configPath: string;
-  /** Files or directories (their .yaml, .yml and .json files) of EKSClusterRegistries and WorkloadIdentities. */
+  /** Files or directories (their .yaml, .yml and .json files) of EKSClusterRegistries, WorkloadIdentities, ClusterSpiffeIDs and SpiffeIDs. */
   readonly manifestPaths: readonly string[];
   /** Per EKSClusterRegistry name, a dump of the cluster's Pods, Nodes, Namespaces and EndpointSlices. */
   readonly clusterPaths: ReadonlyMap<string, string>;
@@ -68,7 +68,7 @@ export async function loadPlanInput(files: PlanFiles): Promise<Validated<PlanInp
     errors.push(...read.errors);
     sourced.push(...read.objects);
   }
-  const resources = parseResources(sourced);
+  const resources = parseResources(sourced, config.ok ? { trustDomain: config.value.trustDomain } : {});
   if (!resources.ok) errors.push(...resources.errors);
   const registryNames = new Set(resources.ok ? resources.value.registries.map((registry) => registry.metadata.name) : []);
 
@@ -98,6 +98,7 @@ export function planDocument(plan: Plan): Record<string, unknown> {
   return {
     entries: plan.entries.map(entryDocument),
     identities: plan.identities,
+    spiffeIds: plan.spiffeIds,
     clusters: plan.clusters,
     errors: plan.errors,
   };
@@ -109,7 +110,7 @@ function table(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0))).join('   ')).join('\n') + '\n';
 }
 
-/** The plan for people: entries, then identities, clusters and errors. */
+/** The plan for people: entries, then identities, ClusterSpiffeIDs and SpiffeIDs (if any), clusters and errors. */
 export function planTable(plan: Plan): string {
   const entries = table([
     ['SPIFFE ID', 'PARENT ID', 'SELECTORS', 'CLUSTER', 'IDENTITIES', 'ID'],
@@ -127,12 +128,16 @@ export function planTable(plan: Plan): string {
       String(stats.renderFailures),
     ]),
   ]);
+  const spiffeIds = table([
+    ['SPIFFEID', 'CLUSTER', 'STATE', 'ENTRY ID'],
+    ...plan.spiffeIds.flatMap(({ name, clusters }) => clusters.map((cluster) => [name, cluster.cluster, cluster.state, cluster.entryId])),
+  ]);
   const clusters = table([
     ['CLUSTER', 'EKS CLUSTER', 'STATE', 'NAMESPACES', 'ENTRIES'],
     ...plan.clusters.map((cluster) => [cluster.name, cluster.clusterName, cluster.state, String(cluster.namespacesCount), String(cluster.entriesRegistered)]),
   ]);
   const errors = plan.errors.length === 0 ? '' : `\nErrors:\n${plan.errors.map((error) => `  ${error.message}\n`).join('')}`;
-  return `${entries}\n${identities}\n${clusters}${errors}`;
+  return `${entries}\n${identities}\n${plan.spiffeIds.length > 0 ? `${spiffeIds}\n` : ''}${clusters}${errors}`;
 }
 
 const synopsis = 'plan --config FILE -f PATH... [--cluster NAME=PATH]... [-o json|yaml|table]';
@@ -143,17 +148,19 @@ const usage = [
   '',
   'Options:',
   '  --config FILE         the ControllerManagerConfig (or the ConfigMap holding it as config.yaml)',
-  '  -f, --filename PATH   EKSClusterRegistry and WorkloadIdentity manifests: a file or a directory; repeatable',
+  '  -f, --filename PATH   EKSClusterRegistry, WorkloadIdentity, ClusterSpiffeID and SpiffeID manifests: a file or a',
+  '                        directory; repeatable',
   '  --cluster NAME=PATH   the Pods, Nodes, Namespaces and EndpointSlices of the EKSClusterRegistry NAME, e.g. from',
   '                        kubectl get pods,nodes,namespaces,endpointslices -A -o yaml (-o json reads faster);',
-  '                        repeatable. A managed cluster without one is reported unsynced and gets no entries.',
+  '                        repeatable. A managed cluster without one is reported unsynced: its pods get no entries',
+  '                        (ClusterSpiffeIDs and SpiffeIDs do not depend on pods: theirs are planned).',
   '  -o, --output FORMAT   json (default), yaml or table',
   '',
   'Exit status: 0 when every entry rendered; 1 for invalid input (every problem is listed), or when an entry',
   'failed to render (the plan is still printed, with the failures under "errors").',
 ].join('\n');
 
-const summary = 'Compute offline the SPIRE entries the WorkloadIdentities want for the pods of the given clusters.';
+const summary = 'Compute offline the SPIRE entries the WorkloadIdentities, ClusterSpiffeIDs and SpiffeIDs want in the given clusters.';
 
 const outputFormats = ['json', 'yaml', 'table'] as const;
 
@@ -198,7 +205,7 @@ export function parsePlanOptions(
   }
   const problems: string[] = [];
   if (parsed.config === undefined) problems.push('--config FILE is required');
-  if ((parsed.filename ?? []).length === 0) problems.push('-f PATH is required (the EKSClusterRegistry and WorkloadIdentity manifests)');
+  if ((parsed.filename ?? []).length === 0) problems.push('-f PATH is required (the EKSClusterRegistry, WorkloadIdentity, ClusterSpiffeID and SpiffeID manifests)');
   const output = parsed.output;
   if (!(outputFormats as readonly string[]).includes(output)) problems.push(`-o ${output}: expected one of ${outputFormats.join(', ')}`);
   const clusterPaths = new Map<string, string>();
@@ -227,7 +234,7 @@ export async function planFromFiles(files: PlanFiles, stderr: (text: string) => 
   }
   const plan = planEntries(input.value);
   for (const cluster of plan.clusters) {
-    if (cluster.state === 'unsynced') stderr(`cluster ${cluster.name}: no --cluster ${cluster.name}=PATH given: its entries are not planned\n`);
+    if (cluster.state === 'unsynced') stderr(`cluster ${cluster.name}: no --cluster ${cluster.name}=PATH given: its pods' entries are not planned\n`);
   }
   return { input: input.value, plan };
 }

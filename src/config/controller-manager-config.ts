@@ -4,6 +4,7 @@ import { accountIdSchema, awsRegionSchema, roleArnSchema } from '../api/v1alpha1
 import { groupVersion } from '../api/v1alpha1/group-version.ts';
 import { templateTextSchema } from '../api/v1alpha1/template-text.ts';
 import { entryIdCharacters, maxEntryIdPrefixLength } from '../identity/entry-id.ts';
+import { compileNodeAliasTemplate, defaultNodeAliasIDTemplate, nodeAliasEntry, nodeAliasTemplateField } from '../identity/node-alias.ts';
 import { trustDomainSchema } from '../api/trust-domain-schema.ts';
 
 /** The default parent ID: the SPIRE agent of the pod's node, attested with k8s_psat. */
@@ -55,6 +56,12 @@ export interface ControllerManagerConfig {
   readonly entryIDPrefix: string;
   /** The parent ID of identities that set none. Default: the k8s_psat agent of the pod's node. */
   readonly parentIDTemplate: string;
+  /**
+   * The SPIFFE ID of each cluster's node alias, the default parent of ClusterSpiffeID and SpiffeID entries:
+   * a Go template over `.TrustDomain` and `.ClusterName` (the EKS cluster's name, which must be the
+   * k8s_psat attestor's cluster name of its agents). Default `spiffe://{{ .TrustDomain }}/k8s-cluster/{{ .ClusterName }}/nodes`.
+   */
+  readonly nodeAliasIDTemplate: string;
   /** Full reconciliation period. Default 10m. */
   readonly gcIntervalMs: number;
   /** Pods of namespaces matching any of these (unanchored, as Go's regexp.MatchString) are never selected. */
@@ -166,6 +173,7 @@ export const controllerManagerConfigSchema = z
     spireServerSocketPath: z.string().min(1).default('/run/spire/sockets/server.sock'),
     entryIDPrefix: entryIdPrefixSchema.default('eks-workload-'),
     parentIDTemplate: templateTextSchema('config parentIDTemplate').default(defaultParentIDTemplate),
+    nodeAliasIDTemplate: templateTextSchema(nodeAliasTemplateField).default(defaultNodeAliasIDTemplate),
     gcInterval: positiveDurationMsSchema.default(600_000),
     ignoreNamespaces: z.array(regexSchema).nullish(),
     aws: z
@@ -192,6 +200,11 @@ export const controllerManagerConfigSchema = z
       })
       .nullish(),
   })
+  .superRefine((config, ctx) => {
+    // Refused here rather than cluster by cluster at run time: a template that cannot make a valid ID.
+    const rendered = nodeAliasEntry(compileNodeAliasTemplate(config.nodeAliasIDTemplate), config.trustDomain, 'example-cluster');
+    if (!rendered.ok) ctx.addIssue({ code: 'custom', path: ['nodeAliasIDTemplate'], message: rendered.problem });
+  })
   .transform(
     (config): ControllerManagerConfig => ({
       trustDomain: config.trustDomain,
@@ -200,6 +213,7 @@ export const controllerManagerConfigSchema = z
       spireServerSocketPath: config.spireServerSocketPath,
       entryIDPrefix: config.entryIDPrefix,
       parentIDTemplate: config.parentIDTemplate,
+      nodeAliasIDTemplate: config.nodeAliasIDTemplate,
       gcIntervalMs: config.gcInterval,
       ignoreNamespaces: config.ignoreNamespaces ?? [],
       aws: {

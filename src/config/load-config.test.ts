@@ -140,3 +140,15 @@ test('one document is expected; a missing file is an error naming it', async () 
   assert.ok(!missing.ok);
   assert.match(missing.errors[0] ?? '', /^\/nonexistent\/config\.yaml: cannot read the configuration: ENOENT/);
 });
+
+test('nodeAliasIDTemplate: the default names each cluster; one that cannot make a SPIFFE ID is refused', () => {
+  const result = parseControllerManagerConfig('trustDomain: example.org\n', 'config.yaml');
+  assert.ok(result.ok);
+  assert.equal(result.value.nodeAliasIDTemplate, 'spiffe://{{ .TrustDomain }}/k8s-cluster/{{ .ClusterName }}/nodes');
+  const custom = parseControllerManagerConfig('trustDomain: example.org\nnodeAliasIDTemplate: "spiffe://{{ .TrustDomain }}/agents/{{ .ClusterName }}"\n', 'config.yaml');
+  assert.ok(custom.ok);
+  assert.deepEqual(errorsOf('trustDomain: example.org\nnodeAliasIDTemplate: "spiffe://other.org/{{ .ClusterName }}"\n'), [
+    'config.yaml: nodeAliasIDTemplate: config nodeAliasIDTemplate: rendered "spiffe://other.org/example-cluster" for cluster example-cluster: SPIFFE ID "spiffe://other.org/example-cluster" is not in trust domain "example.org"',
+  ]);
+  assert.match(errorsOf('trustDomain: example.org\nnodeAliasIDTemplate: "{{ .Nodes }}"\n')[0] ?? '', /^config.yaml: nodeAliasIDTemplate: config nodeAliasIDTemplate: template: config nodeAliasIDTemplate:1:3: executing .* can't evaluate field Nodes/);
+});

@@ -1,3 +1,4 @@
+import type { EntryOptions } from '../api/entry-options.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { RegistrationEntry, Selector } from '../spire/entry.ts';
 import { compileTemplate, TemplateError, type CompiledTemplate } from '../template/index.ts';
@@ -50,6 +51,26 @@ export interface RenderedEntry extends Omit<RegistrationEntry, 'id'> {
    * a large fleet holds one (about 200 bytes each) and only its digest is ever read.
    */
   readonly digest: string;
+}
+
+/**
+ * The entry made of these values and a source's options (TTLs, federation, flags, hint), with the digest
+ * of its key. `selectors` must be sorted (sortSelectors). The one way every source makes its entries.
+ */
+export function renderedEntry(spiffeId: string, parentId: string, selectors: readonly Selector[], dnsNames: readonly string[], options: EntryOptions): RenderedEntry {
+  return {
+    digest: keyDigest(entryKey(spiffeId, parentId, selectors)),
+    spiffeId,
+    parentId,
+    selectors,
+    x509SvidTtl: options.ttlSeconds,
+    jwtSvidTtl: options.jwtTtlSeconds,
+    dnsNames,
+    federatesWith: options.federatesWith,
+    admin: options.admin,
+    downstream: options.downstream,
+    hint: options.hint,
+  };
 }
 
 /** Why an identity could not render an entry for a pod: the field whose template failed, and the problem. */
@@ -139,24 +160,7 @@ export function renderEntry(identity: WorkloadIdentity, templates: IdentityTempl
       // for 16 more names, in each of hundreds of thousands of entries).
       allDnsNames = dnsNames.length === 0 ? noDnsNames : dnsNames.slice();
     }
-    const sortedSelectors = sortSelectors(selectors);
-    const { spec } = identity;
-    return {
-      ok: true,
-      entry: {
-        digest: keyDigest(entryKey(spiffeId, parentId, sortedSelectors)),
-        spiffeId,
-        parentId,
-        selectors: sortedSelectors,
-        x509SvidTtl: spec.ttlSeconds,
-        jwtSvidTtl: spec.jwtTtlSeconds,
-        dnsNames: allDnsNames,
-        federatesWith: spec.federatesWith,
-        admin: spec.admin,
-        downstream: spec.downstream,
-        hint: spec.hint,
-      },
-    };
+    return { ok: true, entry: renderedEntry(spiffeId, parentId, sortSelectors(selectors), allDnsNames, identity.spec) };
   } catch (error) {
     if (error instanceof RenderError) return { ok: false, failure: { field: error.field, problem: error.message } };
     throw error;

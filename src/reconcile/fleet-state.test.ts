@@ -5,12 +5,13 @@ import type { LabelSelector } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import type { RegistrationEntry } from '../spire/entry.ts';
-import { sampleConfig, sampleIdentity, sampleNamespace, sampleNode, samplePod, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { sampleConfig, sampleIdentity, sampleNamespace, sampleNode, samplePod, sampleRegistry, sampleSpiffeId } from '../../test/fixtures/fleet-objects.ts';
 import { MemoryCluster } from '../../test/support/memory-cluster.ts';
 import { registrationEntry } from '../../test/support/registration-entry.ts';
 import { diffEntries } from './diff-entries.ts';
 import { FleetState } from './fleet-state.ts';
 import { planEntries } from './plan-entries.ts';
+import { spiffeIdSourceName, type SpiffeIdObject } from './spiffe-id-entries.ts';
 import { compareEntries } from './planned-entry.ts';
 
 /** mulberry32: a small seeded generator, so that a failure replays. */
@@ -32,6 +33,8 @@ const namespaces = ['shop', 'bank', 'kube-system'];
 interface World {
   readonly registries: Map<string, EKSClusterRegistry>;
   readonly identities: Map<string, WorkloadIdentity>;
+  /** ClusterSpiffeIDs and SpiffeIDs by source name. */
+  readonly spiffeIds: Map<string, SpiffeIdObject>;
   readonly clusters: Map<string, MemoryCluster>;
   readonly synced: Set<string>;
 }
@@ -61,13 +64,26 @@ function randomIdentity(name: string, pick: <T>(items: readonly T[]) => T): Work
   return identity;
 }
 
+/** A ClusterSpiffeID or SpiffeID whose entries often collide with each other's (the same key in one or every cluster). */
+function randomSpiffeId(pick: <T>(items: readonly T[]) => T): SpiffeIdObject {
+  const [name, namespace] = pick<[string, string | undefined]>([['c1', undefined], ['c2', undefined], ['s1', 'shop']]);
+  const spec = {
+    spiffeId: pick(['spiffe://example.org/ns/shop/sa/web', 'spiffe://example.org/shop']),
+    parentId: pick([undefined, undefined, 'spiffe://example.org/gateway']),
+    selector: pick<Record<string, unknown>>([{ namespace: 'shop' }, { namespace: 'shop', serviceAccount: 'web' }, { podLabel: { app: 'web' } }, { namespace: 'shop', cluster: 'east-eks' }]),
+    clusterSelector: pick([undefined, { matchLabels: { env: 'prod' } }]),
+    ttl: pick(['0s', '1h']),
+  };
+  return sampleSpiffeId(name, spec, { ...(namespace === undefined ? {} : { namespace }), creationTimestamp: pick(['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z', '2025-01-04T00:00:00Z']) });
+}
+
 /** Applies one random change to the world and the state; returns what it did, for failure messages. */
 function step(world: World, state: FleetState, rand: () => number, uids: { next: number }): string {
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
   const clusterName = pick(clusterNames);
   const cluster = world.clusters.get(clusterName) as MemoryCluster;
   const live = world.synced.has(clusterName) && world.registries.has(clusterName);
-  switch (pick(['registry', 'registry', 'unregister', 'sync', 'unsync', 'identity', 'identity', 'unidentity', 'pod', 'pod', 'pod', 'pod', 'unpod', 'node', 'unnode', 'namespace', 'unnamespace', 'slice', 'all'])) {
+  switch (pick(['registry', 'registry', 'unregister', 'sync', 'unsync', 'identity', 'identity', 'unidentity', 'spiffeid', 'spiffeid', 'unspiffeid', 'pod', 'pod', 'pod', 'pod', 'unpod', 'node', 'unnode', 'namespace', 'unnamespace', 'slice', 'all'])) {
     case 'registry': {
       const registry = sampleRegistry(clusterName, {
         labels: pick<Record<string, string>>([{ env: 'prod' }, { env: 'dev' }, {}]),
@@ -103,6 +119,18 @@ function step(world: World, state: FleetState, rand: () => number, uids: { next:
       world.identities.delete(name);
       state.removeIdentity(name);
       return `remove identity ${name}`;
+    }
+    case 'spiffeid': {
+      const object = randomSpiffeId(pick);
+      world.spiffeIds.set(spiffeIdSourceName(object), object);
+      state.setSpiffeId(object);
+      return `set ${spiffeIdSourceName(object)} ${JSON.stringify(object.spec)}`;
+    }
+    case 'unspiffeid': {
+      const name = pick(['ClusterSpiffeID/c1', 'ClusterSpiffeID/c2', 'SpiffeID/shop/s1']);
+      world.spiffeIds.delete(name);
+      state.removeSpiffeId(name);
+      return `remove ${name}`;
     }
     case 'pod': {
       const namespace = pick(namespaces);
@@ -170,11 +198,13 @@ function assertMatchesPlan(world: World, state: FleetState, history: readonly st
   // The state lists registries and identities in the order they were first set; planEntries in input order.
   const registries = state.clusterReports().map((report) => world.registries.get(report.name) as EKSClusterRegistry);
   const identities = state.identityReports().map((report) => world.identities.get(report.name) as WorkloadIdentity);
-  const plan = planEntries({ config, registries, identities, snapshots });
+  const spiffeIds = state.spiffeIdReports().map((report) => world.spiffeIds.get(report.name) as SpiffeIdObject);
+  const plan = planEntries({ config, registries, identities, spiffeIds, snapshots });
   const message = `after:\n${history.slice(-8).join('\n')}`;
   assert.deepEqual([...state.entries()].sort(compareEntries), plan.entries, message);
   assert.deepEqual(state.identityReports(), plan.identities, message);
   assert.deepEqual(state.clusterReports(), plan.clusters, message);
+  assert.deepEqual(state.spiffeIdReports(), plan.spiffeIds, message);
   assert.deepEqual(new Set(state.keepIdPrefixes()), new Set(plan.keepIdPrefixes), message);
   assert.deepEqual(state.keepPodUids(), plan.keepPodUids, message);
   for (const entry of plan.entries) assert.deepEqual(state.entry(entry.id), entry, message);
@@ -183,7 +213,7 @@ function assertMatchesPlan(world: World, state: FleetState, history: readonly st
 test('after any sequence of changes, the incremental state equals planEntries over the same inputs', () => {
   for (let seed = 1; seed <= 60; seed++) {
     const rand = random(seed);
-    const world: World = { registries: new Map(), identities: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster({ nodes: [], namespaces: [] })])), synced: new Set() };
+    const world: World = { registries: new Map(), identities: new Map(), spiffeIds: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster({ nodes: [], namespaces: [] })])), synced: new Set() };
     const state = new FleetState(config);
     const history: string[] = [`seed ${seed}`];
     const uids = { next: 0 };
@@ -244,4 +274,24 @@ test('a held registry (its object is invalid) keeps every entry under its prefix
   assert.deepEqual(state.keepIdPrefixes(), [prefix]);
   state.releaseRegistry('broken');
   assert.equal(isKept(state, entry), false);
+});
+
+test('a ClusterSpiffeID brings its node alias; the alias goes with the last entry parented to it', () => {
+  const state = new FleetState(config);
+  state.setRegistry(sampleRegistry('east'));
+  const aliasId = (): string | undefined => [...state.entries()].find((entry) => entry.identities.includes('NodeAlias'))?.id;
+  const api = sampleSpiffeId('api', { spiffeId: 'spiffe://example.org/api', selector: { namespace: 'shop' } });
+  const created = state.setSpiffeId(api);
+  assert.equal(state.entryCount, 2, 'its entry and the alias, before any pod');
+  assert.ok(created.has(aliasId() as string));
+  const alias = aliasId() as string;
+  const gateway = sampleSpiffeId('gw', { spiffeId: 'spiffe://example.org/gw', parentId: 'spiffe://example.org/gateway', selector: { namespace: 'shop' } });
+  state.setSpiffeId(gateway);
+  assert.equal(state.entryCount, 3, 'a literal parent needs no alias');
+  const removed = state.removeSpiffeId('ClusterSpiffeID/api');
+  assert.ok(removed.has(alias), 'the alias is among the IDs to reconcile');
+  assert.equal(state.entry(alias), undefined);
+  assert.equal(state.entryCount, 1);
+  state.setRegistry(sampleRegistry('east', { enabled: false }));
+  assert.equal(state.entryCount, 0, 'a disabled cluster gets none');
 });

@@ -3,12 +3,17 @@ import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import { clusterEntryIdPrefix, entryId, keyDigestLength } from '../identity/entry-id.ts';
+import { compileNodeAliasTemplate } from '../identity/node-alias.ts';
 import type { RenderedEntry } from '../identity/render-entry.ts';
 import { compileIdentities, type CompiledIdentity } from './compile-identities.ts';
 import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type MutableStats } from './fleet-reports.ts';
 import type { PlannedEntry } from './planned-entry.ts';
 import { ClusterContext, clusterFacts, renderPod, type PodRenderSink } from './render-pod.ts';
 import { identityTargetsCluster, namespaceFilter, podEligible, unmanagedReason } from './selection.ts';
+import { sourceRanks } from './source-ranks.ts';
+import { clusterSpiffeIdEntries, nodeAliasSource, spiffeIdSourceName, type SpiffeIdObject, type SpiffeIdSource } from './spiffe-id-entries.ts';
+import { spiffeIdClusterEntry, type SpiffeIdReport } from './spiffe-id-reports.ts';
+import type { CompiledTemplate } from '../template/index.ts';
 
 /**
  * What the state reads of one synced cluster: the controller's informer caches, or a snapshot. Pod keys
@@ -52,6 +57,11 @@ interface ClusterState {
   /** The identities that target the cluster, in age order (compiled ones only). */
   targeting: CompiledIdentity[];
   readonly pods: Map<string, PodState>;
+  /** The entries of the ClusterSpiffeIDs and SpiffeIDs that target the cluster, by source, and its node alias. */
+  readonly spiffeIds: Map<string, Contribution>;
+  alias: Contribution | undefined;
+  /** Sources whose entry could not be made here, with why. */
+  readonly spiffeIdFailures: Map<string, string>;
 }
 
 /** A render failure of one pod, for events and logs. */
@@ -88,6 +98,9 @@ export class FleetState {
   readonly config: ControllerManagerConfig;
   readonly #clusters = new Map<string, ClusterState>();
   readonly #identities = new Map<string, WorkloadIdentity>();
+  /** ClusterSpiffeIDs and SpiffeIDs by source name, in the order first set. */
+  readonly #spiffeIds = new Map<string, SpiffeIdSource>();
+  readonly #aliasTemplate: CompiledTemplate;
   #compiled: CompiledIdentity[] = [];
   #rank = new Map<string, number>();
   #broken: WorkloadIdentity[] = [];
@@ -105,6 +118,7 @@ export class FleetState {
   constructor(config: ControllerManagerConfig) {
     this.config = config;
     this.#isAllowed = namespaceFilter(config.ignoreNamespaces);
+    this.#aliasTemplate = compileNodeAliasTemplate(config.nodeAliasIDTemplate);
   }
 
   // ---- changes -------------------------------------------------------------------------------
@@ -125,6 +139,9 @@ export class FleetState {
         context: undefined,
         targeting: [],
         pods: new Map(),
+        spiffeIds: new Map(),
+        alias: undefined,
+        spiffeIdFailures: new Map(),
       };
       this.#clusters.set(name, cluster);
     }
@@ -133,6 +150,7 @@ export class FleetState {
     cluster.context = undefined;
     cluster.targeting = this.#compiled.filter((identity) => identityTargetsCluster(identity.identity, registry));
     this.#rerenderCluster(cluster, changed);
+    this.#refreshSpiffeIds(cluster, changed);
     return changed;
   }
 
@@ -154,6 +172,7 @@ export class FleetState {
     const cluster = this.#clusters.get(name);
     if (cluster === undefined) return changed;
     for (const key of [...cluster.pods.keys()]) this.#dropPod(cluster, key, changed);
+    this.#dropSpiffeIds(cluster, changed);
     this.#clusters.delete(name);
     return changed;
   }
@@ -184,6 +203,19 @@ export class FleetState {
     if (old === undefined) return new Set();
     this.#identities.delete(name);
     return this.#identityChanged(old, undefined);
+  }
+
+  /** Adds or replaces a ClusterSpiffeID or SpiffeID: its entries in every cluster it targets or targeted. */
+  setSpiffeId(object: SpiffeIdObject): Set<string> {
+    const name = spiffeIdSourceName(object);
+    this.#spiffeIds.set(name, { name, object });
+    return this.#spiffeIdsChanged();
+  }
+
+  /** Removes the ClusterSpiffeID or SpiffeID of this source name (spiffeIdSourceName). */
+  removeSpiffeId(name: string): Set<string> {
+    if (!this.#spiffeIds.delete(name)) return new Set();
+    return this.#spiffeIdsChanged();
   }
 
   /** The pod `podKey` was added, changed or deleted in `cluster`'s cache. */
@@ -226,6 +258,7 @@ export class FleetState {
     for (const cluster of this.#clusters.values()) {
       cluster.context = undefined;
       this.#rerenderCluster(cluster, changed);
+      this.#refreshSpiffeIds(cluster, changed);
     }
     return changed;
   }
@@ -254,7 +287,8 @@ export class FleetState {
   keepIdPrefixes(): string[] {
     const held = [...this.#heldClusters].map((name) => this.clusterIdPrefix(name));
     const clusters = [...this.#clusters.values()].map((cluster) => ({ registry: cluster.registry, entryIdPrefix: cluster.prefix, state: this.#stateOf(cluster) }));
-    return [...held, ...keepIdPrefixes(clusters, this.#broken)];
+    const aliasFailed = [...this.#clusters.values()].filter((cluster) => cluster.spiffeIdFailures.size > 0).map((cluster) => cluster.prefix);
+    return [...held, ...keepIdPrefixes(clusters, this.#broken), ...aliasFailed];
   }
 
   /** As planEntries' keepPodUids (sorted). */
@@ -301,6 +335,22 @@ export class FleetState {
     return [...this.#identities.keys()].map((name) => ({ name, stats: stats.get(name) ?? zeroStats() }));
   }
 
+  /** Per ClusterSpiffeID and SpiffeID, in the order first set, as planEntries reports them. */
+  spiffeIdReports(): SpiffeIdReport[] {
+    return [...this.#spiffeIds.keys()].map((name) => {
+      const clusters = [];
+      for (const cluster of this.#clusters.values()) {
+        const contribution = cluster.spiffeIds.get(name);
+        const failure = cluster.spiffeIdFailures.get(name);
+        if (contribution === undefined && failure === undefined) continue;
+        const winner = contribution === undefined ? undefined : this.#byDigest.get(contribution.entry.digest)?.[0];
+        const entryWinner = winner === undefined || contribution === undefined ? undefined : { id: entryId(winner.cluster.prefix, contribution.entry.digest), source: winner.identity };
+        clusters.push(spiffeIdClusterEntry(cluster.name, name, entryWinner, failure));
+      }
+      return { name, clusters };
+    });
+  }
+
   /** Per-cluster reports, in the order registries were first set, as planEntries reports them. */
   clusterReports(): ClusterReport[] {
     const entries = new Map<string, number>();
@@ -329,7 +379,7 @@ export class FleetState {
     const changed = new Set<string>();
     const compiled = compileIdentities(this.#identities.values(), this.config);
     this.#compiled = compiled.compiled;
-    this.#rank = new Map(compiled.compiled.map((identity) => [identity.name, identity.rank]));
+    this.#rankSources();
     this.#broken = compiled.broken;
     this.#identityErrors = new Map(compiled.errors.map((error) => [error.identity, error.message]));
     for (const cluster of this.#clusters.values()) {
@@ -347,6 +397,46 @@ export class FleetState {
       else for (const namespace of new Set(namespaces)) this.#rerenderPods(cluster, this.#podKeysIn(cluster, namespace as string), changed);
     }
     return changed;
+  }
+
+  /** Ranks every source by age, over all kinds (sourceRanks). */
+  #rankSources(): void {
+    this.#rank = sourceRanks([
+      ...this.#compiled.map((identity) => ({ name: identity.name, creationTimestamp: identity.identity.metadata.creationTimestamp })),
+      ...[...this.#spiffeIds.values()].map((source) => ({ name: source.name, creationTimestamp: source.object.metadata.creationTimestamp })),
+    ]);
+  }
+
+  #spiffeIdsChanged(): Set<string> {
+    const changed = new Set<string>();
+    this.#rankSources();
+    for (const cluster of this.#clusters.values()) this.#refreshSpiffeIds(cluster, changed);
+    return changed;
+  }
+
+  /** Makes the cluster's SpiffeID entries and node alias again (all of them: they are one per source, not per pod). */
+  #refreshSpiffeIds(cluster: ClusterState, changed: Set<string>): void {
+    this.#dropSpiffeIds(cluster, changed);
+    if (!cluster.managed || this.#spiffeIds.size === 0) return;
+    const declared = clusterSpiffeIdEntries(cluster.registry, this.#spiffeIds.values(), this.#aliasTemplate, this.config.trustDomain);
+    for (const { source, entry } of declared.wanted) {
+      const contribution = { identity: source, cluster, entry };
+      cluster.spiffeIds.set(source, contribution);
+      this.#addContribution(contribution, changed);
+    }
+    if (declared.alias !== undefined) {
+      cluster.alias = { identity: nodeAliasSource, cluster, entry: declared.alias };
+      this.#addContribution(cluster.alias, changed);
+    }
+    for (const { source, message } of declared.failed) cluster.spiffeIdFailures.set(source, message);
+  }
+
+  #dropSpiffeIds(cluster: ClusterState, changed: Set<string>): void {
+    for (const contribution of cluster.spiffeIds.values()) this.#removeContribution(contribution, changed);
+    if (cluster.alias !== undefined) this.#removeContribution(cluster.alias, changed);
+    cluster.spiffeIds.clear();
+    cluster.alias = undefined;
+    cluster.spiffeIdFailures.clear();
   }
 
   #podKeysIn(cluster: ClusterState, namespace: string): string[] {
@@ -373,17 +463,7 @@ export class FleetState {
     const state = cluster.pods.get(key);
     if (state === undefined) return;
     cluster.pods.delete(key);
-    for (const contribution of state.contributions) {
-      const list = this.#byDigest.get(contribution.entry.digest);
-      if (list === undefined) continue;
-      this.#touch(contribution.entry.digest, changed);
-      const remaining = list.filter((c) => c !== contribution);
-      if (remaining.length === 0) this.#byDigest.delete(contribution.entry.digest);
-      else {
-        this.#byDigest.set(contribution.entry.digest, remaining);
-        this.#touch(contribution.entry.digest, changed);
-      }
-    }
+    for (const contribution of state.contributions) this.#removeContribution(contribution, changed);
     if (state.failures.length > 0) {
       const count = (this.#failedPods.get(state.uid) ?? 1) - 1;
       if (count === 0) this.#failedPods.delete(state.uid);
@@ -407,12 +487,28 @@ export class FleetState {
     if (state.selectedBy.length === 0) return;
     cluster.pods.set(key, compactPodState(state));
     if (state.failures.length > 0) this.#failedPods.set(state.uid, (this.#failedPods.get(state.uid) ?? 0) + 1);
-    for (const contribution of state.contributions) {
-      this.#touch(contribution.entry.digest, changed);
-      const list = this.#byDigest.get(contribution.entry.digest);
-      if (list === undefined) this.#byDigest.set(contribution.entry.digest, [contribution]);
-      else this.#byDigest.set(contribution.entry.digest, [...list, contribution].sort((a, b) => this.#compareContributions(a, b)));
-      this.#touch(contribution.entry.digest, changed);
+    for (const contribution of state.contributions) this.#addContribution(contribution, changed);
+  }
+
+  #addContribution(contribution: Contribution, changed: Set<string>): void {
+    const { digest } = contribution.entry;
+    this.#touch(digest, changed);
+    const list = this.#byDigest.get(digest);
+    if (list === undefined) this.#byDigest.set(digest, [contribution]);
+    else this.#byDigest.set(digest, [...list, contribution].sort((a, b) => this.#compareContributions(a, b)));
+    this.#touch(digest, changed);
+  }
+
+  #removeContribution(contribution: Contribution, changed: Set<string>): void {
+    const { digest } = contribution.entry;
+    const list = this.#byDigest.get(digest);
+    if (list === undefined) return;
+    this.#touch(digest, changed);
+    const remaining = list.filter((c) => c !== contribution);
+    if (remaining.length === 0) this.#byDigest.delete(digest);
+    else {
+      this.#byDigest.set(digest, remaining);
+      this.#touch(digest, changed);
     }
   }
 

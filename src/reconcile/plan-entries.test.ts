@@ -5,7 +5,8 @@ import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
-import { sampleConfig, sampleIdentity, samplePod, sampleRegistry, sampleSnapshot } from '../../test/fixtures/fleet-objects.ts';
+import { formatSelector } from '../spire/entry.ts';
+import { sampleConfig, sampleIdentity, samplePod, sampleRegistry, sampleSnapshot, sampleSpiffeId } from '../../test/fixtures/fleet-objects.ts';
 import { diffEntries } from './diff-entries.ts';
 import { planEntries, type Plan } from './plan-entries.ts';
 
@@ -272,4 +273,90 @@ test('a template that exhausts memory fails its pods for its identity only: the 
   assert.deepEqual(result.keepPodUids, [pod.uid]);
   const error = result.errors.find((e) => e.identity === 'hog');
   assert.match(error?.message ?? '', /^WorkloadIdentity hog: cluster prod: pod shop\/web-1: spec\.workloadSelectorTemplates\[0\]: /);
+});
+
+// ClusterSpiffeID and SpiffeID: entries declared up front, one per (object, targeted cluster).
+
+const paymentsApi = sampleSpiffeId('payments-api', { spiffeId: 'spiffe://example.org/ns/payments/sa/api', selector: { namespace: 'payments', serviceAccount: 'api' } });
+
+function shown(result: Plan): string[][] {
+  return result.entries.map((entry) => [entry.cluster, entry.spiffeId, entry.parentId, entry.selectors.map(formatSelector).join(','), entry.identities.join(',')]);
+}
+
+test('a ClusterSpiffeID by namespace and service account: one entry per targeted cluster and its node alias, before any pod exists', () => {
+  const registries = [sampleRegistry('east'), sampleRegistry('west'), sampleRegistry('off', { enabled: false })];
+  const result = planEntries({ config: sampleConfig(), registries, identities: [], spiffeIds: [paymentsApi], snapshots: new Map() });
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(shown(result), [
+    ['east', 'spiffe://example.org/k8s-cluster/east-eks/nodes', 'spiffe://example.org/spire/server', 'k8s_psat:cluster:east-eks', 'NodeAlias'],
+    ['west', 'spiffe://example.org/k8s-cluster/west-eks/nodes', 'spiffe://example.org/spire/server', 'k8s_psat:cluster:west-eks', 'NodeAlias'],
+    ['east', 'spiffe://example.org/ns/payments/sa/api', 'spiffe://example.org/k8s-cluster/east-eks/nodes', 'k8s:ns:payments,k8s:sa:api', 'ClusterSpiffeID/payments-api'],
+    ['west', 'spiffe://example.org/ns/payments/sa/api', 'spiffe://example.org/k8s-cluster/west-eks/nodes', 'k8s:ns:payments,k8s:sa:api', 'ClusterSpiffeID/payments-api'],
+  ]);
+  for (const entry of result.entries) assert.ok(entry.id.startsWith(clusterEntryIdPrefix('eks-workload-', entry.cluster)), entry.id);
+  const [east, west] = result.entries.slice(2);
+  assert.deepEqual(result.spiffeIds, [
+    {
+      name: 'ClusterSpiffeID/payments-api',
+      clusters: [
+        { cluster: 'east', entryId: east?.id, state: 'Written', message: '' },
+        { cluster: 'west', entryId: west?.id, state: 'Written', message: '' },
+      ],
+    },
+  ]);
+  assert.deepEqual(result.keepIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'east'), clusterEntryIdPrefix('eks-workload-', 'west')], 'unsynced: nothing of theirs is deleted');
+});
+
+test('clusterSelector and selector.cluster choose the clusters; a literal parent needs no node alias', () => {
+  const registries = [sampleRegistry('east', { labels: { env: 'prod' } }), sampleRegistry('west', { labels: { env: 'dev' } })];
+  const byLabel = sampleSpiffeId('by-label', { spiffeId: 'spiffe://example.org/a', parentId: 'spiffe://example.org/gateway', selector: { podName: 'a' }, clusterSelector: { matchLabels: { env: 'dev' } } });
+  const byName = sampleSpiffeId('by-name', { spiffeId: 'spiffe://example.org/b', parentId: 'spiffe://example.org/gateway', selector: { podName: 'b', cluster: 'east-eks' } });
+  const result = planEntries({ config: sampleConfig(), registries, identities: [], spiffeIds: [byLabel, byName], snapshots: new Map() });
+  assert.deepEqual(shown(result), [
+    ['west', 'spiffe://example.org/a', 'spiffe://example.org/gateway', 'k8s:pod-name:a', 'ClusterSpiffeID/by-label'],
+    ['east', 'spiffe://example.org/b', 'spiffe://example.org/gateway', 'k8s:pod-name:b', 'ClusterSpiffeID/by-name'],
+  ]);
+});
+
+test('a SpiffeID in a tenant namespace: its entry carries k8s:ns of its namespace', () => {
+  const tenant = sampleSpiffeId('web', { spiffeId: 'spiffe://example.org/shop/web', selector: { podLabel: { app: 'web' } } }, { namespace: 'shop' });
+  const result = planEntries({ config: sampleConfig(), registries: [sampleRegistry('east')], identities: [], spiffeIds: [tenant], snapshots: new Map() });
+  assert.deepEqual(shown(result)[1], ['east', 'spiffe://example.org/shop/web', 'spiffe://example.org/k8s-cluster/east-eks/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'SpiffeID/shop/web']);
+});
+
+test('a ClusterSpiffeID and a WorkloadIdentity that want the same key share one entry: the older decides it', () => {
+  const pod = samplePod('shop', 'web-1', { serviceAccountName: 'web', uid: 'u1' });
+  const snapshot = sampleSnapshot([pod]);
+  const [wanted] = plan([sampleIdentity('web')], { east: snapshot }).entries;
+  assert.ok(wanted !== undefined);
+  const declare = (created: string) =>
+    sampleSpiffeId('same', { spiffeId: wanted.spiffeId, parentId: wanted.parentId, selector: { podUid: 'u1' }, ttl: '1h' }, { creationTimestamp: created });
+  const withAge = (csidCreated: string, wiCreated: string): Plan =>
+    planEntries({ config: sampleConfig(), registries: [sampleRegistry('east')], identities: [sampleIdentity('web', {}, wiCreated)], spiffeIds: [declare(csidCreated)], snapshots: new Map([['east', snapshot]]) });
+
+  const identityOlder = withAge('2025-02-01T00:00:00Z', '2025-01-01T00:00:00Z');
+  assert.equal(identityOlder.entries.length, 1);
+  assert.deepEqual(identityOlder.entries[0]?.identities, ['web', 'ClusterSpiffeID/same']);
+  assert.equal(identityOlder.entries[0]?.x509SvidTtl, 0, "the identity's fields");
+  assert.equal(identityOlder.entries[0]?.id, wanted.id);
+  assert.deepEqual(identityOlder.spiffeIds[0]?.clusters, [{ cluster: 'east', entryId: wanted.id, state: 'Masked', message: "web wants the same entry and is older: it decides the entry's fields" }]);
+  assert.deepEqual(statsOf(identityOlder, 'web').entriesRegistered, 1);
+
+  const declaredOlder = withAge('2025-01-01T00:00:00Z', '2025-02-01T00:00:00Z');
+  assert.equal(declaredOlder.entries.length, 1);
+  assert.deepEqual(declaredOlder.entries[0]?.identities, ['ClusterSpiffeID/same', 'web']);
+  assert.equal(declaredOlder.entries[0]?.x509SvidTtl, 3600, "the ClusterSpiffeID's fields");
+  assert.equal(declaredOlder.spiffeIds[0]?.clusters[0]?.state, 'Written');
+  assert.deepEqual(statsOf(declaredOlder, 'web').entriesMasked, 1);
+});
+
+test('a node alias that does not render: the entries parented to it fail, and the cluster keeps its entries', () => {
+  const config = sampleConfig({ nodeAliasIDTemplate: 'spiffe://{{ .TrustDomain }}/{{ if eq .ClusterName "west-eks" }}..{{ else }}nodes{{ end }}' });
+  const registries = [sampleRegistry('east'), sampleRegistry('west')];
+  const result = planEntries({ config, registries, identities: [], spiffeIds: [paymentsApi], snapshots: new Map([['east', sampleSnapshot([])], ['west', sampleSnapshot([])]]) });
+  assert.deepEqual(result.entries.map((entry) => entry.cluster), ['east', 'east']);
+  assert.equal(result.errors.length, 1);
+  assert.match(result.errors[0]?.message ?? '', /^ClusterSpiffeID\/payments-api: cluster west: no parent: the node alias did not render: config nodeAliasIDTemplate: rendered "spiffe:\/\/example.org\/\.\." for cluster west-eks/);
+  assert.deepEqual(result.keepIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'west')]);
+  assert.equal(result.spiffeIds[0]?.clusters[1]?.state, 'Failed');
 });

@@ -3,19 +3,25 @@ import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import type { ClusterPod } from '../identity/cluster-objects.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
-import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
+import { clusterEntryIdPrefix, keyDigestLength } from '../identity/entry-id.ts';
+import { compileNodeAliasTemplate } from '../identity/node-alias.ts';
 import { compileIdentities, type CompiledIdentity } from './compile-identities.ts';
 import { DesiredEntries, type EntrySource } from './desired-entries.ts';
 import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type KeepCandidate, type MutableStats } from './fleet-reports.ts';
 import type { PlannedEntry } from './planned-entry.ts';
 import { ClusterContext, clusterFacts, renderPod, type PodRenderSink } from './render-pod.ts';
 import { identityTargetsCluster, namespaceFilter, podEligible, unmanagedReason } from './selection.ts';
+import { sourceRanks } from './source-ranks.ts';
+import { clusterSpiffeIdEntries, nodeAliasSource, spiffeIdSourceName, type SpiffeIdObject, type SpiffeIdSource } from './spiffe-id-entries.ts';
+import { spiffeIdClusterEntry, type EntryWinner, type SpiffeIdReport } from './spiffe-id-reports.ts';
 
 /** Everything the desired state depends on. */
 export interface PlanInput {
   readonly config: ControllerManagerConfig;
   readonly registries: readonly EKSClusterRegistry[];
   readonly identities: readonly WorkloadIdentity[];
+  /** ClusterSpiffeIDs and SpiffeIDs. Default none. */
+  readonly spiffeIds?: readonly SpiffeIdObject[];
   /** Snapshots by registry name; a managed cluster without one is unsynced (its entries are kept as they are). */
   readonly snapshots: ReadonlyMap<string, ClusterSnapshot>;
 }
@@ -37,10 +43,13 @@ export interface Plan {
   readonly identities: readonly IdentityReport[];
   /** In the order of the input. */
   readonly clusters: readonly ClusterReport[];
+  /** The ClusterSpiffeIDs and SpiffeIDs, in the order of the input. */
+  readonly spiffeIds: readonly SpiffeIdReport[];
   readonly errors: readonly PlanError[];
   /**
    * ID prefixes of the clusters whose entries must all stay (pass them to diffEntries as keepIdPrefixes):
-   * the unsynced ones, and those targeted by an identity whose templates do not compile.
+   * the unsynced ones, those targeted by an identity whose templates do not compile, and those whose
+   * node alias did not render.
    */
   readonly keepIdPrefixes: readonly string[];
   /**
@@ -53,7 +62,8 @@ export interface Plan {
 const nameOf = (identity: string): string => identity;
 
 /**
- * The desired state: the entries that the identities want for the pods of the fleet, one per entry key
+ * The desired state: the entries that the identities want for the pods of the fleet, and those the
+ * ClusterSpiffeIDs and SpiffeIDs (with their clusters' node aliases) want up front, one per entry key
  * (the oldest identity decides the fields, the others are masked), with deterministic IDs, per-identity
  * stats, per-cluster reports, and every render failure. Pure: the same input gives the same plan.
  * Pods are visited once each, every identity rendering for the pod in turn, so that the template data of
@@ -66,7 +76,16 @@ export function planEntries(input: PlanInput): Plan {
   const { compiled, broken, errors: identityErrors } = compileIdentities(input.identities, config);
   errors.push(...identityErrors);
   const stats = new Map(compiled.map((identity) => [identity.name, zeroStats()]));
-  const desired = new DesiredEntries(new Map(compiled.map((identity) => [identity.name, identity.rank])));
+  const spiffeIds: SpiffeIdSource[] = (input.spiffeIds ?? []).map((object) => ({ name: spiffeIdSourceName(object), object }));
+  const ranks = sourceRanks([
+    ...compiled.map((identity) => ({ name: identity.name, creationTimestamp: identity.identity.metadata.creationTimestamp })),
+    ...spiffeIds.map((source) => ({ name: source.name, creationTimestamp: source.object.metadata.creationTimestamp })),
+  ]);
+  const desired = new DesiredEntries(ranks);
+  const aliasTemplate = compileNodeAliasTemplate(config.nodeAliasIDTemplate);
+  /** Per source, per cluster it targets: the digest of its entry, or why it has none. */
+  const spiffeIdOutcomes = new Map<string, { cluster: string; digest?: string; failure?: string }[]>(spiffeIds.map((source) => [source.name, []]));
+  const aliasFailedPrefixes: string[] = [];
   const isAllowed = namespaceFilter(config.ignoreNamespaces);
 
   const clusters: ClusterReport[] = [];
@@ -85,6 +104,18 @@ export function planEntries(input: PlanInput): Plan {
       clusters.push(report);
       continue;
     }
+    // Declared up front: whether the cluster is synced or not, and whether a pod matches or not.
+    const declared = clusterSpiffeIdEntries(registry, spiffeIds, aliasTemplate, config.trustDomain);
+    for (const { source, entry } of declared.wanted) {
+      desired.add({ identity: source, cluster: name, clusterIdPrefix: entryIdPrefix }, entry);
+      spiffeIdOutcomes.get(source)?.push({ cluster: name, digest: entry.digest });
+    }
+    if (declared.alias !== undefined) desired.add({ identity: nodeAliasSource, cluster: name, clusterIdPrefix: entryIdPrefix }, declared.alias);
+    for (const { source, message } of declared.failed) {
+      spiffeIdOutcomes.get(source)?.push({ cluster: name, failure: message });
+      errors.push({ identity: source, cluster: name, message });
+    }
+    if (declared.failed.length > 0) aliasFailedPrefixes.push(entryIdPrefix);
     const targeting = compiled.filter((identity) => identityTargetsCluster(identity.identity, registry));
     if (snapshot === undefined) {
       countTargetedCluster(stats, targeting, undefined);
@@ -100,7 +131,9 @@ export function planEntries(input: PlanInput): Plan {
 
   const entries = desired.sorted();
   const entriesPerCluster = new Map<string, number>();
+  const winners = new Map<string, EntryWinner>();
   for (const entry of entries) {
+    winners.set(entry.id.slice(-keyDigestLength), { id: entry.id, source: entry.identities[0] as string });
     entriesPerCluster.set(entry.cluster, (entriesPerCluster.get(entry.cluster) ?? 0) + 1);
     countEntry(stats, entry.identities, nameOf);
   }
@@ -108,8 +141,14 @@ export function planEntries(input: PlanInput): Plan {
     entries,
     identities: input.identities.map((identity) => ({ name: identity.metadata.name, stats: stats.get(identity.metadata.name) ?? zeroStats() })),
     clusters: clusters.map((cluster) => ({ ...cluster, entriesRegistered: entriesPerCluster.get(cluster.name) ?? 0 })),
+    spiffeIds: spiffeIds.map(({ name }) => ({
+      name,
+      clusters: (spiffeIdOutcomes.get(name) ?? []).map((outcome) =>
+        spiffeIdClusterEntry(outcome.cluster, name, outcome.digest === undefined ? undefined : winners.get(outcome.digest), outcome.failure),
+      ),
+    })),
     errors,
-    keepIdPrefixes: keepIdPrefixes(keepCandidates, broken),
+    keepIdPrefixes: [...keepIdPrefixes(keepCandidates, broken), ...aliasFailedPrefixes],
     keepPodUids: [...failedPods].sort(),
   };
 }

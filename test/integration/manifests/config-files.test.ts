@@ -4,7 +4,7 @@ import { basename, join, posix } from 'node:path';
 import { test } from 'node:test';
 import { parseClusterSpiffeID } from '../../../src/api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { parseSpiffeID } from '../../../src/api/spiffeid-v1beta1/spiffe-id.ts';
-import { parseResources } from '../../../src/api/v1alpha1/resources.ts';
+import { parseResources } from '../../../src/api/resources.ts';
 import { parseControllerManagerConfig } from '../../../src/config/load-config.ts';
 import { configDir, kustomize, readManifest, readSeedFixture, repoRoot, yamlFilesUnder, type ManifestObject, type SourcedManifest } from './manifest-files.ts';
 

@@ -1,0 +1,21 @@
+import type { SpiffeIdClusterEntry } from '../api/spiffeid-v1beta1/spiffe-id-spec.ts';
+
+/** Where one ClusterSpiffeID or SpiffeID stands, per cluster it targets (in registry order). */
+export interface SpiffeIdReport {
+  /** The source name (spiffeIdSourceName). */
+  readonly name: string;
+  readonly clusters: readonly SpiffeIdClusterEntry[];
+}
+
+/** The entry that won a key: its ID and the source that decides its fields. */
+export interface EntryWinner {
+  readonly id: string;
+  readonly source: string;
+}
+
+/** The report of `source` in `cluster`: its entry written, masked by an older source, or failed with `failure`. */
+export function spiffeIdClusterEntry(cluster: string, source: string, winner: EntryWinner | undefined, failure: string | undefined): SpiffeIdClusterEntry {
+  if (failure !== undefined || winner === undefined) return { cluster, entryId: '', state: 'Failed', message: failure ?? 'no entry' };
+  if (winner.source === source) return { cluster, entryId: winner.id, state: 'Written', message: '' };
+  return { cluster, entryId: winner.id, state: 'Masked', message: `${winner.source} wants the same entry and is older: it decides the entry's fields` };
+}
