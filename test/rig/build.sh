@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds or installs the real components of the test rig, each pinned, into a cache outside the clone:
-# etcd, kube-apiserver and spire-server from the Go module proxy (the wrapper modules in test/rig/go pin
-# them and their go.sum pins every dependency), moto from PyPI into its own virtualenv. What is already in
-# the cache at the same version is not built again. Prints where the cache is and what each step took.
+# etcd, kube-apiserver, spire-server and helm (for the chart tests) from the Go module proxy (the wrapper
+# modules in test/rig/go pin them and their go.sum pins every dependency), moto from PyPI into its own
+# virtualenv. What is already in the cache at the same version is not built again. Prints where the cache
+# is and what each step took.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -59,5 +60,7 @@ build_go spire-server spire-server github.com/spiffe/spire github.com/spiffe/spi
 # Without these, kube-apiserver reports its version as v0.0.0-master.
 kube_version_flags='-X k8s.io/component-base/version.gitVersion=@VERSION@ -X k8s.io/component-base/version.gitTreeState=clean'
 build_go kube-apiserver kube-apiserver k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver 0 "$kube_version_flags"
+# Without this, helm reports its version as v4.3 (its source's default).
+build_go helm helm helm.sh/helm/v4 helm.sh/helm/v4/cmd/helm 0 '-X helm.sh/helm/v4/internal/version.version=@VERSION@'
 install_moto
 echo "rig: components in $cache ($(du -sh "$cache" | cut -f1))"
