@@ -33,6 +33,18 @@ test('a failed list or watch says more than silence: Unreachable, with its error
   });
 });
 
+test('a refused identity or permission says what onboarding the cluster must grant', () => {
+  const denied = 'pods: workload-2 GET /api/v1/pods: 403 Forbidden: pods is forbidden: User "registrar" cannot list resource "pods"';
+  assert.deepEqual(connectedClusterStatus({ ...healthy, failing: denied, refusedWith: 403 }), {
+    ready: false,
+    reason: 'Forbidden',
+    message: `workload-2 denies the registrar a permission (${denied}): apply config/workload-cluster/ in it; its entries are kept`,
+  });
+  const unknown = connectedClusterStatus({ ...healthy, failing: 'pods: workload-2 GET /api/v1/pods: 401 Unauthorized', refusedWith: 401 });
+  assert.equal(unknown.reason, 'Unauthorized');
+  assert.match(unknown.message, /map its IAM role to the group config\/workload-cluster\/ binds, with an EKS access entry or aws-auth/);
+});
+
 /** A listener that only records statuses, and tells when a cluster reports `reason`. */
 function statusListener(): { listener: ClusterListener; reported: (cluster: string, reason: ClusterStatus['reason']) => Promise<void> } {
   const waiters: { cluster: string; reason: string; resolve: () => void }[] = [];

@@ -14,6 +14,7 @@ import { backoffDelayMs, waitToRetry, type BackoffPolicy } from '../backoff/back
 import { systemClock, type Clock } from '../kube/clock.ts';
 import { ClusterConnection } from '../kube/cluster-connection.ts';
 import { httpResourceSource, type ResourceRef } from '../kube/http-resource-source.ts';
+import { hasStatusCode } from '../kube/kube-api-error.ts';
 import { Informer } from '../kube/informer.ts';
 import { byNamespace, byNodeName } from '../kube/object-store.ts';
 import type { ReflectorEvent } from '../kube/reflector.ts';
@@ -27,9 +28,10 @@ import { checkLivenessProbeTiming, defaultLivenessProbeTiming, runLivenessProbe,
 
 /**
  * The Ready condition's reasons for a workload cluster. Unreachable: a list or watch failed.
- * Unresponsive: nothing failed, but the server stopped answering (its liveness probe).
+ * Unauthorized, Forbidden: the server refused the registrar's identity, or a permission (what onboarding
+ * a cluster must grant). Unresponsive: nothing failed, but the server stopped answering (its liveness probe).
  */
-export type ClusterReason = 'Connecting' | 'Synced' | 'DescribeFailed' | 'Unreachable' | 'Unresponsive' | 'AccountNotAllowed' | 'Disabled';
+export type ClusterReason = 'Connecting' | 'Synced' | 'DescribeFailed' | 'Unreachable' | 'Unauthorized' | 'Forbidden' | 'Unresponsive' | 'AccountNotAllowed' | 'Disabled';
 
 export interface ClusterStatus {
   readonly ready: boolean;
@@ -125,6 +127,8 @@ export interface ConnectedClusterView {
   readonly synced: boolean;
   /** Why an informer's last list or watch failed; undefined while every one works. */
   readonly failing: string | undefined;
+  /** The HTTP status of that failure when the server refused the registrar (401, 403). */
+  readonly refusedWith?: number | undefined;
   readonly liveness: Liveness;
 }
 
@@ -135,6 +139,20 @@ export interface ConnectedClusterView {
  */
 export function connectedClusterStatus(view: ConnectedClusterView): ClusterStatus {
   const { liveness } = view;
+  if (view.failing !== undefined && view.refusedWith === 401) {
+    return {
+      ready: false,
+      reason: 'Unauthorized',
+      message: `${view.clusterName} does not accept the registrar's AWS identity (${view.failing}): map its IAM role to the group config/workload-cluster/ binds, with an EKS access entry or aws-auth; its entries are kept`,
+    };
+  }
+  if (view.failing !== undefined && view.refusedWith === 403) {
+    return {
+      ready: false,
+      reason: 'Forbidden',
+      message: `${view.clusterName} denies the registrar a permission (${view.failing}): apply config/workload-cluster/ in it; its entries are kept`,
+    };
+  }
   if (view.failing !== undefined) return { ready: false, reason: 'Unreachable', message: `${view.failing}; its entries are kept until it is back` };
   if (!liveness.responsive) {
     return {
@@ -288,6 +306,7 @@ export class ClusterManager {
     let liveness: Liveness = { responsive: true };
     let ready = false;
     let lastError = '';
+    let refusedWith: number | undefined;
     const informers: Informer<unknown>[] = [];
     const objects = (): InformerObjects => new InformerObjects(pods, nodes, namespaces, slices);
     const view = (): ConnectedClusterView => ({
@@ -295,6 +314,7 @@ export class ClusterManager {
       server,
       synced: informers.every((informer) => informer.hasSynced()),
       failing: [...healthy.values()].every(Boolean) ? undefined : lastError,
+      refusedWith,
       liveness,
     });
     const update = (): void => {
@@ -321,6 +341,7 @@ export class ClusterManager {
         onReflectorEvent: (event: ReflectorEvent) => {
           if (event.type === 'error') {
             lastError = `${ref.resource}: ${event.error instanceof Error ? event.error.message : String(event.error)}`;
+            refusedWith = hasStatusCode(event.error, 401) ? 401 : hasStatusCode(event.error, 403) ? 403 : undefined;
             healthy.set(ref.resource, false);
             logger.warn({ retryInMs: event.retryInMs }, lastError);
           } else if (event.type === 'listed' || event.type === 'watch-ended') healthy.set(ref.resource, true);

@@ -1,5 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import type { AwsCredentials } from '../../src/fleet/eks-token.ts';
 import { startEtcd, type Etcd } from './etcd.ts';
 import { startApiServer, type ApiServer } from './kube-apiserver.ts';
@@ -129,23 +131,19 @@ async function startIn(group: ProcessGroup, options: FleetOptions, onWebhook: (w
   };
 }
 
-/** What the controller may read in a workload cluster: the seed's ClusterRole, without the CRDs. */
-async function grantRegistrarAccess(apiServer: ApiServer): Promise<void> {
-  const name = 'spire-eks-workload-registrar';
-  const must = async (path: string, body: unknown): Promise<void> => {
-    const { status, body: answer } = await apiServer.request('POST', path, body);
-    if (status !== 201) throw new Error(`${apiServer.name}: POST ${path}: HTTP ${status}: ${JSON.stringify(answer)}`);
+/** What the controller may read in a workload cluster: config/workload-cluster/, as a user applies it. */
+export async function grantRegistrarAccess(apiServer: ApiServer): Promise<void> {
+  const dir = fileURLToPath(new URL('../../config/workload-cluster/', import.meta.url));
+  const paths: Record<string, string> = {
+    ClusterRole: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+    ClusterRoleBinding: '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
   };
-  await must('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
-    metadata: { name },
-    rules: [
-      { apiGroups: [''], resources: ['pods', 'nodes', 'namespaces'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
-    ],
-  });
-  await must('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
-    metadata: { name },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-    subjects: registrarUser.groups.map((group) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group })),
-  });
+  const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+  for (const file of kustomization.resources) {
+    const object = parse(readFileSync(join(dir, file), 'utf8')) as { kind: string };
+    const path = paths[object.kind];
+    if (path === undefined) throw new Error(`config/workload-cluster/${file}: the rig does not apply a ${object.kind}`);
+    const { status, body } = await apiServer.request('POST', path, object);
+    if (status !== 201) throw new Error(`${apiServer.name}: config/workload-cluster/${file}: HTTP ${status}: ${JSON.stringify(body)}`);
+  }
 }
