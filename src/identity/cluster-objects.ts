@@ -2,6 +2,9 @@
 // controller's caches of tens of thousands of pods stay small. Converters take the Kubernetes JSON of
 // one object (as the API server or kubectl prints it) and throw an error naming the object and field.
 
+import { nodeViewReach, podViewReach, templateObject } from './template-object.ts';
+import type { Reach } from './template-reach.ts';
+
 type Labels = Readonly<Record<string, string>>;
 
 export interface ClusterPod {
@@ -21,6 +24,11 @@ export interface ClusterPod {
   readonly phase: string;
   /** Whether metadata.deletionTimestamp is set. */
   readonly terminating: boolean;
+  /**
+   * The pod's JSON pruned to what the current templates reach beyond the fields above
+   * (template-reach.ts); absent when they reach no further, and templates then read the fields above.
+   */
+  readonly templateObject?: Readonly<Record<string, unknown>>;
 }
 
 export interface ClusterNode {
@@ -30,6 +38,8 @@ export interface ClusterNode {
   readonly annotations: Labels;
   /** `aws:///<zone>/<instance-id>` on EKS. */
   readonly providerID: string;
+  /** As ClusterPod's templateObject. */
+  readonly templateObject?: Readonly<Record<string, unknown>>;
 }
 
 export interface ClusterNamespace {
@@ -107,38 +117,54 @@ function metadataOf(object: unknown, kind: string): { reader: ObjectReader; meta
   return { reader: new ObjectReader(`${kind} ${namespace}${name}`), metadata };
 }
 
-/** The engine's view of a Pod. */
-export function podFromKubernetes(object: unknown): ClusterPod {
+/**
+ * The engine's view of a Pod; with `reach` (templateReach of the current templates), also the JSON they
+ * reach beyond the view (templateObject).
+ */
+export function podFromKubernetes(object: unknown, reach?: Reach): ClusterPod {
   const { reader, metadata } = metadataOf(object, 'Pod');
   const pod = object as Record<string, unknown>;
   const spec = reader.record(pod.spec, 'spec');
   const status = reader.record(pod.status, 'status');
+  const labels = reader.stringMap(metadata.labels, 'metadata.labels');
+  const annotations = reader.stringMap(metadata.annotations, 'metadata.annotations', lastAppliedAnnotation);
   return {
     name: reader.string(metadata.name, 'metadata.name', true),
     namespace: reader.string(metadata.namespace, 'metadata.namespace', true),
     uid: reader.string(metadata.uid, 'metadata.uid', true),
     generateName: reader.string(metadata.generateName, 'metadata.generateName'),
-    labels: reader.stringMap(metadata.labels, 'metadata.labels'),
-    annotations: reader.stringMap(metadata.annotations, 'metadata.annotations', lastAppliedAnnotation),
+    labels,
+    annotations,
     serviceAccountName: reader.string(spec.serviceAccountName, 'spec.serviceAccountName'),
     nodeName: reader.string(spec.nodeName, 'spec.nodeName'),
     hostname: reader.string(spec.hostname, 'spec.hostname'),
     subdomain: reader.string(spec.subdomain, 'spec.subdomain'),
     phase: reader.string(status.phase, 'status.phase'),
     terminating: metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null,
+    ...withTemplateObject(object, reach, podViewReach, labels, annotations),
   };
 }
 
-/** The engine's view of a Node. */
-export function nodeFromKubernetes(object: unknown): ClusterNode {
+/** The templateObject, sharing the view's labels and annotations (without the last-applied copy of the object). */
+function withTemplateObject(object: unknown, reach: Reach | undefined, view: Reach, labels: Labels, annotations: Labels): { templateObject?: Readonly<Record<string, unknown>> } {
+  const kept = reach === undefined ? undefined : templateObject(object, reach, view);
+  if (kept === undefined) return {};
+  return { templateObject: isRecord(kept.metadata) ? { ...kept, metadata: { ...kept.metadata, labels, annotations } } : kept };
+}
+
+/** The engine's view of a Node; `reach` as for podFromKubernetes. */
+export function nodeFromKubernetes(object: unknown, reach?: Reach): ClusterNode {
   const { reader, metadata } = metadataOf(object, 'Node');
   const spec = reader.record((object as Record<string, unknown>).spec, 'spec');
+  const labels = reader.stringMap(metadata.labels, 'metadata.labels');
+  const annotations = reader.stringMap(metadata.annotations, 'metadata.annotations', lastAppliedAnnotation);
   return {
     name: reader.string(metadata.name, 'metadata.name', true),
     uid: reader.string(metadata.uid, 'metadata.uid', true),
-    labels: reader.stringMap(metadata.labels, 'metadata.labels'),
-    annotations: reader.stringMap(metadata.annotations, 'metadata.annotations', lastAppliedAnnotation),
+    labels,
+    annotations,
     providerID: reader.string(spec.providerID, 'spec.providerID'),
+    ...withTemplateObject(object, reach, nodeViewReach, labels, annotations),
   };
 }
 

@@ -152,9 +152,9 @@ test('rendered values are validated', () => {
 });
 
 test('an execution error (an unknown field, as in Go) is a failure of the field', () => {
-  const { field, problem } = failure({ spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/{{ .PodMeta.ResourceVersion }}' });
+  const { field, problem } = failure({ spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/{{ .PodMeta.Version }}' });
   assert.equal(field, 'spec.spiffeIDTemplate');
-  assert.match(problem, /can't evaluate field ResourceVersion/);
+  assert.match(problem, /can't evaluate field Version in type \*v1\.ObjectMeta/);
 });
 
 test('the key digest is the same for equal (SPIFFE ID, parent ID, selectors) whatever the other fields', () => {

@@ -1,10 +1,12 @@
-import { GoStructType, goStringMapView } from '../template/index.ts';
+import { GoStructType } from '../template/index.ts';
 import type { ClusterNode, ClusterPod } from './cluster-objects.ts';
 import { instanceIdFromProviderId } from './instance-id.ts';
+import { kubernetesPointer } from './kubernetes-values.ts';
 
-// Templates see the Go field names of the Kubernetes API types, so that templates written for
-// spire-controller-manager work unchanged. The views keep only identity-relevant fields; a template
-// naming another (e.g. .PodMeta.ResourceVersion) fails as a Go template does on an unknown field.
+// Templates see what spire-controller-manager's templates see: .PodMeta, .PodSpec, .NodeMeta and
+// .NodeSpec are pointers to the real metav1.ObjectMeta, corev1.PodSpec and corev1.NodeSpec (every field,
+// read lazily from the object's JSON by kubernetes-values.ts). The informers keep only the fields the
+// current templates reach (template-reach.ts); a field they dropped reads as its zero value.
 
 /** What templates know of the cluster a pod runs in. */
 export interface ClusterFacts {
@@ -29,10 +31,6 @@ export interface NodeTemplateParts {
   readonly instanceId: string;
 }
 
-// The struct types templates see, made once: building a struct from a type reads no property descriptors.
-const objectMeta = new GoStructType('v1.ObjectMeta', ['Name', 'GenerateName', 'Namespace', 'UID', 'Labels', 'Annotations']);
-const podSpec = new GoStructType('v1.PodSpec', ['ServiceAccountName', 'NodeName', 'Hostname', 'Subdomain']);
-const nodeSpec = new GoStructType('v1.NodeSpec', ['ProviderID']);
 const templateDataType = new GoStructType('registrar.TemplateData', [
   'TrustDomain',
   'ClusterName',
@@ -49,17 +47,32 @@ const templateDataType = new GoStructType('registrar.TemplateData', [
   'ServiceAccount',
 ]);
 
+/** The JSON of a pod as far as the engine's own view keeps it (what templates reached before issue 11). */
+function podObject(pod: ClusterPod): PodObject {
+  return (
+    pod.templateObject ?? {
+      metadata: { name: pod.name, generateName: pod.generateName, namespace: pod.namespace, uid: pod.uid, labels: pod.labels, annotations: pod.annotations },
+      spec: { serviceAccountName: pod.serviceAccountName, nodeName: pod.nodeName, hostname: pod.hostname, subdomain: pod.subdomain },
+    }
+  );
+}
+
+function nodeObject(node: ClusterNode): PodObject {
+  return node.templateObject ?? { metadata: { name: node.name, uid: node.uid, labels: node.labels, annotations: node.annotations }, spec: { providerID: node.providerID } };
+}
+
+type PodObject = Readonly<Record<string, unknown>> & { readonly metadata?: unknown; readonly spec?: unknown };
+
 export function podTemplateParts(pod: ClusterPod): PodTemplateParts {
-  return {
-    podMeta: objectMeta.struct([pod.name, pod.generateName, pod.namespace, pod.uid, goStringMapView(pod.labels), goStringMapView(pod.annotations)]),
-    podSpec: podSpec.struct([pod.serviceAccountName, pod.nodeName, pod.hostname, pod.subdomain]),
-  };
+  const object = podObject(pod);
+  return { podMeta: kubernetesPointer('v1.ObjectMeta', object.metadata), podSpec: kubernetesPointer('v1.PodSpec', object.spec) };
 }
 
 export function nodeTemplateParts(node: ClusterNode): NodeTemplateParts {
+  const object = nodeObject(node);
   return {
-    nodeMeta: objectMeta.struct([node.name, '', '', node.uid, goStringMapView(node.labels), goStringMapView(node.annotations)]),
-    nodeSpec: nodeSpec.struct([node.providerID]),
+    nodeMeta: kubernetesPointer('v1.ObjectMeta', object.metadata),
+    nodeSpec: kubernetesPointer('v1.NodeSpec', object.spec),
     instanceId: instanceIdFromProviderId(node.providerID),
   };
 }

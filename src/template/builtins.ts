@@ -3,9 +3,14 @@
 import type { CharacterBudget } from './character-budget.ts';
 import { htmlEscape, jsEscape, urlQueryEscape } from './escapers.ts';
 import { sprint, sprintf, sprintfWithin, sprintln } from './fmt.ts';
+import { Refusal } from './refusal.ts';
 import { byteAt, byteLength, compareStrings, sliceBytes } from './go-string.ts';
+import type {
+  GoMap} from './values.ts';
 import {
   type GoComplex,
+  GoPointer,
+  GoSlice,
   GoStringMap,
   GoStruct,
   GoUint8,
@@ -63,6 +68,12 @@ export function isTrue(v: unknown): [boolean, boolean] {
       return [mapSize(v as object) > 0, true];
     case Kind.Struct:
       return [true, true];
+    case Kind.Pointer:
+      return [(v as GoPointer).elem !== null, true];
+    case Kind.TypedSlice:
+      return [(v as GoSlice).length > 0, true];
+    case Kind.TypedMap:
+      return [(v as GoMap).size > 0, true];
     default:
       return [false, false];
   }
@@ -95,6 +106,22 @@ function index(args: unknown[]): unknown {
         const x = indexArg(idx, a.length);
         if (x >= a.length) throw new BuiltinError('reflect: slice index out of range');
         item = a[x] ?? null;
+        break;
+      }
+      case Kind.TypedSlice: {
+        const a = item as GoSlice;
+        const x = indexArg(idx, a.length);
+        if (x >= a.length) throw new BuiltinError('reflect: slice index out of range');
+        item = a.at(x);
+        break;
+      }
+      case Kind.TypedMap: {
+        const m = item as GoMap;
+        if (idx === undefined) throw new BuiltinError(`value is nil; should be of type ${m.keyTypeName}`);
+        // Go's prepareArg: a string is assignable to a map key of type string only, not to a named string type.
+        if (typeof idx !== 'string' || m.keyTypeName !== 'string') throw new BuiltinError(`value has type ${typeName(idx)}; should be ${m.keyTypeName}`);
+        const found = m.get(idx);
+        item = found === undefined ? m.zero : found;
         break;
       }
       case Kind.String: {
@@ -136,6 +163,8 @@ function slice(args: unknown[]): unknown {
     cap = byteLength(item as string);
   } else if (kind === Kind.Slice) {
     cap = (item as unknown[]).length;
+  } else if (kind === Kind.TypedSlice) {
+    cap = (item as GoSlice).length;
   } else {
     throw new BuiltinError(`can't slice item of type ${typeName(item)}`);
   }
@@ -148,14 +177,24 @@ function slice(args: unknown[]): unknown {
   if (indexes.length === 3 && i1 > i2) throw new BuiltinError(sprintf('invalid slice index: %d > %d', BigInt(i1), BigInt(i2)));
   // Not counted against the budget: a substring is no longer than its input, and Go's shares its bytes.
   if (kind === Kind.String) return sliceBytes(item as string, i0, i1);
+  if (item instanceof GoSlice) return new GoSlice(item.typeName, i1 - i0, (i) => item.at(i0 + i));
   return (item as unknown[]).slice(i0, i1);
 }
 
 function length(args: unknown[]): unknown {
   let item = args[0];
   if (item instanceof InterfaceValue) item = item.value;
+  // Go's len looks through pointers.
+  while (item instanceof GoPointer) {
+    if (item.elem === null) throw new BuiltinError('len of nil pointer');
+    item = item.elem;
+  }
   if (item === null) throw new BuiltinError('len of nil pointer');
   switch (kindOf(item)) {
+    case Kind.TypedSlice:
+      return BigInt((item as GoSlice).length);
+    case Kind.TypedMap:
+      return BigInt((item as GoMap).size);
     case Kind.Slice:
       return BigInt((item as unknown[]).length);
     case Kind.Map:
@@ -200,9 +239,13 @@ function reflectKind(v: unknown): string {
       return 'invalid';
     case Kind.Map:
     case Kind.StringMap:
+    case Kind.TypedMap:
       return 'map';
     case Kind.Slice:
+    case Kind.TypedSlice:
       return 'slice';
+    case Kind.Pointer:
+      return 'ptr';
     case Kind.Struct:
       return 'struct';
     default:
@@ -215,6 +258,8 @@ function comparable(v: unknown): boolean {
     case Kind.Slice:
     case Kind.Map:
     case Kind.StringMap:
+    case Kind.TypedSlice:
+    case Kind.TypedMap:
     case Kind.Unsupported:
       return false;
     case Kind.Struct:
@@ -225,6 +270,10 @@ function comparable(v: unknown): boolean {
 }
 
 function goEqual(a: unknown, b: unknown): boolean {
+  if (a instanceof GoPointer || b instanceof GoPointer) {
+    // Go compares addresses; the registrar's values have none (docs/templates.md).
+    throw new Refusal('comparing two pointers compares memory addresses in Go; the registrar does not');
+  }
   if (a instanceof GoStruct && b instanceof GoStruct) {
     if (a.typeName !== b.typeName) return false;
     for (const name of a.fieldNames) if (!goEqual(a.field(name), b.field(name))) return false;
@@ -242,7 +291,7 @@ function intOf(v: unknown): bigint {
 }
 
 function isNilValue(v: unknown): boolean {
-  return v === undefined || v === null;
+  return v === undefined || v === null || (v instanceof GoPointer && v.elem === null);
 }
 
 function eq(args: unknown[]): unknown {

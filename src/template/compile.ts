@@ -1,6 +1,6 @@
 import { type ExecLimits, MissingKey, type TemplateSet, defaultLimits, executor } from './exec.ts';
 import { toWellFormedText } from './go-string.ts';
-import { parseTemplates } from './parser.ts';
+import { type Tree, parseTemplates } from './parser.ts';
 
 /** How a template parses and executes. */
 export interface TemplateOptions {
@@ -27,6 +27,8 @@ export interface CompiledTemplate {
 export interface RawCompiledTemplate extends CompiledTemplate {
   /** The output as a Go string: a byte that is not valid UTF-8 stays a lone surrogate (see go-string.ts). */
   executeRaw(data: unknown): string;
+  /** The parse trees by template name (the main one is `name`), for what reads them (the field reach of identity templates). */
+  readonly trees: ReadonlyMap<string, Tree>;
 }
 
 const missingKeys: Record<NonNullable<TemplateOptions['missingKey']>, MissingKey> = {
@@ -87,5 +89,6 @@ export function compileUncached(
     name,
     execute: (data) => toWellFormedText(run(data)),
     executeRaw: run,
+    trees: set.trees,
   };
 }

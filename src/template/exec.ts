@@ -21,7 +21,12 @@ import {
 } from './nodes.ts';
 import type { Tree } from './parser.ts';
 import { TemplateError, internalError } from './template-error.ts';
+import { Refusal } from './refusal.ts';
+import type {
+  GoSlice} from './values.ts';
 import {
+  GoMap,
+  GoPointer,
   GoStringMap,
   GoStruct,
   GoUint8,
@@ -247,7 +252,9 @@ class State {
   private walkRange(dot: unknown, r: BranchNode): Signal {
     this.node = r;
     const outer = this.mark();
-    const val = this.evalPipeline(dot, r.pipe);
+    let val = this.evalPipeline(dot, r.pipe);
+    // Go's range looks through a pointer.
+    if (val instanceof GoPointer && val.elem !== null) val = val.elem;
     const mark = this.mark();
     const decl = r.pipe.decl;
     // Returns whether the loop goes on.
@@ -285,6 +292,22 @@ class State {
         for (let i = 0; i < a.length; i++) {
           ran = true;
           if (!oneIteration(BigInt(i), rangeElement(a[i]))) break;
+        }
+        break;
+      }
+      case Kind.TypedSlice: {
+        const a = val as GoSlice;
+        for (let i = 0; i < a.length; i++) {
+          ran = true;
+          if (!oneIteration(BigInt(i), a.at(i))) break;
+        }
+        break;
+      }
+      case Kind.TypedMap: {
+        const m = val as GoMap;
+        for (const key of m.keys().sort(compareStrings)) {
+          ran = true;
+          if (!oneIteration(key, m.get(key))) break;
         }
         break;
       }
@@ -453,12 +476,16 @@ class State {
     if (receiver === null) this.errorf('nil pointer evaluating %s.%s', 'interface {}', fieldName);
     const hasArgs = (args !== undefined && args.length > 1) || final !== missing;
     if (typeof receiver === 'object') {
-      if (receiver instanceof GoStruct) {
-        const value = receiver.field(fieldName);
-        if (value !== undefined) {
-          if (hasArgs) this.errorf('%s has arguments but cannot be invoked as function', fieldName);
-          this.lastIface = value === null;
-          return value;
+      // Go names the static type in its messages: interface {} for a value held in one.
+      if (receiver instanceof GoPointer) return this.evalPointerField(fieldName, hasArgs, receiver, iface ? 'interface {}' : receiver.typeName);
+      if (receiver instanceof GoStruct) return this.evalStructField(fieldName, hasArgs, receiver, iface ? 'interface {}' : receiver.typeName);
+      if (receiver instanceof GoMap) {
+        if (receiver.methods.has(fieldName)) refuseMethod(fieldName, receiver.typeName);
+        if (receiver.keyTypeName === 'string') {
+          if (hasArgs) this.errorf('%s is not a method but has arguments', fieldName);
+          this.lastIface = false;
+          const value = receiver.get(fieldName);
+          return value !== undefined ? value : this.missingKey(fieldName, receiver.zero);
         }
       } else if (receiver instanceof GoStringMap) {
         if (hasArgs) this.errorf('%s is not a method but has arguments', fieldName);
@@ -478,6 +505,29 @@ class State {
       }
     }
     this.errorf("can't evaluate field %s in type %s", fieldName, iface ? 'interface {}' : typeName(receiver));
+  }
+
+  /** A field through a pointer, which Go follows; its messages name the pointer type. */
+  private evalPointerField(fieldName: string, hasArgs: boolean, p: GoPointer, typ: string): unknown {
+    const t = p.elemType;
+    if (t?.methods?.has(fieldName)) refuseMethod(fieldName, typ);
+    if (p.elem instanceof GoStruct) return this.evalStructField(fieldName, hasArgs, p.elem, typ);
+    if (p.elem === null && (t === undefined || t.fieldIndex(fieldName) !== undefined || t.promoted?.[fieldName] !== undefined)) {
+      this.errorf('nil pointer evaluating %s.%s', typ, fieldName);
+    }
+    this.errorf("can't evaluate field %s in type %s", fieldName, typ);
+  }
+
+  private evalStructField(fieldName: string, hasArgs: boolean, s: GoStruct, typ: string): unknown {
+    if (s.type.methods?.has(fieldName)) refuseMethod(fieldName, typ);
+    const value = s.field(fieldName);
+    if (value !== undefined) {
+      if (hasArgs) this.errorf('%s has arguments but cannot be invoked as function', fieldName);
+      this.lastIface = value === null;
+      return value;
+    }
+    if (s.type.unexported?.has(fieldName)) this.errorf('%s is an unexported field of struct type %s', fieldName, typ);
+    this.errorf("can't evaluate field %s in type %s", fieldName, typ);
   }
 
   private missingKey(fieldName: string, zero: unknown): unknown {
@@ -529,9 +579,9 @@ class State {
     try {
       return fun.fn(argv, this.budget);
     } catch (e) {
-      if (!(e instanceof BuiltinError) && !(e instanceof BudgetExceeded)) throw e;
+      if (!(e instanceof BuiltinError) && !(e instanceof BudgetExceeded) && !(e instanceof Refusal)) throw e;
       this.node = node;
-      if (e instanceof BudgetExceeded) this.errorf('%s', e.message);
+      if (e instanceof BudgetExceeded || e instanceof Refusal) this.errorf('%s', e.message);
       this.errorf('error calling %s: %v', name, e.message);
     }
   }
@@ -595,6 +645,12 @@ class State {
 
   private printValue(n: ActionNode, v: unknown): void {
     this.node = n;
+    // printableValue: Go follows a pointer, and calls String() of *T on an addressable T.
+    if (v instanceof GoPointer && v.elem !== null) v = v.elem;
+    if (v instanceof GoStruct && v.type.stringer !== undefined && (v.type.stringer.receiver === 'value' || v.addressable)) {
+      this.write(v.type.stringer.string(v));
+      return;
+    }
     if (v === undefined) {
       this.write('<no value>');
       return;
@@ -604,7 +660,14 @@ class State {
       return;
     }
     if (kindOf(v) === Kind.Unsupported) this.errorf("can't print %s of type %s", nodeString(n), typeName(v));
-    this.write(printOne(v, this.budget));
+    let printed: string;
+    try {
+      printed = printOne(v, this.budget);
+    } catch (e) {
+      if (e instanceof Refusal) this.errorf('%s', e.message);
+      throw e;
+    }
+    this.write(printed);
   }
 }
 
@@ -616,7 +679,12 @@ function fastFieldChain(dot: unknown, path: readonly string[]): unknown {
   let v = dot;
   for (const name of path) {
     if (typeof v !== 'object' || v === null) return undefined;
+    if (v instanceof GoPointer) {
+      v = v.elem;
+      if (typeof v !== 'object' || v === null) return undefined;
+    }
     if (v instanceof GoStruct) {
+      if (v.type.methods?.has(name)) return undefined;
       v = v.field(name);
     } else if (v instanceof GoStringMap) {
       v = v.get(name);
@@ -629,6 +697,10 @@ function fastFieldChain(dot: unknown, path: readonly string[]): unknown {
     }
   }
   return v;
+}
+
+function refuseMethod(name: string, typ: string): never {
+  throw new Refusal(`${name} is a method of ${typ}; the registrar evaluates fields, not methods`);
 }
 
 function isHexInt(s: string): boolean {
@@ -701,7 +773,7 @@ export function execute(set: TemplateSet, data: unknown): string {
     s.run(root.root);
   } catch (e) {
     if (e instanceof TemplateError) throw e;
-    if (e instanceof BudgetExceeded) s.errorf('%s', e.message);
+    if (e instanceof BudgetExceeded || e instanceof Refusal) s.errorf('%s', e.message);
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       throw new TemplateError(`template: ${set.name}: exceeded the maximum nesting depth of execution`);
     }

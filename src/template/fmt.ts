@@ -5,10 +5,14 @@ import { formatFloat } from './float-format.ts';
 import { compareStrings, runeCount, toBytes, truncateRunes } from './go-string.ts';
 import { canBackquote, quote, quoteRune } from './quote.ts';
 import { isPrint } from './unicode.ts';
+import { Refusal } from './refusal.ts';
 import {
   type GoComplex,
+  GoMap,
+  GoPointer,
+  GoSlice,
   GoStringMap,
-  type GoStruct,
+  GoStruct,
   GoUint8,
   InterfaceValue,
   Kind,
@@ -17,6 +21,14 @@ import {
   mapKeys,
   typeName,
 } from './values.ts';
+
+function isKubernetesValue(v: unknown): boolean {
+  return v instanceof GoPointer || v instanceof GoSlice || v instanceof GoMap || (v instanceof GoStruct && (v.type.methods !== undefined || v.type.stringer !== undefined));
+}
+
+function refuseAddress(v: unknown): never {
+  throw new Refusal(`Go prints the memory address of a ${typeName(v)} here; the registrar does not print addresses`);
+}
 
 const ldigits = '0123456789abcdefx';
 const udigits = '0123456789ABCDEFX';
@@ -390,6 +402,7 @@ class Printer {
       return;
     }
     if (verb === 'p') {
+      if (isKubernetesValue(arg)) refuseAddress(arg);
       // Go prints the address of a map or slice; the engine has none to print.
       this.badVerb(verb);
       return;
@@ -404,7 +417,36 @@ class Printer {
       this.value = value;
       this.valueIsSet = true;
     }
+    if (this.sharpV && isKubernetesValue(value)) {
+      throw new Refusal(`%#v of ${typeName(value)} prints Go syntax with memory addresses; the registrar does not print it`);
+    }
     switch (kindOf(value)) {
+      case Kind.Pointer:
+        return this.printPointer(value as GoPointer, verb, depth);
+      case Kind.TypedSlice: {
+        const a = value as GoSlice;
+        this.write('[');
+        for (let i = 0; i < a.length; i++) {
+          if (i > 0) this.write(' ');
+          this.printValue(a.at(i), verb, depth + 1);
+        }
+        this.write(']');
+        return;
+      }
+      case Kind.TypedMap: {
+        const m = value as GoMap;
+        this.write('map[');
+        m.keys()
+          .sort(compareStrings)
+          .forEach((key, i) => {
+            if (i > 0) this.write(' ');
+            this.printValue(key, verb, depth + 1);
+            this.write(':');
+            this.printValue(m.get(key), verb, depth + 1);
+          });
+        this.write(']');
+        return;
+      }
       case Kind.Invalid:
       case Kind.Nil:
         if (depth === 0) {
@@ -445,6 +487,12 @@ class Printer {
       }
       case Kind.Struct: {
         const s = value as GoStruct;
+        const stringer = s.type.stringer;
+        if (stringer !== undefined) {
+          // fmt calls String() of a value's own method set; a *T Stringer's value prints its fields.
+          if (stringer.receiver === 'value') return this.printStringer(s, verb);
+          if (!stringer.printsFields) throw new Refusal(`Go prints the internal fields of a ${s.typeName} value here; the registrar prints a ${s.typeName} only through a pointer or as an action's value`);
+        }
         if (this.sharpV) this.write(s.typeName);
         this.write('{');
         s.fieldNames.forEach((name, i) => {
@@ -477,6 +525,29 @@ class Printer {
       default:
         this.write('?' + typeName(value) + '?');
     }
+  }
+
+  /** A pointer: fmt calls a *T Stringer, prints &{...} for a struct, slice or map at the top, else an address. */
+  private printPointer(p: GoPointer, verb: string, depth: number): void {
+    const elem = p.elem;
+    if (elem === null) {
+      if (verb !== 'v') throw new Refusal(`%${verb} of a nil ${p.typeName}`);
+      this.pad(p.elemType?.stringer?.nilString ?? '<nil>');
+      return;
+    }
+    if (elem instanceof GoStruct && elem.type.stringer !== undefined) return this.printStringer(elem, verb);
+    const k = kindOf(elem);
+    if (depth === 0 && (k === Kind.Struct || k === Kind.TypedSlice || k === Kind.TypedMap || k === Kind.StringMap)) {
+      this.write('&');
+      this.printValue(elem, verb, depth + 1);
+      return;
+    }
+    refuseAddress(p);
+  }
+
+  private printStringer(s: GoStruct, verb: string): void {
+    if (!'vsxXq'.includes(verb)) throw new Refusal(`%${verb} of a ${s.typeName}`);
+    this.fmtString((s.type.stringer as NonNullable<GoStruct['type']['stringer']>).string(s), verb);
   }
 
   /** An element of a container; an interface{} slot holding nil prints as <nil>. */

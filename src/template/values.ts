@@ -11,6 +11,7 @@ import { TemplateError } from './template-error.ts';
 //   plain object       map[string]interface {} (own data properties only; getters are never called)
 //   GoStringMap        map[string]string
 //   GoStruct           a struct of a named type with a fixed list of fields
+//   GoPointer, GoSlice, GoMap   a pointer, slice or map of a named Kubernetes type (src/identity/kubernetes-values.ts)
 //   GoUint8, GoComplex uint8 (a byte of a string, from `index`), complex128 (from constants like 1+2i)
 //
 // Anything else (functions, class instances, symbols) is an unsupported value: templates can print its
@@ -19,12 +20,17 @@ import { TemplateError } from './template-error.ts';
 /** A Go struct value: a named type whose fields are fixed. */
 export class GoStruct {
   readonly type: GoStructType;
-  /** The field values, in the order of the type's field names. */
-  readonly values: readonly unknown[];
+  /** Whether Go could take its address (reached through a pointer or a slice): then *T's String() prints it. */
+  readonly addressable: boolean;
+  #values: readonly unknown[] | undefined;
+  readonly #read: ((index: number) => unknown) | undefined;
 
-  constructor(type: GoStructType, values: readonly unknown[]) {
+  /** `values` in the order of the type's field names, or `read`, which yields one field when it is looked at. */
+  constructor(type: GoStructType, values: readonly unknown[] | ((index: number) => unknown), addressable = false) {
     this.type = type;
-    this.values = values;
+    this.addressable = addressable;
+    if (typeof values === 'function') this.#read = values;
+    else this.#values = values;
   }
 
   get typeName(): string {
@@ -35,11 +41,114 @@ export class GoStruct {
     return this.type.fieldNames;
   }
 
-  /** The value of the field `name`; undefined exactly when the type has no such field. */
+  /** The field values, in the order of the type's field names. */
+  get values(): readonly unknown[] {
+    if (this.#values !== undefined) return this.#values;
+    const read = this.#read as (index: number) => unknown;
+    return this.type.fieldNames.map((_, i) => read(i));
+  }
+
+  /** The value of the field at `index` of the type's field names. */
+  fieldAt(index: number): unknown {
+    return this.#values !== undefined ? this.#values[index] : (this.#read as (index: number) => unknown)(index);
+  }
+
+  /** The value of the field `name` (promoted from an embedded struct too); undefined exactly when the type has no such field. */
   field(name: string): unknown {
     const index = this.type.fieldIndex(name);
-    return index === undefined ? undefined : this.values[index];
+    if (index !== undefined) return this.fieldAt(index);
+    const path = this.type.promoted?.[name];
+    if (path === undefined || path.length === 0) return undefined;
+    let v = this.fieldAt(path[0] as number);
+    for (const i of path.slice(1)) v = (v as GoStruct).fieldAt(i);
+    return v;
   }
+}
+
+/** A Go pointer to a value of a named type (`*v1.PodSpec`); `elem` is null for nil. */
+export class GoPointer {
+  readonly typeName: string;
+  readonly elem: unknown;
+  /** The struct type pointed to, if it is one: Go's messages depend on whether it has the field. */
+  readonly elemType: GoStructType | undefined;
+
+  constructor(typeName: string, elem: unknown, elemType?: GoStructType) {
+    this.typeName = typeName;
+    this.elem = elem;
+    this.elemType = elemType;
+  }
+}
+
+/** A slice of a named element type (`[]v1.Container`), read one element at a time. */
+export class GoSlice {
+  readonly typeName: string;
+  readonly length: number;
+  readonly #at: (index: number) => unknown;
+
+  constructor(typeName: string, length: number, at: (index: number) => unknown) {
+    this.typeName = typeName;
+    this.length = length;
+    this.#at = at;
+  }
+
+  at(index: number): unknown {
+    return this.#at(index);
+  }
+}
+
+/** A map of a named type whose values are not all strings (`v1.ResourceList`); its keys are strings underneath. */
+export class GoMap {
+  readonly typeName: string;
+  /** Whether the key type is string itself: only then does `.key` or `index m "key"` look a key up (Go's assignability). */
+  readonly keyTypeName: string;
+  readonly #entries: ReadonlyMap<string, unknown>;
+  /** The zero value of the element type. */
+  readonly zero: unknown;
+  /** The methods of the map type, which Go would call for `.Name`; the registrar refuses them. */
+  readonly methods: ReadonlySet<string>;
+
+  constructor(typeName: string, keyTypeName: string, entries: ReadonlyMap<string, unknown>, zero: unknown, methods: ReadonlySet<string> = new Set()) {
+    this.typeName = typeName;
+    this.keyTypeName = keyTypeName;
+    this.#entries = entries;
+    this.zero = zero;
+    this.methods = methods;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  keys(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  get(key: string): unknown {
+    return this.#entries.get(key);
+  }
+}
+
+/** How a struct type prints through fmt.Stringer: String() on T (value) or on *T only (pointer). */
+export interface GoStringer {
+  readonly receiver: 'value' | 'pointer';
+  string(s: GoStruct): string;
+  /**
+   * Whether fmt may print the struct's fields where Go does not call String() (a *T Stringer's value that
+   * is not addressable); false where those fields are unexported internals the registrar does not model.
+   */
+  readonly printsFields: boolean;
+  /** What String() gives on a nil *T (Go's fmt prints "<nil>" where it panics). */
+  readonly nilString?: string;
+}
+
+/** What a struct type has besides its fields, for the Kubernetes types (src/identity/kubernetes-types.ts). */
+export interface GoStructTypeExtras {
+  /** Methods of *T: Go calls them for `.Name`; the registrar refuses them (see docs/templates.md). */
+  readonly methods?: readonly string[];
+  readonly unexported?: readonly string[];
+  /** Fields promoted from embedded structs, by index path. */
+  readonly promoted?: Readonly<Record<string, readonly number[]>>;
+  readonly stringer?: GoStringer;
 }
 
 /** A map[string]string, as Kubernetes' Labels and Annotations are. */
@@ -126,6 +235,9 @@ export const Kind = {
   StringMap: 10,
   Struct: 11,
   Unsupported: 12,
+  Pointer: 13,
+  TypedSlice: 14,
+  TypedMap: 15,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -152,6 +264,9 @@ export function kindOf(v: unknown): Kind {
       if (Array.isArray(v)) return Kind.Slice;
       if (v instanceof GoStruct) return Kind.Struct;
       if (v instanceof GoStringMap) return Kind.StringMap;
+      if (v instanceof GoPointer) return Kind.Pointer;
+      if (v instanceof GoSlice) return Kind.TypedSlice;
+      if (v instanceof GoMap) return Kind.TypedMap;
       if (v instanceof GoUint8) return Kind.Uint8;
       if (v instanceof GoComplex) return Kind.Complex;
       if (isPlainObject(v)) return Kind.Map;
@@ -188,6 +303,10 @@ export function typeName(v: unknown): string {
       return 'map[string]string';
     case Kind.Struct:
       return (v as GoStruct).typeName;
+    case Kind.Pointer:
+    case Kind.TypedSlice:
+    case Kind.TypedMap:
+      return (v as GoPointer | GoSlice | GoMap).typeName;
     default:
       return `unsupported JavaScript ${v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v}`;
   }
@@ -250,13 +369,21 @@ const noInheritedProperties: object = Object.freeze(Object.create(null) as objec
 export class GoStructType {
   readonly typeName: string;
   readonly fieldNames: readonly string[];
+  readonly methods: ReadonlySet<string> | undefined;
+  readonly unexported: ReadonlySet<string> | undefined;
+  readonly promoted: Readonly<Record<string, readonly number[]>> | undefined;
+  readonly stringer: GoStringer | undefined;
   // Positions by field name, in a record with no inherited properties (faster to read than a Map).
   readonly #indexes: Readonly<Record<string, number>>;
 
-  constructor(typeName: string, fieldNames: readonly string[]) {
+  constructor(typeName: string, fieldNames: readonly string[], extras: GoStructTypeExtras = {}) {
     if (new Set(fieldNames).size !== fieldNames.length) throw new TypeError(`goStructType ${typeName}: a field is named twice`);
     this.typeName = typeName;
     this.fieldNames = Object.freeze([...fieldNames]);
+    this.methods = extras.methods === undefined ? undefined : new Set(extras.methods);
+    this.unexported = extras.unexported === undefined ? undefined : new Set(extras.unexported);
+    this.promoted = extras.promoted === undefined ? undefined : Object.assign(Object.create(noInheritedProperties) as object, extras.promoted);
+    this.stringer = extras.stringer;
     const indexes = Object.create(noInheritedProperties) as Record<string, number>;
     for (const [index, name] of fieldNames.entries()) indexes[name] = index;
     this.#indexes = indexes;

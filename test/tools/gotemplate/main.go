@@ -3,11 +3,14 @@
 //
 //	gotemplate batch    reads JSON-lines cases on stdin, writes one JSON-lines result per case
 //	gotemplate bench    renders one template over many data items and prints the time per render
+//	gotemplate kube-types  prints src/identity/kubernetes-types.ts (see kubetypes.go)
 //
 // JSON objects become map[string]any and numbers float64, as encoding/json decodes into any. Two markers
 // build other Go values: {"$int": 3} is an int, {"$goStruct": "v1.ObjectMeta", "fields": {...}} a struct
-// of one of the types in package v1. Slices are clipped (cap == len), because the TypeScript engine has no
-// spare capacity for `slice` to reach.
+// of one of the types in package v1, and {"$registrarData": {"pod": ..., "node": ..., "cluster": {...}}}
+// the registrar's template data over a real corev1.Pod and corev1.Node decoded from their JSON (see
+// registrar_data.go). Slices are clipped (cap == len), because the TypeScript engine has no spare
+// capacity for `slice` to reach.
 package main
 
 import (
@@ -58,6 +61,11 @@ func main() {
 	switch os.Args[1] {
 	case "batch":
 		if err := batch(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	case "kube-types":
+		if err := kubeTypes(os.Stdout); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -172,6 +180,9 @@ func convert(v any) (any, error) {
 				return nil, fmt.Errorf("$int needs a number")
 			}
 			return int(f), nil
+		}
+		if kube, ok := x["$registrarData"]; ok && len(x) == 1 {
+			return registrarData(kube)
 		}
 		if name, ok := x["$goStruct"]; ok {
 			return buildStruct(name, x["fields"])

@@ -1,0 +1,194 @@
+// Kubernetes objects as Go templates see them: their JSON (as the API server sends it) read lazily into
+// the engine's Go values by the generated type model (kubernetes-types.ts), one field when a template
+// looks at it, so that the controller's caches hold only JSON (pruned, see template-reach.ts).
+import { GoMap, GoPointer, GoSlice, GoStruct, GoStructType, type GoStringer, goStringMapView } from '../template/values.ts';
+import { Refusal } from '../template/refusal.ts';
+import { TemplateError } from '../template/template-error.ts';
+import { goTimeString, zeroTimeString } from './go-time.ts';
+import { kubernetesStructs, kubernetesTypeMethods } from './kubernetes-types.ts';
+import { type KubeStructDescription, type KubeType, parseKubeType } from './kubernetes-type-model.ts';
+import { parseQuantity, quantityString } from './quantity.ts';
+
+/** A struct whose String() is its decoded text (a Quantity, a Time). */
+class TextStruct extends GoStruct {
+  readonly text: string;
+
+  constructor(type: GoStructType, values: readonly unknown[], addressable: boolean, text: string) {
+    super(type, values, addressable);
+    this.text = text;
+  }
+}
+
+const textStringer = (receiver: GoStringer['receiver'], printsFields: boolean): GoStringer => ({
+  receiver,
+  printsFields,
+  string: (s) => (s as TextStruct).text,
+});
+
+const stringers: Readonly<Partial<Record<NonNullable<KubeStructDescription['special']>, GoStringer>>> = {
+  // resource.Quantity's String() has a pointer receiver; its fields are internals the registrar does not model.
+  quantity: textStringer('pointer', false),
+  // metav1.Time's String() is time.Time's, promoted, on the value.
+  time: textStringer('value', true),
+  microTime: textStringer('value', true),
+  goTime: textStringer('value', true),
+  intOrString: {
+    receiver: 'pointer',
+    printsFields: true,
+    string: (s) => (s.field('Type') === 1n ? (s.field('StrVal') as string) : String(s.field('IntVal'))),
+  },
+};
+
+/**
+ * The String() that k8s.io/api generates for its types (`&Container{Name:app,...}`): the registrar does not
+ * reproduce that format, so printing such a struct where Go calls it is refused; on a nil pointer it gives "nil".
+ */
+function generatedStringer(name: string): GoStringer {
+  return {
+    receiver: 'pointer',
+    printsFields: true,
+    nilString: 'nil',
+    string: () => {
+      throw new Refusal(`Go prints a ${name} here with the String() method k8s.io/api generates; the registrar does not reproduce that format (print its fields one by one)`);
+    },
+  };
+}
+
+function stringerOf(description: KubeStructDescription): GoStringer | undefined {
+  if (description.special !== undefined) return stringers[description.special];
+  return description.methods?.includes('String') ? generatedStringer(description.name) : undefined;
+}
+
+interface StructModel {
+  readonly description: KubeStructDescription;
+  readonly type: GoStructType;
+  readonly fields: readonly { readonly json: string; readonly embedded: boolean; readonly type: KubeType }[];
+}
+
+const descriptions = new Map(kubernetesStructs.map((d) => [d.name, d]));
+const models = new Map<string, StructModel>();
+
+function structModel(name: string): StructModel {
+  let model = models.get(name);
+  if (model !== undefined) return model;
+  const description = descriptions.get(name);
+  if (description === undefined) throw new TypeError(`no Kubernetes struct type ${name} in kubernetes-types.ts`);
+  const type = new GoStructType(
+    name,
+    description.fields.map((f) => f.name),
+    {
+      methods: description.methods ?? [],
+      ...(description.unexported && { unexported: description.unexported }),
+      ...(description.promoted && { promoted: description.promoted }),
+      ...(stringerOf(description) && { stringer: stringerOf(description) }),
+    },
+  );
+  model = { description, type, fields: description.fields.map((f) => ({ json: f.json, embedded: f.embedded === true, type: parseKubeType(f.type) })) };
+  models.set(name, model);
+  return model;
+}
+
+/** The struct type `name` of the generated model (`v1.ObjectMeta`). */
+export function kubernetesStructType(name: string): GoStructType {
+  return structModel(name).type;
+}
+
+function isRecord(v: unknown): v is Readonly<Record<string, unknown>> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const noFields: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/**
+ * The value of Go type `type` decoded from `raw`, as encoding/json decodes an object the API server sent
+ * (absent or null: the zero value). `addressable`: reached through a pointer or a slice, as Go's
+ * addressability decides which String() methods print it.
+ */
+export function kubernetesValue(type: KubeType, raw: unknown, addressable: boolean): unknown {
+  switch (type.kind) {
+    case 'scalar':
+      switch (type.scalar) {
+        case 'string':
+          return typeof raw === 'string' ? raw : '';
+        case 'bool':
+          return raw === true;
+        case 'int':
+          return typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw) : 0n;
+        case 'float':
+          return typeof raw === 'number' ? raw : 0;
+      }
+      break;
+    case 'pointer': {
+      const elemType = type.elem.kind === 'struct' ? kubernetesStructType(type.elem.name) : undefined;
+      return new GoPointer(type.name, raw === undefined || raw === null ? null : kubernetesValue(type.elem, raw, true), elemType);
+    }
+    case 'slice': {
+      const items: readonly unknown[] = Array.isArray(raw) ? raw : [];
+      const elem = type.elem;
+      return new GoSlice(type.name, items.length, (i) => kubernetesValue(elem, items[i], true));
+    }
+    case 'map': {
+      const record = isRecord(raw) ? raw : noFields;
+      if (type.name === 'map[string]string') return goStringMapView(record as Readonly<Record<string, string>>);
+      const entries = new Map(Object.entries(record).map(([k, v]) => [k, kubernetesValue(type.elem, v, false)]));
+      return new GoMap(type.name, type.key.name, entries, kubernetesValue(type.elem, undefined, false), new Set(kubernetesTypeMethods[type.name] ?? []));
+    }
+    case 'struct':
+      return structValue(structModel(type.name), raw, addressable);
+  }
+  throw new TypeError(`kubernetes type ${JSON.stringify(type)}`);
+}
+
+function structValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {
+  switch (model.description.special) {
+    case 'quantity':
+      return quantityValue(model, raw, addressable);
+    case 'time':
+    case 'microTime':
+      return timeValue(model, raw, addressable);
+    case 'intOrString':
+      return new GoStruct(
+        model.type,
+        typeof raw === 'string' ? [1n, 0n, raw] : [0n, typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw) : 0n, ''],
+        addressable,
+      );
+    case 'fieldsV1':
+      return new GoStruct(
+        model.type,
+        () => {
+          throw new Refusal('managedFields (v1.FieldsV1) are not decoded by the registrar');
+        },
+        addressable,
+      );
+  }
+  const object = isRecord(raw) ? raw : noFields;
+  const fields = model.fields;
+  return new GoStruct(
+    model.type,
+    (i) => {
+      const f = fields[i] as StructModel['fields'][number];
+      const fieldRaw = f.json === '' ? (f.embedded ? object : undefined) : object[f.json];
+      return kubernetesValue(f.type, fieldRaw, addressable);
+    },
+    addressable,
+  );
+}
+
+function quantityValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {
+  if (raw === undefined || raw === null) return new TextStruct(model.type, [''], addressable, '0');
+  const q = parseQuantity(String(raw));
+  if (q === undefined) throw new TemplateError(`template: quantities must match the regular expression of resource.Quantity: ${JSON.stringify(raw)}`);
+  return new TextStruct(model.type, [q.format], addressable, quantityString(q));
+}
+
+function timeValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {
+  const text = typeof raw === 'string' ? goTimeString(raw) : zeroTimeString;
+  if (text === undefined) throw new TemplateError(`template: a time is not RFC 3339: ${JSON.stringify(raw)}`);
+  const goTime = new TextStruct(structModel('time.Time').type, [], addressable, text);
+  return new TextStruct(model.type, [goTime], addressable, text);
+}
+
+/** A pointer to the struct `typeName` over the JSON object `raw`, as SCM's template data holds &pod.Spec. */
+export function kubernetesPointer(typeName: string, raw: unknown): unknown {
+  return kubernetesValue(parseKubeType(`*${typeName}`), raw, true);
+}
