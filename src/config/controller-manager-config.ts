@@ -6,6 +6,7 @@ import { templateTextSchema } from '../api/v1alpha1/template-text.ts';
 import { entryIdCharacters, maxEntryIdPrefixLength } from '../identity/entry-id.ts';
 import { compileNodeAliasTemplate, defaultNodeAliasIDTemplate, nodeAliasEntry, nodeAliasTemplateField } from '../identity/node-alias.ts';
 import { trustDomainSchema } from '../api/trust-domain-schema.ts';
+import { TemplateError } from '../template/index.ts';
 
 /** The default parent ID: the SPIRE agent of the pod's node, attested with k8s_psat. */
 export const defaultParentIDTemplate = 'spiffe://{{ .TrustDomain }}/spire/agent/k8s_psat/{{ .ClusterName }}/{{ .NodeMeta.UID }}';
@@ -202,7 +203,15 @@ export const controllerManagerConfigSchema = z
   })
   .superRefine((config, ctx) => {
     // Refused here rather than cluster by cluster at run time: a template that cannot make a valid ID.
-    const rendered = nodeAliasEntry(compileNodeAliasTemplate(config.nodeAliasIDTemplate), config.trustDomain, 'example-cluster');
+    let compiled;
+    try {
+      compiled = compileNodeAliasTemplate(config.nodeAliasIDTemplate);
+    } catch (error) {
+      // The field's own schema has reported it; zod runs this refinement all the same.
+      if (error instanceof TemplateError) return;
+      throw error;
+    }
+    const rendered = nodeAliasEntry(compiled, config.trustDomain, 'example-cluster');
     if (!rendered.ok) ctx.addIssue({ code: 'custom', path: ['nodeAliasIDTemplate'], message: rendered.problem });
   })
   .transform(

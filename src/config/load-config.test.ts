@@ -152,3 +152,9 @@ test('nodeAliasIDTemplate: the default names each cluster; one that cannot make 
   ]);
   assert.match(errorsOf('trustDomain: example.org\nnodeAliasIDTemplate: "{{ .Nodes }}"\n')[0] ?? '', /^config.yaml: nodeAliasIDTemplate: config nodeAliasIDTemplate: template: config nodeAliasIDTemplate:1:3: executing .* can't evaluate field Nodes/);
 });
+
+test('a nodeAliasIDTemplate that does not parse is an error naming the key, not an exception', () => {
+  assert.deepEqual(errorsOf('trustDomain: example.org\nnodeAliasIDTemplate: "spiffe://example.org/{{ .ClusterName "\n'), [
+    'config.yaml: nodeAliasIDTemplate: invalid template: template: config nodeAliasIDTemplate:1: unclosed action',
+  ]);
+});
