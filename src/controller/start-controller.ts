@@ -77,7 +77,15 @@ export function composeController(options: StartControllerOptions): ComposedCont
     reconciler: new Reconciler({ client, state, logger, metrics }),
     registries,
     identities,
-    clusters: (listener) => new ClusterManager({ config, logger, listener, wantsEndpointSlices: (registry) => state.readsEndpointSlices(registry.metadata.name) }),
+    clusters: (listener) =>
+      new ClusterManager({
+        config,
+        logger,
+        listener,
+        wantsEndpointSlices: (registry) => state.readsEndpointSlices(registry.metadata.name),
+        // Informers keep the fields of pods and nodes that the cluster's templates reach; refresh re-lists when that changes.
+        templateReach: (registry) => state.templateReach(registry.metadata.name),
+      }),
     registryStatus: statusWriter('eksclusterregistries'),
     identityStatus: statusWriter('workloadidentities'),
     events: new EventRecorder({ connection, logger }),

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sampleConfig, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { templateReach } from '../identity/template-reach.ts';
+import { compileTemplate } from '../template/compile.ts';
 import { setAwsEnvironment, startFakeSts } from '../../test/support/fake-sts.ts';
 import { ManualClock } from '../../test/support/manual-clock.ts';
 import { RecordingLogger } from '../../test/support/recording-logger.ts';
@@ -170,4 +172,36 @@ test("a cluster's credentials come from STS in the config's aws.region, else in 
     restore();
     await sts.close();
   }
+});
+
+test('refresh re-lists a cluster whose template reach changed, and only that cluster', async () => {
+  const { listener, reported } = statusListener();
+  const describes: string[] = [];
+  let reach = templateReach([compileTemplate('t', '{{ .PodMeta.Name }}')]);
+  const clusters = new ClusterManager({
+    config: sampleConfig(),
+    listener,
+    logger: new RecordingLogger(),
+    timing: defaultFleetTiming,
+    clock: new ManualClock(),
+    describeCluster: async (clusterName) => {
+      describes.push(clusterName);
+      throw new Error('stop here: the test counts connection attempts');
+    },
+    templateReach: (registry) => (registry.metadata.name === 'alpha' ? reach : undefined),
+  });
+  await clusters.setRegistry(sampleRegistry('alpha'));
+  await clusters.setRegistry(sampleRegistry('beta'));
+  await Promise.all([reported('alpha', 'DescribeFailed'), reported('beta', 'DescribeFailed')]);
+  // A reconnection describes its cluster within a few turns of the event loop; give it time to.
+  const settled = () => new Promise((resolve) => setTimeout(resolve, 100));
+  reach = templateReach([compileTemplate('t', '{{ .PodMeta.Name }}')]);
+  await clusters.refresh();
+  await settled();
+  assert.deepEqual(describes, ['alpha-eks', 'beta-eks'], 'an equal reach keeps the connections');
+  reach = templateReach([compileTemplate('t', '{{ range .PodSpec.Containers }}{{ .Image }}{{ end }}')]);
+  await clusters.refresh();
+  await settled();
+  assert.deepEqual(describes, ['alpha-eks', 'beta-eks', 'alpha-eks'], 'a wider reach reconnects (and lists) alpha alone');
+  await clusters.stopAll();
 });

@@ -18,6 +18,7 @@ import { hasStatusCode } from '../kube/kube-api-error.ts';
 import { Informer } from '../kube/informer.ts';
 import { byNamespace, byNodeName } from '../kube/object-store.ts';
 import type { ReflectorEvent } from '../kube/reflector.ts';
+import { reachKey, type TemplateReach } from '../identity/template-reach.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ClusterObjects } from '../reconcile/fleet-state.ts';
 import { accountAllowed, describeEksCluster, type ClusterEndpoint } from './eks-cluster.ts';
@@ -78,6 +79,12 @@ export interface ClusterManagerOptions {
    * by `refresh`. Default: always.
    */
   readonly wantsEndpointSlices?: (registry: EKSClusterRegistry) => boolean;
+  /**
+   * What the templates of the identities that target the cluster reach of its pods and nodes: the
+   * informers keep that too (docs/templates.md). Asked when a cluster is (re)connected and by `refresh`,
+   * which re-lists a cluster whose reach changed. Default: nothing beyond the engine's own view.
+   */
+  readonly templateReach?: (registry: EKSClusterRegistry) => TemplateReach | undefined;
 }
 
 /** The informers of one connected cluster, read through the engine's interface. */
@@ -166,9 +173,10 @@ export function connectedClusterStatus(view: ConnectedClusterView): ClusterStatu
 }
 
 /** What decides whether a cluster's connection must be rebuilt (labels alone do not). */
-function connectionKey(registry: EKSClusterRegistry, config: ControllerManagerConfig, watchSlices: boolean): string {
+function connectionKey(registry: EKSClusterRegistry, config: ControllerManagerConfig, watchSlices: boolean, reach: TemplateReach | undefined): string {
   const { spec } = registry;
-  return JSON.stringify([spec.enabled, spec.clusterName, spec.region, spec.accountId, spec.assumeRoleArn || config.aws.assumeRoleArn, accountAllowed(spec.accountId, config.aws.accountIds), watchSlices]);
+  const reached = reach === undefined ? '' : `${reachKey(reach.pod)} ${reachKey(reach.node)}`;
+  return JSON.stringify([spec.enabled, spec.clusterName, spec.region, spec.accountId, spec.assumeRoleArn || config.aws.assumeRoleArn, accountAllowed(spec.accountId, config.aws.accountIds), watchSlices, reached]);
 }
 
 interface Running {
@@ -196,6 +204,7 @@ export class ClusterManager {
   readonly #liveness: LivenessProbeTiming;
   readonly #running = new Map<string, Running>();
   readonly #wantsEndpointSlices: (registry: EKSClusterRegistry) => boolean;
+  readonly #templateReach: (registry: EKSClusterRegistry) => TemplateReach | undefined;
 
   constructor(options: ClusterManagerOptions) {
     this.#config = options.config;
@@ -207,13 +216,15 @@ export class ClusterManager {
     this.#describeCluster = options.describeCluster ?? describeEksCluster;
     this.#liveness = checkLivenessProbeTiming(options.liveness ?? defaultLivenessProbeTiming);
     this.#wantsEndpointSlices = options.wantsEndpointSlices ?? (() => true);
+    this.#templateReach = options.templateReach ?? (() => undefined);
   }
 
   /** Starts, keeps or restarts the cluster of `registry`. */
   async setRegistry(registry: EKSClusterRegistry): Promise<void> {
     const name = registry.metadata.name;
     const watchSlices = this.#wantsEndpointSlices(registry);
-    const key = connectionKey(registry, this.#config, watchSlices);
+    const reach = this.#templateReach(registry);
+    const key = connectionKey(registry, this.#config, watchSlices, reach);
     const running = this.#running.get(name);
     if (running?.key === key) {
       this.#running.set(name, { ...running, registry });
@@ -234,15 +245,16 @@ export class ClusterManager {
       return;
     }
     const abort = new AbortController();
-    const done = this.#run(registry, watchSlices, abort.signal).catch((error: unknown) => {
+    const done = this.#run(registry, watchSlices, reach, abort.signal).catch((error: unknown) => {
       if (!abort.signal.aborted) this.#logger.error({ cluster: name, err: error }, 'Cluster connection stopped');
     });
     this.#running.set(name, { registry, key, abort, done });
   }
 
   /**
-   * Asks `wantsEndpointSlices` again for every cluster and reconnects those whose answer changed (an
-   * identity that auto-populates DNS names came or went). A reconnected cluster lists again and is synced
+   * Asks `wantsEndpointSlices` and `templateReach` again for every cluster and reconnects those whose
+   * answer changed (an identity that auto-populates DNS names came or went, a template reaches other
+   * fields of pods or nodes). A reconnected cluster lists again and is synced
    * again; its entries stay meanwhile and equal ones cause no write.
    */
   async refresh(): Promise<void> {
@@ -262,7 +274,7 @@ export class ClusterManager {
     await Promise.all([...this.#running.keys()].map((name) => this.remove(name)));
   }
 
-  async #run(registry: EKSClusterRegistry, watchSlices: boolean, signal: AbortSignal): Promise<void> {
+  async #run(registry: EKSClusterRegistry, watchSlices: boolean, reach: TemplateReach | undefined, signal: AbortSignal): Promise<void> {
     const name = registry.metadata.name;
     const { spec } = registry;
     const logger = this.#logger.child({ cluster: name });
@@ -359,8 +371,8 @@ export class ClusterManager {
       informers.push(informer as Informer<unknown>);
       return informer;
     };
-    const pods = make({ group: '', version: 'v1', resource: 'pods' }, podFromKubernetes, (key) => ready && listener.pod(name, key), { namespace: byNamespace, node: byNodeName });
-    const nodes = make({ group: '', version: 'v1', resource: 'nodes' }, nodeFromKubernetes, (key) => ready && listener.node(name, key));
+    const pods = make({ group: '', version: 'v1', resource: 'pods' }, (raw) => podFromKubernetes(raw, reach?.pod), (key) => ready && listener.pod(name, key), { namespace: byNamespace, node: byNodeName });
+    const nodes = make({ group: '', version: 'v1', resource: 'nodes' }, (raw) => nodeFromKubernetes(raw, reach?.node), (key) => ready && listener.node(name, key));
     const namespaces = make({ group: '', version: 'v1', resource: 'namespaces' }, namespaceFromKubernetes, (key) => ready && listener.namespace(name, key));
     const slices = watchSlices
       ? make({ group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices' }, endpointSliceFromKubernetes, (_key, slice) => ready && listener.endpointSlices(name, slice.namespace))

@@ -8,6 +8,7 @@ import {
   type ClusterNode,
   type ClusterPod,
 } from './cluster-objects.ts';
+import { wholeReach } from './template-reach.ts';
 
 /** What the engine knows of one workload cluster at one moment: the controller's caches, or a dump. */
 export interface ClusterSnapshot {
@@ -20,11 +21,12 @@ export interface ClusterSnapshot {
 }
 
 const converters: ReadonlyMap<string, (object: unknown, into: Collected) => void> = new Map([
-  ['v1/Pod', (object, into) => into.pods.push(podFromKubernetes(object))],
+  // A dump is read once: templates see every field of its pods and nodes.
+  ['v1/Pod', (object, into) => into.pods.push(podFromKubernetes(object, wholeReach()))],
   [
     'v1/Node',
     (object, into) => {
-      const node = nodeFromKubernetes(object);
+      const node = nodeFromKubernetes(object, wholeReach());
       into.nodes.set(node.name, node);
     },
   ],

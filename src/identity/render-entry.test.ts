@@ -168,7 +168,7 @@ test('any exception a template throws is a failure of its field, not of the call
   const identity = sampleIdentity('web', {});
   const templates = compileIdentityTemplates(identity, defaultParentIDTemplate);
   // The engine throws only TemplateError by contract; this stands for a defect that breaks the contract.
-  const broken = { name: 'selector', execute: (): string => { throw new RangeError('Invalid string length'); } };
+  const broken = { name: 'selector', trees: new Map(), execute: (): string => { throw new RangeError('Invalid string length'); } };
   const data = templateData(cluster, identity.spec.applicationName, pod, podTemplateParts(pod), nodeTemplateParts(node));
   const outcome = renderEntry(identity, { ...templates, selectors: [{ field: 'spec.workloadSelectorTemplates[0]', template: broken }] }, data, {
     trustDomain: 'example.org',

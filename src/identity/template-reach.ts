@@ -25,6 +25,11 @@ export function emptyReach(): Reach {
   return { all: false, keys: new Map(), elements: undefined };
 }
 
+/** Keeps all of an object (a one-shot dump for `plan`, where nothing is cached for long). */
+export function wholeReach(): Reach {
+  return { all: true, keys: new Map(), elements: undefined };
+}
+
 type Root = 'pod' | 'node';
 
 /** An abstract value: where in the pod or node JSON it comes from, and its Go type. */
@@ -312,6 +317,13 @@ export function reachWithin(inner: Reach, outer: Reach): boolean {
     if (o === undefined || !reachWithin(r, o)) return false;
   }
   return inner.elements === undefined || (outer.elements !== undefined && reachWithin(inner.elements, outer.elements));
+}
+
+/** A reach as a string, equal for equal reaches (a cluster's connection is keyed by it). */
+export function reachKey(reach: Reach): string {
+  if (reach.all) return '*';
+  const keys = [...reach.keys.keys()].sort().map((k) => `${JSON.stringify(k)}:${reachKey(reach.keys.get(k) as Reach)}`);
+  return `{${keys.join(',')}${reach.elements === undefined ? '' : `,[]:${reachKey(reach.elements)}`}}`;
 }
 
 /** The JSON `value` with only what `reach` keeps: strings and maps are shared with it, not copied. */

@@ -295,3 +295,17 @@ test('a ClusterSpiffeID brings its node alias; the alias goes with the last entr
   state.setRegistry(sampleRegistry('east', { enabled: false }));
   assert.equal(state.entryCount, 0, 'a disabled cluster gets none');
 });
+
+test("a cluster's template reach is what the templates of the identities targeting it reach of pods and nodes", () => {
+  const state = new FleetState(sampleConfig());
+  state.setRegistry(sampleRegistry('east'));
+  const containers = (cluster: string) => state.templateReach(cluster).pod.keys.get('spec')?.keys.get('containers');
+  state.setIdentity(sampleIdentity('seed'));
+  assert.equal(containers('east'), undefined);
+  assert.ok(state.templateReach('east').node.keys.get('metadata')?.keys.get('uid')?.all, 'the default parentIDTemplate reads .NodeMeta.UID');
+  state.setIdentity(sampleIdentity('by-container', { workloadSelectorTemplates: ['k8s:container-name:{{ (index .PodSpec.Containers 0).Name }}'] }));
+  assert.equal(containers('east')?.elements?.keys.get('name')?.all, true);
+  state.removeIdentity('by-container');
+  assert.equal(containers('east'), undefined);
+  assert.equal(state.templateReach('unknown').pod.keys.size, 0);
+});

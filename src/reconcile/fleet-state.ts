@@ -5,6 +5,7 @@ import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/
 import { clusterEntryIdPrefix, entryId, keyDigestLength } from '../identity/entry-id.ts';
 import { compileNodeAliasTemplate } from '../identity/node-alias.ts';
 import type { RenderedEntry } from '../identity/render-entry.ts';
+import { templateReach, type TemplateReach } from '../identity/template-reach.ts';
 import { compileIdentities, type CompiledIdentity } from './compile-identities.ts';
 import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type MutableStats } from './fleet-reports.ts';
 import type { PlannedEntry } from './planned-entry.ts';
@@ -366,6 +367,12 @@ export class FleetState {
       namespacesCount: cluster.managed && cluster.objects !== undefined ? this.#namespaceCount(cluster.objects) : 0,
       entriesRegistered: entries.get(cluster.name) ?? 0,
     }));
+  }
+
+  /** What the templates of the identities that target the cluster reach of its pods and nodes (its informers keep that). */
+  templateReach(cluster: string): TemplateReach {
+    const targeting = this.#clusters.get(cluster)?.targeting ?? [];
+    return templateReach(targeting.flatMap(({ templates: t }) => [t.spiffeId, t.parentId, ...t.selectors, ...t.dnsNames].map((field) => field.template)));
   }
 
   /** Whether an identity that targets the cluster auto-populates DNS names, and so reads its EndpointSlices. */

@@ -21,14 +21,14 @@ export interface CompiledTemplate {
   readonly name: string;
   /** Renders the template over `data`; throws TemplateError where Go's Execute returns an error, and nothing else. */
   execute(data: unknown): string;
+  /** The parse trees by template name (the main one is `name`), for what reads them (the field reach of identity templates). */
+  readonly trees: ReadonlyMap<string, Tree>;
 }
 
 /** A compiled template that also renders Go's exact bytes (for the command line and the tests). */
 export interface RawCompiledTemplate extends CompiledTemplate {
   /** The output as a Go string: a byte that is not valid UTF-8 stays a lone surrogate (see go-string.ts). */
   executeRaw(data: unknown): string;
-  /** The parse trees by template name (the main one is `name`), for what reads them (the field reach of identity templates). */
-  readonly trees: ReadonlyMap<string, Tree>;
 }
 
 const missingKeys: Record<NonNullable<TemplateOptions['missingKey']>, MissingKey> = {
