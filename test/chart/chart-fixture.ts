@@ -11,7 +11,7 @@ import { repoRoot, type ManifestObject } from '../integration/manifests/manifest
 export const chartDir = join(repoRoot, 'charts', 'spire-eks-workload-registrar');
 
 /** The chart's values examples (ci/, as chart-testing names them), relative to the chart. */
-export const valuesExamples = ['ci/irsa-values.yaml', 'ci/pod-identity-values.yaml', 'ci/spire-server-pod-values.yaml'];
+export const valuesExamples = ['ci/irsa-values.yaml', 'ci/pod-identity-values.yaml', 'ci/spire-server-pod-values.yaml', 'ci/workload-cluster-values.yaml'];
 
 // Helm's own config, cache and data stay out of the user's home.
 const helmHome = mkdtempSync(join(tmpdir(), 'chart-test-helm-'));

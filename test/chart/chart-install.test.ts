@@ -84,3 +84,21 @@ test('helm uninstall removes every object but the CRDs (Helm keeps crds/, and wi
   for (const object of installed) assert.ok(!(await exists(object)), `${objectRef(object)} is still there`);
   for (const crd of render(['--include-crds']).filter((o) => o.kind === 'CustomResourceDefinition')) assert.ok(await exists(crd));
 });
+
+test('mode workload-cluster (helm install --skip-crds): the group may read pods, nodes, namespaces and EndpointSlices, and nothing more', async () => {
+  helmOk(['install', 'registrar-reader', '.', ...helmArgs, '--skip-crds', '-f', valuesExamples[3] ?? '']);
+  const allowed = async (verb: string, group: string, resource: string): Promise<boolean> => {
+    const review = await kube.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'registrar', groups: ['spire-eks-workload-registrar'], resourceAttributes: { verb, group, resource } } },
+    });
+    assert.equal(review.status, 201, statusMessage(review));
+    return (review.body as { status: { allowed: boolean } }).status.allowed;
+  };
+  await eventually('the authorizer to see the binding', () => allowed('watch', '', 'pods'));
+  for (const [group, resource] of [['', 'pods'], ['', 'nodes'], ['', 'namespaces'], ['discovery.k8s.io', 'endpointslices']] as const) {
+    for (const verb of ['get', 'list', 'watch']) assert.ok(await allowed(verb, group, resource), `${verb} ${resource}`);
+  }
+  assert.ok(!(await allowed('create', '', 'pods')), 'create pods');
+  assert.ok(!(await allowed('get', '', 'secrets')), 'get secrets');
+  helmOk(['uninstall', 'registrar-reader', ...helmArgs]);
+});

@@ -205,6 +205,18 @@ test("example: in the spire-server's pod, no Deployment, no ServiceAccount, the 
   }
 });
 
+test("example: mode workload-cluster renders config/workload-cluster's read access and nothing else", async () => {
+  const fromChart = render(['-f', valuesExamples[3] ?? '']);
+  const fromConfig = await kustomized('workload-cluster');
+  const expected = byRef(fromConfig);
+  assert.deepEqual([...byRef(fromChart).keys()].sort(), [...expected.keys()].sort());
+  for (const object of fromChart) {
+    const kustomizeObject = expected.get(objectRef(object));
+    assert.ok(kustomizeObject);
+    assert.deepEqual(withoutLabels(object), withoutLabels(kustomizeObject), objectRef(object));
+  }
+});
+
 test("the socket's mount, the Lease and the probes follow the configuration", () => {
   const objects = render(['--set', 'config.spireServerSocketPath=/run/spire/server/api.sock', '--set', 'config.leaderElection.resourceName=registrar-lease', '--set', 'config.leaderElection.resourceNamespace=spire-leases', '--set', 'config.health.readinessEndpointName=ready', '--set', 'config.health.healthProbeBindAddress=:9090'], 'spire-system');
   const pod = (find(objects, 'Deployment').spec as { template: { spec: { containers: { volumeMounts: { name: string; mountPath: string }[]; readinessProbe: { httpGet: { path: string } }; ports: { name: string; containerPort: number }[] }[] } } }).template.spec;
