@@ -80,7 +80,7 @@ tsc -p "$tree/tsconfig.build.json" --outDir "$app/dist" --sourceMap false
 cp -r "$tree/package.json" "$tree/package-lock.json" "$tree/bin" "$app/"
 # dist/spire reads the .proto files from ../../src/spire/proto, as in the repository.
 cp -r "$tree/src/spire/proto" "$app/src/spire/proto"
-(cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+(cd "$app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --silent)
 # Node never loads these from node_modules: TypeScript (it strips types only outside node_modules),
 # declarations, source maps, documentation, and the bundlers' ES module builds (every package's
 # exports name its CommonJS build under the "node" condition first).
