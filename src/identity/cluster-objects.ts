@@ -128,7 +128,7 @@ export function podFromKubernetes(object: unknown, reach?: Reach): ClusterPod {
   const status = reader.record(pod.status, 'status');
   const labels = reader.stringMap(metadata.labels, 'metadata.labels');
   const annotations = reader.stringMap(metadata.annotations, 'metadata.annotations', lastAppliedAnnotation);
-  return {
+  const view: ClusterPod = {
     name: reader.string(metadata.name, 'metadata.name', true),
     namespace: reader.string(metadata.namespace, 'metadata.namespace', true),
     uid: reader.string(metadata.uid, 'metadata.uid', true),
@@ -141,15 +141,20 @@ export function podFromKubernetes(object: unknown, reach?: Reach): ClusterPod {
     subdomain: reader.string(spec.subdomain, 'spec.subdomain'),
     phase: reader.string(status.phase, 'status.phase'),
     terminating: metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null,
-    ...withTemplateObject(object, reach, podViewReach, labels, annotations),
   };
+  return withTemplateObject(view, object, reach, podViewReach);
 }
 
-/** The templateObject, sharing the view's labels and annotations (without the last-applied copy of the object). */
-function withTemplateObject(object: unknown, reach: Reach | undefined, view: Reach, labels: Labels, annotations: Labels): { templateObject?: Readonly<Record<string, unknown>> } {
-  const kept = reach === undefined ? undefined : templateObject(object, reach, view);
-  if (kept === undefined) return {};
-  return { templateObject: isRecord(kept.metadata) ? { ...kept, metadata: { ...kept.metadata, labels, annotations } } : kept };
+/**
+ * The view with the templateObject where templates reach beyond it, sharing the view's labels and
+ * annotations (without the last-applied copy of the object). The view alone is built as before, so that
+ * a pod of the seed's templates takes no more memory than it did.
+ */
+function withTemplateObject<T extends ClusterPod | ClusterNode>(view: T, object: unknown, reach: Reach | undefined, viewReach: Reach): T {
+  const kept = reach === undefined ? undefined : templateObject(object, reach, viewReach);
+  if (kept === undefined) return view;
+  const { labels, annotations } = view;
+  return { ...view, templateObject: isRecord(kept.metadata) ? { ...kept, metadata: { ...kept.metadata, labels, annotations } } : kept };
 }
 
 /** The engine's view of a Node; `reach` as for podFromKubernetes. */
@@ -158,14 +163,14 @@ export function nodeFromKubernetes(object: unknown, reach?: Reach): ClusterNode 
   const spec = reader.record((object as Record<string, unknown>).spec, 'spec');
   const labels = reader.stringMap(metadata.labels, 'metadata.labels');
   const annotations = reader.stringMap(metadata.annotations, 'metadata.annotations', lastAppliedAnnotation);
-  return {
+  const view: ClusterNode = {
     name: reader.string(metadata.name, 'metadata.name', true),
     uid: reader.string(metadata.uid, 'metadata.uid', true),
     labels,
     annotations,
     providerID: reader.string(spec.providerID, 'spec.providerID'),
-    ...withTemplateObject(object, reach, nodeViewReach, labels, annotations),
   };
+  return withTemplateObject(view, object, reach, nodeViewReach);
 }
 
 /** The engine's view of a Namespace. */

@@ -190,5 +190,10 @@ function timeValue(model: StructModel, raw: unknown, addressable: boolean): GoSt
 
 /** A pointer to the struct `typeName` over the JSON object `raw`, as SCM's template data holds &pod.Spec. */
 export function kubernetesPointer(typeName: string, raw: unknown): unknown {
-  return kubernetesValue(parseKubeType(`*${typeName}`), raw, true);
+  let type = pointerTypes.get(typeName);
+  if (type === undefined) pointerTypes.set(typeName, (type = parseKubeType(`*${typeName}`)));
+  return kubernetesValue(type, raw, true);
 }
+
+// Parsed once: the template data of every pod points at the same few types.
+const pointerTypes = new Map<string, KubeType>();
