@@ -69,3 +69,21 @@ test('a body that is not an AdmissionReview request is a BadReviewError', () => 
   assert.throws(() => reviewAdmission({ kind: 'AdmissionReview' }, validators), BadReviewError);
   assert.throws(() => reviewAdmission(null, validators), BadReviewError);
 });
+
+test('a SpiffeID that reaches into another namespace is refused; one in its own namespace passes', () => {
+  const spiffeId = (selectorNamespace: string): unknown => ({
+    apiVersion: 'spiffeid.spiffe.io/v1beta1',
+    kind: 'SpiffeID',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { spiffeId: 'spiffe://example.org/shop/web', selector: { namespace: selectorNamespace, podLabel: { app: 'web' } } },
+  });
+  const request = (object: unknown): unknown => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: 'u-3', kind: { group: 'spiffeid.spiffe.io', version: 'v1beta1', kind: 'SpiffeID' }, operation: 'CREATE', object },
+  });
+  const refused = reviewAdmission(request(spiffeId('payments')), validators);
+  assert.equal(refused.response.allowed, false);
+  assert.match(refused.response.status?.message ?? '', /^SpiffeID shop\/web: spec\.selector\.namespace: namespace "payments" is not this SpiffeID's own "shop"/);
+  assert.equal(reviewAdmission(request(spiffeId('shop')), validators).response.allowed, true);
+});

@@ -1,3 +1,6 @@
+import { clusterSpiffeIdKind, parseClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
+import { spiffeIdApiGroup } from '../api/spiffeid-v1beta1/group-version.ts';
+import { parseSpiffeID, spiffeIdKind } from '../api/spiffeid-v1beta1/spiffe-id.ts';
 import { eksClusterRegistryKind, parseEKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { apiGroup } from '../api/v1alpha1/group-version.ts';
 import { parseWorkloadIdentity, workloadIdentityKind, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
@@ -27,9 +30,11 @@ function literalIdProblems(identity: WorkloadIdentity, trustDomain: string): str
 
 /** The validation of every kind the webhook serves: the functions the controller parses objects with. */
 export function kindValidators(config: ControllerManagerConfig): KindValidators {
-  const validators: [string, ObjectValidator][] = [
-    [eksClusterRegistryKind, (object) => problemsOf(parseEKSClusterRegistry(object))],
-    [workloadIdentityKind, (object) => problemsOf(parseWorkloadIdentity(object), (identity) => literalIdProblems(identity, config.trustDomain))],
+  const validators: [string, string, ObjectValidator][] = [
+    [apiGroup, eksClusterRegistryKind, (object) => problemsOf(parseEKSClusterRegistry(object))],
+    [apiGroup, workloadIdentityKind, (object) => problemsOf(parseWorkloadIdentity(object), (identity) => literalIdProblems(identity, config.trustDomain))],
+    [spiffeIdApiGroup, clusterSpiffeIdKind, (object) => problemsOf(parseClusterSpiffeID(object, config.trustDomain))],
+    [spiffeIdApiGroup, spiffeIdKind, (object) => problemsOf(parseSpiffeID(object, config.trustDomain))],
   ];
-  return new Map(validators.map(([kind, validator]) => [`${apiGroup}/${kind}`, validator]));
+  return new Map(validators.map(([group, kind, validator]) => [`${group}/${kind}`, validator]));
 }

@@ -60,6 +60,20 @@ test('the apiserver calls the webhook: a broken template is refused at create wi
   assert.match((outside.body as { message: string }).message, /WorkloadIdentity outside: spec\.spiffeIDTemplate: SPIFFE ID "spiffe:\/\/elsewhere\.org\/web" is not in trust domain "example\.org"$/);
 
   assert.equal((await h.fleet.management.request('POST', identities, identity('web-app', 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/web'))).status, 201);
+
+  // A tenant's SpiffeID cannot reach into another namespace.
+  await must(h.fleet.management, 'POST', '/api/v1/namespaces', { metadata: { name: 'shop' } });
+  const spiffeIds = '/apis/spiffeid.spiffe.io/v1beta1/namespaces/shop/spiffeids';
+  const spiffeId = (namespace: string): unknown => ({
+    apiVersion: 'spiffeid.spiffe.io/v1beta1',
+    kind: 'SpiffeID',
+    metadata: { name: 'web', namespace: 'shop' },
+    spec: { spiffeId: 'spiffe://example.org/shop/web', selector: { namespace, podLabel: { app: 'web' } } },
+  });
+  const reaching = await h.fleet.management.request('POST', spiffeIds, spiffeId('payments'));
+  assert.equal(reaching.status, 422, JSON.stringify(reaching.body));
+  assert.match((reaching.body as { message: string }).message, /denied the request: SpiffeID shop\/web: spec\.selector\.namespace: namespace "payments" is not this SpiffeID's own "shop"/);
+  assert.equal((await h.fleet.management.request('POST', spiffeIds, spiffeId('shop'))).status, 201);
   // The controller's own update (the registry's finalizer) goes through the webhook and is allowed.
   await must(h.fleet.management, 'POST', registries, registryFor('production-cluster', h.fleet, 0, { environment: 'production' }));
   await eventually('the registry finalizer', async () => {
