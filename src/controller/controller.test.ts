@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseClusterSpiffeID, type ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
+import { parseSpiffeID, type SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
 import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { parseWorkloadIdentity, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { Validated } from '../api/validation.ts';
 import type { ClusterListener } from '../fleet/cluster-manager.ts';
 import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
 import { EventRecorder } from '../kube/event-recorder.ts';
+import { objectKey } from '../kube/kube-object.ts';
 import { ObjectStore } from '../kube/object-store.ts';
 import { StatusWriter } from '../kube/status-writer.ts';
 import { WorkQueue } from '../kube/work-queue.ts';
@@ -23,6 +26,7 @@ import { objectHandlers } from './object-handlers.ts';
 import { workItem, type WorkItem, type WorkKey } from './work-item.ts';
 
 const group = 'eksclusterregistry.spire.spiffe.io';
+const spiffeIdApi = { group: 'spiffeid.spiffe.io', version: 'v1beta1' };
 
 /** A management informer's cache, filled by the test. */
 class Managed<T> implements ManagedObjects<T> {
@@ -33,7 +37,7 @@ class Managed<T> implements ManagedObjects<T> {
   }
   put(raw: Record<string, unknown>): ManagedObject<T> {
     const object = this.#transform(raw);
-    this.store.set(object.name, { object, uid: object.uid, resourceVersion: object.resourceVersion });
+    this.store.set(objectKey(object), { object, uid: object.uid, resourceVersion: object.resourceVersion });
     return object;
   }
   remove(name: string): void {
@@ -108,6 +112,8 @@ function setup(options: { leaderElect?: boolean } = {}): {
   entries: MemoryEntries;
   registries: Managed<EKSClusterRegistry>;
   identities: Managed<WorkloadIdentity>;
+  clusterSpiffeIds: Managed<ClusterSpiffeID>;
+  spiffeIds: Managed<SpiffeID>;
   clusters: () => FakeClusters;
   management: Management;
   queue: WorkQueue<WorkKey>;
@@ -122,13 +128,18 @@ function setup(options: { leaderElect?: boolean } = {}): {
   const state = new FleetState(config);
   const registries = new Managed(parseEKSClusterRegistry);
   const identities = new Managed(parseWorkloadIdentity);
+  const clusterSpiffeIds = new Managed((raw) => parseClusterSpiffeID(raw, config.trustDomain));
+  const spiffeIds = new Managed((raw) => parseSpiffeID(raw, config.trustDomain));
   const management = new Management();
   const clock = new ManualClock();
   const queue = new WorkQueue<WorkKey>({ clock });
   let clusters: FakeClusters | undefined;
-  const writer = (plural: string): StatusWriter => new StatusWriter({ connection: management, group, version: 'v1alpha1', plural, logger, clock, minIntervalMs: 0 });
+  const writer = (plural: string, api = { group, version: 'v1alpha1' }, namespaced = false): StatusWriter =>
+    new StatusWriter({ connection: management, ...api, plural, namespaced, logger, clock, minIntervalMs: 0 });
   const registryStatus = writer('eksclusterregistries');
   const identityStatus = writer('workloadidentities');
+  const clusterSpiffeIdStatus = writer('clusterspiffeids', spiffeIdApi);
+  const spiffeIdStatus = writer('spiffeids', spiffeIdApi, true);
   const events = new EventRecorder({ connection: management, logger, clock, instance: 'test' });
   const controller = new Controller({
     config,
@@ -138,9 +149,13 @@ function setup(options: { leaderElect?: boolean } = {}): {
     reconciler: new Reconciler({ client: entries, state, logger }),
     registries,
     identities,
+    clusterSpiffeIds,
+    spiffeIds,
     clusters: (listener) => (clusters = new FakeClusters(listener)),
     registryStatus,
     identityStatus,
+    clusterSpiffeIdStatus,
+    spiffeIdStatus,
     events,
     patchRegistryFinalizers: async (name, resourceVersion, finalizers) => {
       await management.requestJson('PATCH', `/apis/${group}/v1alpha1/eksclusterregistries/${name}`, { body: { metadata: { finalizers, resourceVersion } } });
@@ -153,13 +168,15 @@ function setup(options: { leaderElect?: boolean } = {}): {
     entries,
     registries,
     identities,
+    clusterSpiffeIds,
+    spiffeIds,
     clusters: () => clusters as FakeClusters,
     management,
     queue,
     clock,
     run: (item) => controller.process(item, signal),
     flush: async () => {
-      await Promise.all([registryStatus.flush(), identityStatus.flush(), events.flush()]);
+      await Promise.all([registryStatus, identityStatus, clusterSpiffeIdStatus, spiffeIdStatus, events].map((sink) => sink.flush()));
     },
   };
 }
@@ -328,4 +345,94 @@ test('a failed full reconciliation is scheduled again within a gcInterval, whate
   await t.clock.advance(sampleConfig().gcIntervalMs);
   assert.equal(t.queue.length, 1);
   assert.deepEqual(workItem((await t.queue.get()) as WorkKey), { kind: 'full' });
+});
+
+// ClusterSpiffeID and SpiffeID.
+
+function spiffeIdObject(name: string, spec: Record<string, unknown>, options: { namespace?: string; created?: string } = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'spiffeid.spiffe.io/v1beta1',
+    kind: options.namespace === undefined ? 'ClusterSpiffeID' : 'SpiffeID',
+    metadata: { name, ...(options.namespace === undefined ? {} : { namespace: options.namespace }), uid: `uid-${name}`, generation: 1, resourceVersion: '7', creationTimestamp: options.created ?? '2026-02-01T00:00:00Z' },
+    spec,
+  };
+}
+
+interface SpiffeIdStatusJson {
+  clustersTargeted: number;
+  entriesRegistered: number;
+  entriesMasked: number;
+  clusters: { cluster: string; entryId: string; state: string; message: string }[];
+  conditions: { type: string; status: string; reason: string; message: string }[];
+}
+
+function lastStatus(t: ReturnType<typeof setup>, plural: string, name: string): SpiffeIdStatusJson | undefined {
+  return t.management.statusWrites(plural, name).at(-1) as SpiffeIdStatusJson | undefined;
+}
+
+test('a ClusterSpiffeID: its entry and the node alias before any pod or sync, a status per cluster; deleted, both go (once the cluster is synced)', async () => {
+  const t = setup();
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'registry', name: 'east' });
+  t.clusterSpiffeIds.put(spiffeIdObject('api', { spiffeId: 'spiffe://example.org/api', selector: { namespace: 'shop', serviceAccount: 'api' } }));
+  await t.run({ kind: 'clusterspiffeid', name: 'api' });
+  const entries = [...t.entries.entries.values()].map((entry) => [entry.spiffeId, entry.parentId]).sort();
+  assert.deepEqual(entries, [
+    ['spiffe://example.org/api', 'spiffe://example.org/k8s-cluster/east/nodes'],
+    ['spiffe://example.org/k8s-cluster/east/nodes', 'spiffe://example.org/spire/server'],
+  ]);
+  assert.ok(ownedIds(t.entries).length === 2, 'under the cluster prefix, though the cluster never synced');
+  await t.run({ kind: 'status' });
+  await t.flush();
+  const status = lastStatus(t, 'clusterspiffeids', 'api');
+  const apiEntry = [...t.entries.entries.values()].find((entry) => entry.spiffeId === 'spiffe://example.org/api');
+  assert.deepEqual([status?.clustersTargeted, status?.entriesRegistered, status?.entriesMasked], [1, 1, 0]);
+  assert.deepEqual(status?.clusters, [{ cluster: 'east', entryId: apiEntry?.id, state: 'Written', message: '' }]);
+  assert.deepEqual(status?.conditions.map((c) => [c.type, c.status, c.reason]), [['Ready', 'True', 'Reconciled']]);
+
+  t.clusterSpiffeIds.remove('api');
+  await t.run({ kind: 'clusterspiffeid', name: 'api' });
+  assert.equal(ownedIds(t.entries).length, 2, 'an unsynced cluster keeps all its entries');
+  await syncEast(t, 0);
+  assert.deepEqual(ownedIds(t.entries), [], 'once synced, the entry goes, and the alias with its last user');
+});
+
+test('a SpiffeID reaching into another namespace: Ready=False naming the field, an event in its namespace, no entry', async () => {
+  const t = setup();
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'registry', name: 'east' });
+  t.spiffeIds.put(spiffeIdObject('web', { spiffeId: 'spiffe://example.org/web', selector: { namespace: 'bank' } }, { namespace: 'shop' }));
+  await t.run({ kind: 'spiffeid', key: 'shop/web' });
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.deepEqual(ownedIds(t.entries), []);
+  const writes = t.management.requests.filter((r) => r.method === 'PATCH' && r.path === '/apis/spiffeid.spiffe.io/v1beta1/namespaces/shop/spiffeids/web/status');
+  const ready = (writes.at(-1)?.body as { status: SpiffeIdStatusJson } | undefined)?.status.conditions.find((c) => c.type === 'Ready');
+  assert.deepEqual([ready?.status, ready?.reason], ['False', 'InvalidSpec']);
+  assert.match(ready?.message ?? '', /^SpiffeID shop\/web: spec\.selector\.namespace: namespace "bank" is not this SpiffeID's own "shop"/);
+  const event = t.management.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/namespaces/shop/events');
+  assert.equal((event?.body as { reason: string } | undefined)?.reason, 'InvalidSpec');
+
+  t.spiffeIds.put(spiffeIdObject('web', { spiffeId: 'spiffe://example.org/web', selector: { namespace: 'shop' } }, { namespace: 'shop' }));
+  await t.run({ kind: 'spiffeid', key: 'shop/web' });
+  const selectors = [...t.entries.entries.values()].filter((entry) => entry.spiffeId === 'spiffe://example.org/web').map((entry) => entry.selectors.map((selector) => `${selector.type}:${selector.value}`));
+  assert.deepEqual(selectors, [['k8s:ns:shop']]);
+});
+
+test('a ClusterSpiffeID and a WorkloadIdentity wanting the same key: one entry, the older decides, the other reports it masked', async () => {
+  const t = setup();
+  await webOnEast(t, 1);
+  const [wanted] = [...t.entries.entries.values()];
+  assert.ok(wanted !== undefined);
+  t.clusterSpiffeIds.put(spiffeIdObject('same', { spiffeId: wanted.spiffeId, parentId: wanted.parentId, selector: { podUid: 'uid-shop-web-0' }, ttl: '1h' }));
+  await t.run({ kind: 'clusterspiffeid', name: 'same' });
+  assert.deepEqual([...t.entries.entries.values()], [wanted], 'the older WorkloadIdentity decides: nothing written');
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.deepEqual(lastStatus(t, 'clusterspiffeids', 'same')?.clusters, [
+    { cluster: 'east', entryId: wanted.id, state: 'Masked', message: "WorkloadIdentity web wants the same entry and is older: it decides the entry's fields" },
+  ]);
+  t.identities.remove('web');
+  await t.run({ kind: 'identity', name: 'web' });
+  assert.deepEqual([...t.entries.entries.values()].map((entry) => [entry.id, entry.x509SvidTtl]), [[wanted.id, 3600]], 'the same entry, now with the fields of the ClusterSpiffeID');
 });

@@ -1,3 +1,6 @@
+import type { ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
+import { spiffeIdGroupVersion } from '../api/spiffeid-v1beta1/group-version.ts';
+import type { SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { apiGroup, groupVersion } from '../api/v1alpha1/group-version.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
@@ -13,7 +16,7 @@ import type { RegistrarMetrics } from '../observability/metrics.ts';
 import type { ClusterObjects, FleetState } from '../reconcile/fleet-state.ts';
 import type { ReconcileReport } from '../reconcile/reconciler.ts';
 import type { ManagedObject } from './managed-object.ts';
-import { identityStatus, registryStatus, type KnownClusterStatus } from './status-reporter.ts';
+import { identityStatus, registryStatus, spiffeIdStatus, type KnownClusterStatus } from './status-reporter.ts';
 import { describeWorkItem, workItem, workKey, type WorkItem, type WorkKey } from './work-item.ts';
 
 /** Removed from an EKSClusterRegistry once the entries of its cluster are gone. */
@@ -69,20 +72,32 @@ export interface ControllerDeps {
   readonly reconciler: EntryReconciler;
   readonly registries: ManagedObjects<EKSClusterRegistry>;
   readonly identities: ManagedObjects<WorkloadIdentity>;
+  readonly clusterSpiffeIds: ManagedObjects<ClusterSpiffeID>;
+  /** Keyed `namespace/name`. */
+  readonly spiffeIds: ManagedObjects<SpiffeID>;
   /** Makes the cluster connections, which tell the controller of their clusters through `listener`. */
   readonly clusters: (listener: ClusterListener) => Clusters;
   readonly registryStatus: StatusSink;
   readonly identityStatus: StatusSink;
+  readonly clusterSpiffeIdStatus: StatusSink;
+  readonly spiffeIdStatus: StatusSink;
   readonly events: EventSink;
   /** Replaces a registry's finalizers (optimistically, at `resourceVersion`). */
   patchRegistryFinalizers(name: string, resourceVersion: string, finalizers: readonly string[]): Promise<void>;
   readonly queue?: WorkQueue<WorkKey>;
 }
 
-type Kind = 'EKSClusterRegistry' | 'WorkloadIdentity';
+type SpiffeIdKind = 'ClusterSpiffeID' | 'SpiffeID';
+type Kind = 'EKSClusterRegistry' | 'WorkloadIdentity' | SpiffeIdKind;
 
 function involved<T>(kind: Kind, object: ManagedObject<T>): InvolvedObject {
-  return { apiVersion: groupVersion, kind, name: object.name, uid: object.uid };
+  const apiVersion = kind === 'ClusterSpiffeID' || kind === 'SpiffeID' ? spiffeIdGroupVersion : groupVersion;
+  return { apiVersion, kind, name: object.name, uid: object.uid, ...(object.namespace === '' ? {} : { namespace: object.namespace }) };
+}
+
+/** The object's source name in the desired state (spiffeIdSourceName) from its informer key (`name`, or `namespace/name`). */
+function spiffeIdSource(kind: SpiffeIdKind, key: string): string {
+  return `${kind}/${key}`;
 }
 
 function messageOf(error: unknown): string {
@@ -103,9 +118,13 @@ export class Controller {
   readonly #reconciler: EntryReconciler;
   readonly #registries: ManagedObjects<EKSClusterRegistry>;
   readonly #identities: ManagedObjects<WorkloadIdentity>;
+  readonly #clusterSpiffeIds: ManagedObjects<ClusterSpiffeID>;
+  readonly #spiffeIds: ManagedObjects<SpiffeID>;
   readonly #clusters: Clusters;
   readonly #registryStatus: StatusSink;
   readonly #identityStatus: StatusSink;
+  readonly #clusterSpiffeIdStatus: StatusSink;
+  readonly #spiffeIdStatus: StatusSink;
   readonly #events: EventSink;
   readonly #patchRegistryFinalizers: ControllerDeps['patchRegistryFinalizers'];
   readonly #queue: WorkQueue<WorkKey>;
@@ -127,8 +146,12 @@ export class Controller {
     this.#reconciler = deps.reconciler;
     this.#registries = deps.registries;
     this.#identities = deps.identities;
+    this.#clusterSpiffeIds = deps.clusterSpiffeIds;
+    this.#spiffeIds = deps.spiffeIds;
     this.#registryStatus = deps.registryStatus;
     this.#identityStatus = deps.identityStatus;
+    this.#clusterSpiffeIdStatus = deps.clusterSpiffeIdStatus;
+    this.#spiffeIdStatus = deps.spiffeIdStatus;
     this.#events = deps.events;
     this.#patchRegistryFinalizers = deps.patchRegistryFinalizers;
     this.#queue = deps.queue ?? new WorkQueue<WorkKey>();
@@ -166,7 +189,7 @@ export class Controller {
   readiness(): { name: string; check: () => boolean | string }[] {
     const standby = (): boolean => this.#config.leaderElection.leaderElect && !this.#leading;
     return [
-      { name: 'management-informers', check: () => standby() || (this.#registries.hasSynced() && this.#identities.hasSynced()) || 'not synced' },
+      { name: 'management-informers', check: () => standby() || this.#managed().every((objects) => objects.hasSynced()) || 'not synced' },
       { name: 'spire', check: () => standby() || this.#spireReachable || 'SPIRE server not reachable' },
       { name: 'full-reconciliation', check: () => standby() || this.#firstFullDone || 'the first full reconciliation is not done' },
     ];
@@ -184,7 +207,7 @@ export class Controller {
           queue: this.#queue,
           workers: 1,
           waitForSync: async (s) => {
-            await Promise.all([this.#registries.waitForSync(s), this.#identities.waitForSync(s)]);
+            await Promise.all(this.#managed().map((objects) => objects.waitForSync(s)));
           },
           reconcile: (key, workerSignal) => this.process(workItem(key), workerSignal),
           onError: (key, error, retries) => this.#logger.warn({ key: describeWorkItem(workItem(key)), retries, err: error }, `Reconciliation of ${describeWorkItem(workItem(key))} failed; retrying`),
@@ -193,8 +216,13 @@ export class Controller {
       );
     } finally {
       await this.#clusters.stopAll();
-      await Promise.all([this.#registryStatus.flush(), this.#identityStatus.flush(), this.#events.flush()]).catch(() => {});
+      await Promise.all([this.#registryStatus, this.#identityStatus, this.#clusterSpiffeIdStatus, this.#spiffeIdStatus, this.#events].map((sink) => sink.flush())).catch(() => {});
     }
+  }
+
+  /** The management informers. */
+  #managed(): ManagedObjects<unknown>[] {
+    return [this.#registries, this.#identities, this.#clusterSpiffeIds, this.#spiffeIds];
   }
 
   /** Processes one work item; throws to have it retried with backoff. */
@@ -243,6 +271,10 @@ export class Controller {
         return this.#registryChanged(item.name);
       case 'identity':
         return this.#identityChanged(item.name);
+      case 'clusterspiffeid':
+        return this.#spiffeIdChanged('ClusterSpiffeID', item.name);
+      case 'spiffeid':
+        return this.#spiffeIdChanged('SpiffeID', item.key);
       case 'cluster':
         // A full reconciliation may have taken the cluster's objects already.
         if (!this.#pendingObjects.has(item.cluster)) return this.#reconciler.targeted([]);
@@ -271,6 +303,13 @@ export class Controller {
         await this.#isolated('WorkloadIdentity', object, () => {
           if (object.parsed.ok) this.#state.setIdentity(object.parsed.value);
         });
+      }
+      for (const [kind, objects] of this.#spiffeIdKinds()) {
+        for (const object of objects.store.list()) {
+          await this.#isolated(kind, object, () => {
+            if (object.parsed.ok) this.#state.setSpiffeId(object.parsed.value);
+          });
+        }
       }
       for (const object of this.#registries.store.list()) {
         if (object.deleting) continue;
@@ -311,7 +350,7 @@ export class Controller {
     } catch (error) {
       const message = `${kind} ${object.name}: skipped by the full reconciliation, its entries kept: ${messageOf(error)}`;
       if (kind === 'EKSClusterRegistry') this.#state.holdRegistry(object.name);
-      this.#logger.error({ err: error, [kind === 'EKSClusterRegistry' ? 'registry' : 'identity']: object.name }, message);
+      this.#logger.error({ err: error, [kind === 'EKSClusterRegistry' ? 'registry' : 'identity']: object.namespace === '' ? object.name : `${object.namespace}/${object.name}` }, message);
       this.#events.event(involved(kind, object), 'Warning', 'ReconcileFailed', message);
     }
   }
@@ -391,6 +430,34 @@ export class Controller {
     return this.#reconciler.targeted(changed);
   }
 
+  #spiffeIdKinds(): [SpiffeIdKind, ManagedObjects<ClusterSpiffeID | SpiffeID>, StatusSink][] {
+    return [
+      ['ClusterSpiffeID', this.#clusterSpiffeIds, this.#clusterSpiffeIdStatus],
+      ['SpiffeID', this.#spiffeIds, this.#spiffeIdStatus],
+    ];
+  }
+
+  /** A ClusterSpiffeID or SpiffeID (informer key `key`) was added, changed or deleted. */
+  async #spiffeIdChanged(kind: SpiffeIdKind, key: string): Promise<ReconcileReport> {
+    const [, objects, status] = this.#spiffeIdKinds().find(([candidate]) => candidate === kind) as [SpiffeIdKind, ManagedObjects<ClusterSpiffeID | SpiffeID>, StatusSink];
+    const object = objects.store.get(key);
+    const source = spiffeIdSource(kind, key);
+    if (object === undefined) {
+      status.forget(key);
+      return this.#reconciler.targeted(this.#state.removeSpiffeId(source));
+    }
+    if (!object.parsed.ok) {
+      const message = object.parsed.errors.join('; ');
+      this.#logger.warn({ identity: source }, message);
+      this.#events.event(involved(kind, object), 'Warning', 'InvalidSpec', message);
+      // An invalid object keeps what it had: unknown intent deletes nothing.
+      this.enqueue({ kind: 'status' }, 200);
+      return this.#reconciler.targeted([]);
+    }
+    this.#logger.info({ identity: source }, logMessages.targetedReconciliation);
+    return this.#reconciler.targeted(this.#state.setSpiffeId(object.parsed.value));
+  }
+
   #clusterStatusChanged(cluster: string, status: ClusterStatus): void {
     const before = this.#clusterStatus.get(cluster);
     const lastSync = status.ready ? new Date().toISOString() : before?.lastSync;
@@ -424,6 +491,19 @@ export class Controller {
       const templateError = this.#state.identityError(name);
       for (const failure of renderFailures.slice(0, 5)) this.#events.event(involved('WorkloadIdentity', object), 'Warning', 'RenderFailed', failure.message);
       this.#identityStatus.update(name, identityStatus(object, { stats: stats.get(name), templateError, renderFailures }, now));
+    }
+    const reports = new Map(this.#state.spiffeIdReports().map((report) => [report.name, report]));
+    for (const [kind, objects, status] of this.#spiffeIdKinds()) {
+      const counts = { Written: 0, Masked: 0, Failed: 0 };
+      for (const key of objects.store.keys()) {
+        const object = objects.store.get(key);
+        if (object === undefined) continue;
+        const clusters = reports.get(spiffeIdSource(kind, key))?.clusters ?? [];
+        for (const cluster of clusters) counts[cluster.state]++;
+        for (const failed of clusters.filter((cluster) => cluster.state === 'Failed').slice(0, 5)) this.#events.event(involved(kind, object), 'Warning', 'EntryFailed', failed.message);
+        status.update(key, spiffeIdStatus(object, clusters, now));
+      }
+      for (const [state, count] of Object.entries(counts)) this.#metrics.spiffeIdEntries.set({ kind, state }, count);
     }
   }
 }

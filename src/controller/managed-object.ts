@@ -8,6 +8,8 @@ import { isRecord } from '../kube/kube-object.ts';
  */
 export interface ManagedObject<T> {
   readonly name: string;
+  /** Empty for a cluster-scoped object. */
+  readonly namespace: string;
   readonly uid: string;
   readonly generation: number;
   readonly resourceVersion: string;
@@ -40,6 +42,7 @@ export function managedObject<T>(parse: (raw: unknown) => Validated<T>): (raw: u
     const deleting = metadata.deletionTimestamp !== undefined && metadata.deletionTimestamp !== null;
     return {
       name: typeof metadata.name === 'string' ? metadata.name : '',
+      namespace: typeof metadata.namespace === 'string' ? metadata.namespace : '',
       uid: typeof metadata.uid === 'string' ? metadata.uid : '',
       generation: typeof metadata.generation === 'number' ? metadata.generation : 0,
       resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',

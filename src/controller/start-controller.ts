@@ -1,3 +1,6 @@
+import { parseClusterSpiffeID, type ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
+import { spiffeIdApiGroup, spiffeIdApiVersion } from '../api/spiffeid-v1beta1/group-version.ts';
+import { parseSpiffeID, type SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
 import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { apiGroup, apiVersion, groupVersion } from '../api/v1alpha1/group-version.ts';
 import { parseWorkloadIdentity, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
@@ -53,9 +56,11 @@ export function composeController(options: StartControllerOptions): ComposedCont
   const state = new FleetState(config);
   // Informers run only once the controller leads, so their handlers never call it before it exists.
   const enqueue = (item: WorkItem): void => controller.enqueue(item);
-  const informer = <T,>(plural: string, parse: (raw: unknown) => Validated<T>, item: (name: string) => WorkItem): Informer<ManagedObject<T>> => {
+  const registrarApi = { group: apiGroup, version: apiVersion };
+  const spiffeIdApi = { group: spiffeIdApiGroup, version: spiffeIdApiVersion };
+  const informer = <T,>(api: { group: string; version: string }, plural: string, parse: (raw: unknown) => Validated<T>, item: (key: string) => WorkItem): Informer<ManagedObject<T>> => {
     const created = new Informer<ManagedObject<T>>({
-      source: httpResourceSource(connection, { group: apiGroup, version: apiVersion, resource: plural }),
+      source: httpResourceSource(connection, { ...api, resource: plural }),
       transform: managedObject(parse),
       onError: (error) => logger.warn({ err: error }, `management ${plural}: ${error instanceof Error ? error.message : String(error)}`),
       // A refused list or watch (a missing permission, say) must be visible: the reflector retries it for ever.
@@ -66,9 +71,12 @@ export function composeController(options: StartControllerOptions): ComposedCont
     created.addEventHandler(objectHandlers(item, enqueue));
     return created;
   };
-  const registries = informer<EKSClusterRegistry>('eksclusterregistries', parseEKSClusterRegistry, (name) => ({ kind: 'registry', name }));
-  const identities = informer<WorkloadIdentity>('workloadidentities', parseWorkloadIdentity, (name) => ({ kind: 'identity', name }));
-  const statusWriter = (plural: string): StatusWriter => new StatusWriter({ connection, group: apiGroup, version: apiVersion, plural, logger });
+  const registries = informer<EKSClusterRegistry>(registrarApi, 'eksclusterregistries', parseEKSClusterRegistry, (name) => ({ kind: 'registry', name }));
+  const identities = informer<WorkloadIdentity>(registrarApi, 'workloadidentities', parseWorkloadIdentity, (name) => ({ kind: 'identity', name }));
+  // Their IDs are checked against the configured trust domain at the edge, as plan does.
+  const clusterSpiffeIds = informer<ClusterSpiffeID>(spiffeIdApi, 'clusterspiffeids', (raw) => parseClusterSpiffeID(raw, config.trustDomain), (name) => ({ kind: 'clusterspiffeid', name }));
+  const spiffeIds = informer<SpiffeID>(spiffeIdApi, 'spiffeids', (raw) => parseSpiffeID(raw, config.trustDomain), (key) => ({ kind: 'spiffeid', key }));
+  const statusWriter = (api: { group: string; version: string }, plural: string, namespaced = false): StatusWriter => new StatusWriter({ connection, ...api, plural, namespaced, logger });
   const controller = new Controller({
     config,
     logger,
@@ -77,6 +85,8 @@ export function composeController(options: StartControllerOptions): ComposedCont
     reconciler: new Reconciler({ client, state, logger, metrics }),
     registries,
     identities,
+    clusterSpiffeIds,
+    spiffeIds,
     clusters: (listener) =>
       new ClusterManager({
         config,
@@ -86,8 +96,10 @@ export function composeController(options: StartControllerOptions): ComposedCont
         // Informers keep the fields of pods and nodes that the cluster's templates reach; refresh re-lists when that changes.
         templateReach: (registry) => state.templateReach(registry.metadata.name),
       }),
-    registryStatus: statusWriter('eksclusterregistries'),
-    identityStatus: statusWriter('workloadidentities'),
+    registryStatus: statusWriter(registrarApi, 'eksclusterregistries'),
+    identityStatus: statusWriter(registrarApi, 'workloadidentities'),
+    clusterSpiffeIdStatus: statusWriter(spiffeIdApi, 'clusterspiffeids'),
+    spiffeIdStatus: statusWriter(spiffeIdApi, 'spiffeids', true),
     events: new EventRecorder({ connection, logger }),
     patchRegistryFinalizers: async (name, resourceVersion, finalizers) => {
       await connection.requestJson('PATCH', `/apis/${groupVersion}/eksclusterregistries/${encodeURIComponent(name)}`, {
@@ -97,7 +109,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
     },
   });
   const lead = async (leading: AbortSignal): Promise<void> => {
-    const running = [registries, identities].map((cache) => cache.run(leading).catch(() => {}));
+    const running = [registries, identities, clusterSpiffeIds, spiffeIds].map((cache) => cache.run(leading).catch(() => {}));
     try {
       await controller.lead(leading);
     } finally {

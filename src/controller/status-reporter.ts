@@ -1,3 +1,4 @@
+import type { SpiffeIdClusterEntry } from '../api/spiffeid-v1beta1/spiffe-id-spec.ts';
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
 import type { ClusterStatus } from '../fleet/cluster-manager.ts';
@@ -47,6 +48,30 @@ export function identityStatus(object: ManagedObject<WorkloadIdentity>, findings
   });
   return {
     ...(findings.stats !== undefined ? { stats: findings.stats } : {}),
+    lastReconciliation: now.toISOString(),
+    conditions: setCondition(object.conditions, condition, now),
+  };
+}
+
+/**
+ * The status of a ClusterSpiffeID or SpiffeID: per targeted cluster its entry's ID and whether it is
+ * written, masked by an older source, or failed; Ready=False naming the first failure.
+ */
+export function spiffeIdStatus<T>(object: ManagedObject<T>, clusters: readonly SpiffeIdClusterEntry[], now: Date): Record<string, unknown> {
+  if (!object.parsed.ok) return invalidStatus(object, object.parsed.errors, now);
+  const count = (state: SpiffeIdClusterEntry['state']): number => clusters.filter((cluster) => cluster.state === state).length;
+  const failed = clusters.filter((cluster) => cluster.state === 'Failed');
+  const [first] = failed;
+  const condition: ConditionUpdate =
+    first === undefined
+      ? { type: 'Ready', status: 'True', reason: 'Reconciled', message: `${count('Written')} written, ${count('Masked')} masked, in ${clusters.length} targeted clusters`, observedGeneration: object.generation }
+      : { type: 'Ready', status: 'False', reason: 'EntryFailed', message: `${failed.length} of ${clusters.length} targeted clusters failed; the first: ${first.message}`, observedGeneration: object.generation };
+  return {
+    clustersTargeted: clusters.length,
+    entriesRegistered: count('Written'),
+    entriesMasked: count('Masked'),
+    // By name: the state's order is the order registries arrived in, which differs from one start to the next.
+    clusters: [...clusters].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0)),
     lastReconciliation: now.toISOString(),
     conditions: setCondition(object.conditions, condition, now),
   };

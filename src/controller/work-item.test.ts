@@ -8,6 +8,8 @@ test('every kind of work item survives its key; equal items have equal keys, dif
     { kind: 'status' },
     { kind: 'registry', name: 'prod.eu' },
     { kind: 'identity', name: 'web' },
+    { kind: 'clusterspiffeid', name: 'web' },
+    { kind: 'spiffeid', key: 'shop/web' },
     { kind: 'cluster', cluster: 'prod' },
     { kind: 'pod', cluster: 'prod', key: 'shop/web-1' },
     { kind: 'node', cluster: 'prod', name: 'ip-10-0-0-1' },
@@ -29,5 +31,6 @@ test('logs name work items as people read them', () => {
   assert.equal(describeWorkItem({ kind: 'full' }), 'full');
   assert.equal(describeWorkItem({ kind: 'registry', name: 'prod' }), 'registry:prod');
   assert.equal(describeWorkItem({ kind: 'pod', cluster: 'prod', key: 'shop/web-1' }), 'pod:prod/shop/web-1');
+  assert.equal(describeWorkItem({ kind: 'spiffeid', key: 'shop/web' }), 'spiffeid:shop/web');
   assert.equal(describeWorkItem({ kind: 'slices', cluster: 'prod', namespace: 'shop' }), 'slices:prod/shop');
 });

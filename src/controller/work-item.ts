@@ -5,10 +5,13 @@
 export type WorkItem =
   /** List the owned entries, re-render everything, repair drift (every gcInterval, and on request). */
   | { readonly kind: 'full' }
-  /** Write the statuses of every registry and identity (at most once a second). */
+  /** Write the statuses of every registry, identity, ClusterSpiffeID and SpiffeID (at most once a second). */
   | { readonly kind: 'status' }
   | { readonly kind: 'registry'; readonly name: string }
   | { readonly kind: 'identity'; readonly name: string }
+  | { readonly kind: 'clusterspiffeid'; readonly name: string }
+  /** `key` is the SpiffeID's `namespace/name`. */
+  | { readonly kind: 'spiffeid'; readonly key: string }
   /** The cluster's caches synced or were lost. */
   | { readonly kind: 'cluster'; readonly cluster: string }
   /** `key` is the pod's `namespace/name`. */
@@ -21,7 +24,7 @@ export type WorkItem =
 /** The queue's key of a work item: equal items have equal keys. */
 export type WorkKey = string & { readonly __workKey: never };
 
-const kinds = new Set<WorkItem['kind']>(['full', 'status', 'registry', 'identity', 'cluster', 'pod', 'node', 'namespace', 'slices']);
+const kinds = new Set<WorkItem['kind']>(['full', 'status', 'registry', 'identity', 'clusterspiffeid', 'spiffeid', 'cluster', 'pod', 'node', 'namespace', 'slices']);
 
 /** The item's key: its fields in a JSON array, so no name can be mistaken for a separator. */
 export function workKey(item: WorkItem): WorkKey {
@@ -31,7 +34,10 @@ export function workKey(item: WorkItem): WorkKey {
       return JSON.stringify([item.kind]) as WorkKey;
     case 'registry':
     case 'identity':
+    case 'clusterspiffeid':
       return JSON.stringify([item.kind, item.name]) as WorkKey;
+    case 'spiffeid':
+      return JSON.stringify([item.kind, item.key]) as WorkKey;
     case 'cluster':
       return JSON.stringify([item.kind, item.cluster]) as WorkKey;
     case 'pod':
@@ -55,7 +61,10 @@ export function workItem(key: WorkKey): WorkItem {
       return { kind };
     case 'registry':
     case 'identity':
+    case 'clusterspiffeid':
       return { kind, name: a };
+    case 'spiffeid':
+      return { kind, key: a };
     case 'cluster':
       return { kind, cluster: a };
     case 'pod':
@@ -76,7 +85,10 @@ export function describeWorkItem(item: WorkItem): string {
       return item.kind;
     case 'registry':
     case 'identity':
+    case 'clusterspiffeid':
       return `${item.kind}:${item.name}`;
+    case 'spiffeid':
+      return `spiffeid:${item.key}`;
     case 'cluster':
       return `cluster:${item.cluster}`;
     case 'pod':

@@ -263,3 +263,13 @@ test('events recorded while a write is in flight are written by the same drain; 
     ['one', 'two', 'three'],
   );
 });
+
+test("a namespaced object's events are created in its own namespace, which the involved object names", async () => {
+  const { api, recorder } = setup({ namespace: 'default' });
+  recorder.event({ apiVersion: 'spiffeid.spiffe.io/v1beta1', kind: 'SpiffeID', namespace: 'shop', name: 'web', uid: 'uid-3' }, 'Warning', 'InvalidSpec', 'spec.selector: bad');
+  await recorder.flush();
+  const [request] = api.requests;
+  assert.equal(request?.path, '/api/v1/namespaces/shop/events');
+  assert.equal((request?.body.metadata as { namespace: string }).namespace, 'shop');
+  assert.deepEqual(request?.body.involvedObject, { apiVersion: 'spiffeid.spiffe.io/v1beta1', kind: 'SpiffeID', name: 'web', uid: 'uid-3', namespace: 'shop' });
+});

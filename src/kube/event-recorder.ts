@@ -12,6 +12,8 @@ export interface InvolvedObject {
   /** e.g. `EKSClusterRegistry`. */
   readonly kind: string;
   readonly name: string;
+  /** A namespaced object's namespace, where its events must be (the apiserver refuses them elsewhere); undefined for a cluster-scoped one. */
+  readonly namespace?: string;
   /** Ties the event to this incarnation of the object: one recreated under the same name gets its own. */
   readonly uid: string;
 }
@@ -80,7 +82,6 @@ const sweepIntervalMs = 60_000;
 export class EventRecorder {
   readonly #connection: Pick<ClusterConnection, 'name' | 'requestJson'>;
   readonly #logger: Logger;
-  readonly #collection: string;
   readonly #namespace: string;
   readonly #component: string;
   readonly #instance: string;
@@ -100,7 +101,6 @@ export class EventRecorder {
     this.#connection = options.connection;
     this.#logger = options.logger;
     this.#namespace = options.namespace ?? 'default';
-    this.#collection = `/api/v1/namespaces/${encodeURIComponent(this.#namespace)}/events`;
     this.#component = options.component ?? 'spire-eks-workload-registrar';
     this.#instance = options.instance ?? hostname();
     this.#windowMs = options.aggregationWindowMs ?? 600_000;
@@ -174,7 +174,8 @@ export class EventRecorder {
 
   async #write(record: EventRecord): Promise<void> {
     const { count, lastTimestamp } = record;
-    const path = `${this.#collection}/${encodeURIComponent(record.eventName)}`;
+    const collection = `/api/v1/namespaces/${encodeURIComponent(this.#namespaceOf(record.object))}/events`;
+    const path = `${collection}/${encodeURIComponent(record.eventName)}`;
     try {
       if (record.sentCount > 0) {
         try {
@@ -186,7 +187,7 @@ export class EventRecorder {
           if (!hasStatusCode(error, 404)) throw error;
         }
       }
-      await this.#connection.requestJson('POST', this.#collection, { body: this.#eventObject(record, count, lastTimestamp) });
+      await this.#connection.requestJson('POST', collection, { body: this.#eventObject(record, count, lastTimestamp) });
       record.sentCount = count;
     } catch (error) {
       this.#logger.warn({ kind: record.object.kind, name: record.object.name, reason: record.reason, err: error }, 'Event not recorded');
@@ -194,12 +195,12 @@ export class EventRecorder {
   }
 
   #eventObject(record: EventRecord, count: number, lastTimestamp: string): Record<string, unknown> {
-    const { apiVersion, kind, name, uid } = record.object;
+    const { apiVersion, kind, name, namespace, uid } = record.object;
     return {
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name: record.eventName, namespace: this.#namespace },
-      involvedObject: { apiVersion, kind, name, uid },
+      metadata: { name: record.eventName, namespace: this.#namespaceOf(record.object) },
+      involvedObject: { apiVersion, kind, name, uid, ...(namespace === undefined ? {} : { namespace }) },
       type: record.type,
       reason: record.reason,
       message: record.message,
@@ -210,6 +211,10 @@ export class EventRecorder {
       reportingComponent: this.#component,
       reportingInstance: this.#instance,
     };
+  }
+
+  #namespaceOf(object: InvolvedObject): string {
+    return object.namespace ?? this.#namespace;
   }
 
   /** `<object name>.<time in hex>`, as client-go names events: unique, and sorted by time per object. */

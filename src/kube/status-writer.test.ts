@@ -352,3 +352,19 @@ test('mergePatch and removalPatch', () => {
   assert.deepEqual(mergePatch({ a: { b: 1 } }, { a: { b: 1 } }), {});
   assert.deepEqual(removalPatch({ a: 1, b: { c: 1, d: 2 }, e: [1] }, { b: { c: 1 }, e: [], f: 1 }), { a: null, b: { d: null } });
 });
+
+test('a namespaced resource: objects named by namespace/name keys, written at their namespaced path', async () => {
+  const requests: string[] = [];
+  const api = {
+    name: 'management',
+    requestJson: async (method: string, path: string, options: RequestOptions = {}): Promise<unknown> => {
+      requests.push(`${method} ${path}`);
+      return { status: (options.body as { status: JsonObject }).status };
+    },
+  };
+  const clock = new ManualClock();
+  const writer = new StatusWriter({ connection: api, group: 'spiffeid.spiffe.io', version: 'v1beta1', plural: 'spiffeids', namespaced: true, logger: new RecordingLogger(), clock });
+  writer.update('shop/web', { entriesRegistered: 1 });
+  await clock.advance(0);
+  assert.deepEqual(requests, ['PATCH /apis/spiffeid.spiffe.io/v1beta1/namespaces/shop/spiffeids/web/status']);
+});

@@ -3,7 +3,7 @@ import type { Logger } from '../observability/logger.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { ClusterConnection } from './cluster-connection.ts';
 import { KubeApiError } from './kube-api-error.ts';
-import { isRecord } from './kube-object.ts';
+import { isRecord, splitObjectKey } from './kube-object.ts';
 import { ExponentialRateLimiter } from './rate-limiter.ts';
 
 /** A status as JSON: what `update` takes after normalising (no undefined, no null-valued keys). */
@@ -16,8 +16,10 @@ export interface StatusWriterOptions {
   readonly group: string;
   /** e.g. `v1alpha1`. */
   readonly version: string;
-  /** The resource's plural name, e.g. `eksclusterregistries`; the resource must be cluster-scoped. */
+  /** The resource's plural name, e.g. `eksclusterregistries`. */
   readonly plural: string;
+  /** Whether the resource is namespaced: its objects are then named by `namespace/name` keys. Default false. */
+  readonly namespaced?: boolean;
   /** Failures go here (the writer never throws into its caller); successful writes at debug. */
   readonly logger: Logger;
   /** At most one write per object per this many ms; the updates in between are coalesced, the latest winning. Default 1000. */
@@ -69,7 +71,7 @@ interface ObjectState {
 const mergePatchType = 'application/merge-patch+json';
 
 /**
- * Writes the `status` of cluster-scoped custom resources through their /status subresource with JSON
+ * Writes the `status` of custom resources through their /status subresource with JSON
  * merge patches (RFC 7386; no resourceVersion, so a status write never conflicts with a spec edit).
  * Callers state the whole status they want, as often as they like; the writer sends a request only when
  * it differs from what the object has (what was last written or observed), at most once per object per
@@ -79,6 +81,8 @@ const mergePatchType = 'application/merge-patch+json';
 export class StatusWriter {
   readonly #connection: Pick<ClusterConnection, 'name' | 'requestJson'>;
   readonly #base: string;
+  readonly #plural: string;
+  readonly #namespaced: boolean;
   readonly #logger: Logger;
   readonly #minIntervalMs: number;
   readonly #timestampFields: readonly string[];
@@ -91,7 +95,9 @@ export class StatusWriter {
 
   constructor(options: StatusWriterOptions) {
     this.#connection = options.connection;
-    this.#base = `/apis/${options.group}/${options.version}/${options.plural}`;
+    this.#base = `/apis/${options.group}/${options.version}`;
+    this.#plural = options.plural;
+    this.#namespaced = options.namespaced ?? false;
     this.#logger = options.logger.child({ resource: `${options.plural}.${options.group}` });
     this.#minIntervalMs = options.minIntervalMs ?? 1000;
     this.#timestampFields = options.timestampFields ?? ['lastSync', 'lastReconciliation'];
@@ -235,8 +241,14 @@ export class StatusWriter {
     }
   }
 
+  #objectPath(name: string): string {
+    if (!this.#namespaced) return `${this.#plural}/${encodeURIComponent(name)}`;
+    const { namespace, name: objectName } = splitObjectKey(name);
+    return `namespaces/${encodeURIComponent(namespace)}/${this.#plural}/${encodeURIComponent(objectName)}`;
+  }
+
   async #patch(name: string, patch: JsonObject): Promise<JsonObject | undefined> {
-    const path = `${this.#base}/${encodeURIComponent(name)}/status`;
+    const path = `${this.#base}/${this.#objectPath(name)}/status`;
     const answer = await this.#connection.requestJson('PATCH', path, { body: { status: patch }, contentType: mergePatchType });
     return isRecord(answer) && isRecord(answer.status) ? toJsonObject(answer.status) : isRecord(answer) ? {} : undefined;
   }

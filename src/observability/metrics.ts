@@ -29,6 +29,8 @@ export interface RegistrarMetrics {
   readonly clusterReady: Gauge<'cluster'>;
   /** `spire_eks_registrar_work_queue_depth`: keys waiting in the work queue. */
   readonly workQueueDepth: Gauge;
+  /** ClusterSpiffeID and SpiffeID entries, one per targeted cluster, by kind and state (Written, Masked, Failed). */
+  readonly spiffeIdEntries: Gauge<'kind' | 'state'>;
   /** Drops a removed cluster's series, so a cluster that is gone does not linger as stale gauges. */
   forgetCluster(cluster: string): void;
 }
@@ -94,6 +96,13 @@ export function createMetrics(): RegistrarMetrics {
     registers,
   });
 
+  const spiffeIdEntries = new Gauge({
+    name: `${prefix}spiffe_id_entries`,
+    help: 'ClusterSpiffeID and SpiffeID entries, one per targeted cluster, by kind and state: Written, Masked (an older source decides the entry) or Failed.',
+    labelNames: ['kind', 'state'] as const,
+    registers,
+  });
+
   // Series that exist from the start read 0 rather than absent, so rate() and alerts on failures work
   // before the first failure happens.
   for (const operation of ['create', 'update', 'delete'] satisfies EntryWriteOperation[]) {
@@ -103,6 +112,7 @@ export function createMetrics(): RegistrarMetrics {
     for (const outcome of ['ok', 'failed'] satisfies Outcome[]) reconciliations.inc({ kind, outcome }, 0);
   }
   workQueueDepth.set(0);
+  for (const kind of ['ClusterSpiffeID', 'SpiffeID']) for (const state of ['Written', 'Masked', 'Failed']) spiffeIdEntries.set({ kind, state }, 0);
 
   return {
     registry,
@@ -114,6 +124,7 @@ export function createMetrics(): RegistrarMetrics {
     entries,
     clusterReady,
     workQueueDepth,
+    spiffeIdEntries,
     forgetCluster: (cluster) => {
       entries.remove({ cluster });
       clusterReady.remove({ cluster });

@@ -339,7 +339,7 @@ test('a ClusterSpiffeID and a WorkloadIdentity that want the same key share one 
   assert.deepEqual(identityOlder.entries[0]?.identities, ['web', 'ClusterSpiffeID/same']);
   assert.equal(identityOlder.entries[0]?.x509SvidTtl, 0, "the identity's fields");
   assert.equal(identityOlder.entries[0]?.id, wanted.id);
-  assert.deepEqual(identityOlder.spiffeIds[0]?.clusters, [{ cluster: 'east', entryId: wanted.id, state: 'Masked', message: "web wants the same entry and is older: it decides the entry's fields" }]);
+  assert.deepEqual(identityOlder.spiffeIds[0]?.clusters, [{ cluster: 'east', entryId: wanted.id, state: 'Masked', message: "WorkloadIdentity web wants the same entry and is older: it decides the entry's fields" }]);
   assert.deepEqual(statsOf(identityOlder, 'web').entriesRegistered, 1);
 
   const declaredOlder = withAge('2025-01-01T00:00:00Z', '2025-02-01T00:00:00Z');

@@ -7,6 +7,7 @@ import {
   createPod,
   deletePod,
   eventually,
+  expectRestartWritesNothing,
   identities,
   logLines,
   must,
@@ -148,17 +149,7 @@ test('a stopped workload apiserver keeps its entries and sets Ready=False; once 
 });
 
 test('a controller restart with nothing changed writes nothing', async () => {
-  const before = await h.ownedEntries();
-  const old = h.controller;
-  assert.ok(old);
-  await old.stop();
-  const proc = h.startController();
-  await eventually('the first full reconciliation of the new process', async () => logLines(proc).some((line) => line.msg === 'Full reconciliation done'));
-  const done = logLines(proc).find((line) => line.msg === 'Full reconciliation done');
-  // It compared the whole fleet (it waited for the clusters' caches), not an empty state.
-  assert.equal(done?.entries, before.length);
-  assert.deepEqual([done?.created, done?.updated, done?.deleted], [0, 0, 0]);
-  assert.deepEqual(await h.ownedEntries(), before);
+  await expectRestartWritesNothing(h);
 });
 
 test('an orphan entry with our prefix is removed by the first full reconciliation at startup, not a gcInterval later', async () => {

@@ -14,6 +14,13 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const group = 'eksclusterregistry.spire.spiffe.io';
 export const registries = `/apis/${group}/v1alpha1/eksclusterregistries`;
 export const identities = `/apis/${group}/v1alpha1/workloadidentities`;
+export const clusterSpiffeIds = '/apis/spiffeid.spiffe.io/v1beta1/clusterspiffeids';
+/** Every namespace's SpiffeIDs (list only); one namespace's: spiffeIdsIn. */
+export const spiffeIds = '/apis/spiffeid.spiffe.io/v1beta1/spiffeids';
+
+export function spiffeIdsIn(namespace: string): string {
+  return `/apis/spiffeid.spiffe.io/v1beta1/namespaces/${namespace}/spiffeids`;
+}
 
 /** Polls `check` until it returns true; fails after `timeoutMs` with `what` and the last detail it returned. */
 export async function eventually(what: string, check: () => Promise<boolean | string>, timeoutMs = 30_000): Promise<void> {
@@ -39,11 +46,16 @@ export async function must(api: ApiServer, method: string, path: string, body?: 
 
 /** Installs the project's CRDs into the management apiserver and waits until they are served. */
 export async function installCrds(api: ApiServer): Promise<void> {
-  for (const file of ['eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml', 'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml']) {
+  for (const file of [
+    'eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml',
+    'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml',
+    'spiffeid.spiffe.io_clusterspiffeids.yaml',
+    'spiffeid.spiffe.io_spiffeids.yaml',
+  ]) {
     const crd = parseAllDocuments(readFileSync(join(repoRoot, 'config/crd/bases', file), 'utf8'))[0]?.toJS();
     await must(api, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
   }
-  for (const path of [registries, identities]) await eventually(`${path} served`, async () => (await api.request('GET', path)).status === 200);
+  for (const path of [registries, identities, clusterSpiffeIds, spiffeIds]) await eventually(`${path} served`, async () => (await api.request('GET', path)).status === 200);
 }
 
 export async function createNode(api: ApiServer, name: string): Promise<void> {
@@ -188,4 +200,21 @@ export function logLines(proc: RigProcess): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/**
+ * Stops the harness's controller and starts another: its first full reconciliation must compare the
+ * same entries as there are and write nothing, and the entries must be the same afterwards.
+ */
+export async function expectRestartWritesNothing(h: Harness): Promise<void> {
+  const before = await h.ownedEntries();
+  const old = h.controller;
+  assert.ok(old);
+  await old.stop();
+  const proc = h.startController();
+  await eventually('the first full reconciliation of the new process', async () => logLines(proc).some((line) => line.msg === 'Full reconciliation done'));
+  const done = logLines(proc).find((line) => line.msg === 'Full reconciliation done');
+  // It compared the whole fleet (it waited for the clusters' caches), not an empty state.
+  assert.deepEqual([done?.entries, done?.created, done?.updated, done?.deleted], [before.length, 0, 0, 0]);
+  assert.deepEqual(await h.ownedEntries(), before);
 }

@@ -14,6 +14,7 @@ import {
   createPod,
   eventually,
   group as registrarGroup,
+  clusterSpiffeIds,
   identities,
   installCrds,
   logLines,
@@ -22,6 +23,7 @@ import {
   registries,
   registryFor,
   repoRoot,
+  spiffeIdsIn,
   webAppIdentity,
 } from './e2e-fixture.ts';
 
@@ -58,6 +60,7 @@ function keyOf(p: Omit<Permission, 'name'>): string {
 const shippedConfig = parse((parse(readFileSync(join(configDir, 'manager/controller-manager-config.yaml'), 'utf8')) as { data: Record<string, string> }).data['config.yaml'] ?? '') as Record<string, unknown> & {
   leaderElection: { resourceNamespace: string; resourceName: string };
 };
+const spiffeIdGroup = 'spiffeid.spiffe.io';
 const lease = { namespace: shippedConfig.leaderElection.resourceNamespace, name: shippedConfig.leaderElection.resourceName };
 const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${lease.namespace}/leases/${lease.name}`;
 
@@ -80,6 +83,12 @@ const needed: readonly Need[] = [
   { verb: 'list', group: registrarGroup, resource: 'workloadidentities', why: 'the identity informer' },
   { verb: 'watch', group: registrarGroup, resource: 'workloadidentities', why: 'the identity informer' },
   { verb: 'patch', group: registrarGroup, resource: 'workloadidentities', subresource: 'status', why: 'identity status' },
+  { verb: 'list', group: spiffeIdGroup, resource: 'clusterspiffeids', why: 'the ClusterSpiffeID informer' },
+  { verb: 'watch', group: spiffeIdGroup, resource: 'clusterspiffeids', why: 'the ClusterSpiffeID informer' },
+  { verb: 'patch', group: spiffeIdGroup, resource: 'clusterspiffeids', subresource: 'status', why: 'ClusterSpiffeID status' },
+  { verb: 'list', group: spiffeIdGroup, resource: 'spiffeids', why: 'the SpiffeID informer (every namespace)' },
+  { verb: 'watch', group: spiffeIdGroup, resource: 'spiffeids', why: 'the SpiffeID informer (every namespace)' },
+  { verb: 'patch', group: spiffeIdGroup, resource: 'spiffeids', subresource: 'status', namespace: 'default', why: 'SpiffeID status' },
   { verb: 'create', group: '', resource: 'events', namespace: 'default', why: 'events about the cluster-scoped objects' },
   { verb: 'patch', group: '', resource: 'events', namespace: 'default', why: 'an event repeated: its count', provoke: reconnect },
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: lease.namespace, why: 'leader election: the first candidate creates the Lease' },
@@ -332,6 +341,8 @@ before(async () => {
   await createPod(workload, 'default', 'web-2', { app: 'web-app' }, 'node-1');
   await must(management, 'POST', registries, registryFor('production-cluster', fleet, 0, { environment: 'production', team: 'platform' }));
   await must(management, 'POST', identities, webAppIdentity());
+  await must(management, 'POST', clusterSpiffeIds, { apiVersion: `${spiffeIdGroup}/v1beta1`, kind: 'ClusterSpiffeID', metadata: { name: 'api' }, spec: { spiffeId: 'spiffe://example.org/api', selector: { namespace: 'api' } } });
+  await must(management, 'POST', spiffeIdsIn('default'), { apiVersion: `${spiffeIdGroup}/v1beta1`, kind: 'SpiffeID', metadata: { name: 'web' }, spec: { spiffeId: 'spiffe://example.org/web', selector: { podLabel: { app: 'web' } } } });
 });
 
 after(async () => {
@@ -366,6 +377,8 @@ async function entryPods(): Promise<string> {
   return (await spire.listEntries())
     .filter((entry) => entry.id.startsWith(shippedConfig.entryIDPrefix as string))
     .map(podNameOf)
+    // The ClusterSpiffeID's, the SpiffeID's and the node alias name no pod.
+    .filter((pod) => pod !== '')
     .sort()
     .join();
 }
@@ -379,12 +392,19 @@ test('with only the shipped RBAC and in-cluster credentials, Example 1 converges
   assert.ok(auditedRequests().some((r) => r.key === keyOf(needed[0] as Permission) && r.code === 200), 'the registry list, made as the ServiceAccount');
 });
 
-test('registry and identity statuses are written', async () => {
-  await eventually('production-cluster Ready, 2 entries', async () => {
+test('registry, identity, ClusterSpiffeID and SpiffeID statuses are written', async () => {
+  // The two pods', the ClusterSpiffeID's, the SpiffeID's and the node alias they are parented to.
+  await eventually('production-cluster Ready, 5 entries', async () => {
     const { status } = await registryObject();
     const ready = status?.conditions?.find((c) => c.type === 'Ready');
-    return (ready?.status === 'True' && ready.reason === 'Synced' && status?.entriesRegistered === 2) || JSON.stringify(status);
+    return (ready?.status === 'True' && ready.reason === 'Synced' && status?.entriesRegistered === 5) || JSON.stringify(status);
   });
+  for (const path of [`${clusterSpiffeIds}/api`, `${spiffeIdsIn('default')}/web`]) {
+    await eventually(`${path} written in one cluster`, async () => {
+      const { status } = (await must(fleet.management, 'GET', path)) as { status?: { entriesRegistered?: number } };
+      return status?.entriesRegistered === 1 || JSON.stringify(status);
+    });
+  }
   await eventually('web-app stats', async () => {
     const { status } = (await must(fleet.management, 'GET', `${identities}/web-app`)) as { status?: { stats?: Record<string, number> } };
     return (status?.stats?.podsSelected === 2 && status.stats.entriesRegistered === 2) || JSON.stringify(status);
@@ -440,7 +460,7 @@ test('each permission the controller needs, taken alone out of config/rbac, make
       // What each run starts from: a registry without finalizer or status, an identity without status, no Lease.
       if ((await fleet.management.request('GET', `${registries}/production-cluster`)).status === 404) await must(fleet.management, 'POST', registries, registry());
       await mergePatch(`${registries}/production-cluster`, { metadata: { finalizers: null } });
-      for (const path of [`${registries}/production-cluster`, `${identities}/web-app`]) await mergePatch(`${path}/status`, { status: null });
+      for (const path of [`${registries}/production-cluster`, `${identities}/web-app`, `${clusterSpiffeIds}/api`, `${spiffeIdsIn('default')}/web`]) await mergePatch(`${path}/status`, { status: null });
       const deleted = await fleet.management.request('DELETE', leasePath);
       assert.ok(deleted.status === 200 || deleted.status === 404, `DELETE the Lease: HTTP ${deleted.status}`);
       await grant(withoutPermission(rbac, p));

@@ -139,6 +139,7 @@ async function allowed(access: Access): Promise<boolean> {
 }
 
 const registrar = 'eksclusterregistry.spire.spiffe.io';
+const spiffeIdGroup = 'spiffeid.spiffe.io';
 const lease = { group: 'coordination.k8s.io', resource: 'leases', namespace: 'spire-system' };
 
 // What test/e2e/shipped-rbac.test.ts sees the controller request, and nothing else.
@@ -146,7 +147,12 @@ const granted: readonly Access[] = [
   ...['list', 'watch'].flatMap((verb) => [
     { verb, group: registrar, resource: 'eksclusterregistries' },
     { verb, group: registrar, resource: 'workloadidentities' },
+    { verb, group: spiffeIdGroup, resource: 'clusterspiffeids' },
+    { verb, group: spiffeIdGroup, resource: 'spiffeids' },
   ]),
+  { verb: 'patch', group: spiffeIdGroup, resource: 'clusterspiffeids', subresource: 'status', name: 'payments-api' },
+  { verb: 'patch', group: spiffeIdGroup, resource: 'spiffeids', subresource: 'status', namespace: 'shop', name: 'web' },
+  ...['create', 'patch'].map((verb) => ({ verb, resource: 'events', namespace: 'shop' })),
   { verb: 'patch', group: registrar, resource: 'eksclusterregistries', name: 'production-cluster' },
   { verb: 'patch', group: registrar, resource: 'eksclusterregistries', subresource: 'status', name: 'production-cluster' },
   { verb: 'patch', group: registrar, resource: 'workloadidentities', subresource: 'status', name: 'web-app' },
@@ -160,6 +166,9 @@ const refused: readonly Access[] = [
   { verb: 'create', group: registrar, resource: 'eksclusterregistries' },
   { verb: 'delete', group: registrar, resource: 'eksclusterregistries', name: 'production-cluster' },
   { verb: 'deletecollection', group: registrar, resource: 'workloadidentities' },
+  { verb: 'create', group: spiffeIdGroup, resource: 'spiffeids', namespace: 'shop' },
+  { verb: 'update', group: spiffeIdGroup, resource: 'clusterspiffeids', name: 'payments-api' },
+  { verb: 'patch', group: spiffeIdGroup, resource: 'spiffeids', namespace: 'shop', name: 'web' },
   // Reads and writes it never makes: no get (informers), update (patches) or patch of an identity.
   { verb: 'get', group: registrar, resource: 'eksclusterregistries', name: 'production-cluster' },
   { verb: 'get', group: registrar, resource: 'workloadidentities', name: 'web-app' },
