@@ -39,6 +39,8 @@ export interface FleetOptions {
 
 export interface Fleet {
   readonly dir: string;
+  /** The etcd every apiserver of the fleet stores in, each under its own prefix. */
+  readonly etcd: Etcd;
   readonly management: ApiServer;
   readonly workloads: readonly WorkloadCluster[];
   readonly spire: SpireServer | undefined;
@@ -117,6 +119,7 @@ async function startIn(group: ProcessGroup, options: FleetOptions, onWebhook: (w
   writeFileSync(join(group.dir, 'aws.env'), Object.entries(awsEnv).map(([k, v]) => `export ${k}=${v}\n`).join(''));
   return {
     dir: group.dir,
+    etcd,
     management,
     workloads,
     spire,
