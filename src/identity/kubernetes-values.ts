@@ -1,12 +1,12 @@
 // Kubernetes objects as Go templates see them: their JSON (as the API server sends it) read lazily into
 // the engine's Go values by the generated type model (kubernetes-types.ts), one field when a template
 // looks at it, so that the controller's caches hold only JSON (pruned, see template-reach.ts).
-import { GoMap, GoPointer, GoSlice, GoStruct, GoStructType, type GoStringer, goStringMapView } from '../template/values.ts';
+import { GoMap, GoNamed, GoPointer, GoSlice, GoStruct, GoStructType, type GoStringer, goStringMapView, underlying } from '../template/values.ts';
 import { Refusal } from '../template/refusal.ts';
 import { TemplateError } from '../template/template-error.ts';
 import { goTimeString, zeroTimeString } from './go-time.ts';
 import { kubernetesStructs, kubernetesTypeMethods } from './kubernetes-types.ts';
-import { type KubeStructDescription, type KubeType, parseKubeType } from './kubernetes-type-model.ts';
+import { type KubeScalarKind, type KubeStructDescription, type KubeType, parseKubeType } from './kubernetes-type-model.ts';
 import { parseQuantity, quantityString } from './quantity.ts';
 
 /** A struct whose String() is its decoded text (a Quantity, a Time). */
@@ -35,7 +35,7 @@ const stringers: Readonly<Partial<Record<NonNullable<KubeStructDescription['spec
   intOrString: {
     receiver: 'pointer',
     printsFields: true,
-    string: (s) => (s.field('Type') === 1n ? (s.field('StrVal') as string) : String(s.field('IntVal'))),
+    string: (s) => (underlying(s.field('Type')) === 1n ? (s.field('StrVal') as string) : String(underlying(s.field('IntVal')))),
   },
 };
 
@@ -107,17 +107,7 @@ const noFields: Readonly<Record<string, unknown>> = Object.freeze({});
 export function kubernetesValue(type: KubeType, raw: unknown, addressable: boolean): unknown {
   switch (type.kind) {
     case 'scalar':
-      switch (type.scalar) {
-        case 'string':
-          return typeof raw === 'string' ? raw : '';
-        case 'bool':
-          return raw === true;
-        case 'int':
-          return typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw) : 0n;
-        case 'float':
-          return typeof raw === 'number' ? raw : 0;
-      }
-      break;
+      return scalarValue(type.name, type.scalar, raw);
     case 'pointer': {
       const elemType = type.elem.kind === 'struct' ? kubernetesStructType(type.elem.name) : undefined;
       return new GoPointer(type.name, raw === undefined || raw === null ? null : kubernetesValue(type.elem, raw, true), elemType);
@@ -139,6 +129,28 @@ export function kubernetesValue(type: KubeType, raw: unknown, addressable: boole
   throw new TypeError(`kubernetes type ${JSON.stringify(type)}`);
 }
 
+/** The engine's own string, bool, int and float64 stand for Go's; any other scalar type is a GoNamed. */
+const engineScalarNames: Readonly<Record<KubeScalarKind, string>> = { string: 'string', bool: 'bool', int: 'int', float: 'float64' };
+
+function scalarValue(name: string, kind: KubeScalarKind, raw: unknown): unknown {
+  let value: string | boolean | bigint | number;
+  switch (kind) {
+    case 'string':
+      value = typeof raw === 'string' ? raw : '';
+      break;
+    case 'bool':
+      value = raw === true;
+      break;
+    case 'int':
+      value = typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw) : 0n;
+      break;
+    case 'float':
+      value = typeof raw === 'number' ? raw : 0;
+      break;
+  }
+  return name === engineScalarNames[kind] ? value : new GoNamed(name, value);
+}
+
 function structValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {
   switch (model.description.special) {
     case 'quantity':
@@ -149,14 +161,14 @@ function structValue(model: StructModel, raw: unknown, addressable: boolean): Go
     case 'intOrString':
       return new GoStruct(
         model.type,
-        typeof raw === 'string' ? [1n, 0n, raw] : [0n, typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw) : 0n, ''],
+        model.fields.map((f, i) => kubernetesValue(f.type, typeof raw === 'string' ? [1, 0, raw][i] : [0, raw, ''][i], addressable)),
         addressable,
       );
     case 'fieldsV1':
       return new GoStruct(
         model.type,
         () => {
-          throw new Refusal('managedFields (v1.FieldsV1) are not decoded by the registrar');
+          throw new Refusal('managedFields (v1.FieldsV1) hold raw JSON; the registrar does not decode them');
         },
         addressable,
       );
@@ -175,10 +187,11 @@ function structValue(model: StructModel, raw: unknown, addressable: boolean): Go
 }
 
 function quantityValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {
-  if (raw === undefined || raw === null) return new TextStruct(model.type, [''], addressable, '0');
+  const format = (model.fields[0] as StructModel['fields'][number]).type;
+  if (raw === undefined || raw === null) return new TextStruct(model.type, [kubernetesValue(format, '', false)], addressable, '0');
   const q = parseQuantity(String(raw));
   if (q === undefined) throw new TemplateError(`template: quantities must match the regular expression of resource.Quantity: ${JSON.stringify(raw)}`);
-  return new TextStruct(model.type, [q.format], addressable, quantityString(q));
+  return new TextStruct(model.type, [kubernetesValue(format, q.format, false)], addressable, quantityString(q));
 }
 
 function timeValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {

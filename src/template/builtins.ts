@@ -5,10 +5,10 @@ import { htmlEscape, jsEscape, urlQueryEscape } from './escapers.ts';
 import { sprint, sprintf, sprintfWithin, sprintln } from './fmt.ts';
 import { Refusal } from './refusal.ts';
 import { byteAt, byteLength, compareStrings, sliceBytes } from './go-string.ts';
-import type {
-  GoMap} from './values.ts';
 import {
   type GoComplex,
+  type GoMap,
+  GoNamed,
   GoPointer,
   GoSlice,
   GoStringMap,
@@ -20,6 +20,7 @@ import {
   mapLookup,
   mapSize,
   typeName,
+  underlying,
 } from './values.ts';
 
 /** An error a builtin returns; the executor reports it as "error calling NAME: MESSAGE". */
@@ -44,6 +45,7 @@ export function indirectInterface(v: unknown): unknown {
 
 /** isTrue: whether a value is non-zero, and whether it has a truth value at all. */
 export function isTrue(v: unknown): [boolean, boolean] {
+  v = underlying(v);
   switch (kindOf(v)) {
     case Kind.Invalid:
       return [false, true];
@@ -85,7 +87,8 @@ export function truth(v: unknown): boolean {
 
 function indexArg(index: unknown, cap: number): number {
   let x: bigint;
-  if (typeof index === 'bigint') x = index;
+  if (index instanceof GoNamed && typeof index.value === 'bigint') x = index.value;
+  else if (typeof index === 'bigint') x = index;
   else if (index instanceof GoUint8) x = BigInt(index.value);
   else if (index === undefined) throw new BuiltinError('cannot index slice/array with nil');
   else throw new BuiltinError(`cannot index slice/array with type ${index instanceof InterfaceValue || index === null ? 'interface {}' : typeName(index)}`);
@@ -118,14 +121,14 @@ function index(args: unknown[]): unknown {
       case Kind.TypedMap: {
         const m = item as GoMap;
         if (idx === undefined) throw new BuiltinError(`value is nil; should be of type ${m.keyTypeName}`);
-        // Go's prepareArg: a string is assignable to a map key of type string only, not to a named string type.
-        if (typeof idx !== 'string' || m.keyTypeName !== 'string') throw new BuiltinError(`value has type ${typeName(idx)}; should be ${m.keyTypeName}`);
-        const found = m.get(idx);
+        // Go's prepareArg: a key must be of the map's key type (a string is not a v1.ResourceName).
+        if (typeName(idx) !== m.keyTypeName || kindOf(idx) !== Kind.String) throw new BuiltinError(`value has type ${typeName(idx)}; should be ${m.keyTypeName}`);
+        const found = m.get(underlying(idx) as string);
         item = found === undefined ? m.zero : found;
         break;
       }
       case Kind.String: {
-        const s = item as string;
+        const s = underlying(item) as string;
         const x = indexArg(idx, byteLength(s));
         if (x >= byteLength(s)) throw new BuiltinError('reflect: string index out of range');
         item = new GoUint8(byteAt(s, x));
@@ -160,7 +163,7 @@ function slice(args: unknown[]): unknown {
   const kind = kindOf(item);
   if (kind === Kind.String) {
     if (indexes.length === 3) throw new BuiltinError('cannot 3-index slice a string');
-    cap = byteLength(item as string);
+    cap = byteLength(underlying(item) as string);
   } else if (kind === Kind.Slice) {
     cap = (item as unknown[]).length;
   } else if (kind === Kind.TypedSlice) {
@@ -176,7 +179,7 @@ function slice(args: unknown[]): unknown {
   if (i0 > i1) throw new BuiltinError(sprintf('invalid slice index: %d > %d', BigInt(i0), BigInt(i1)));
   if (indexes.length === 3 && i1 > i2) throw new BuiltinError(sprintf('invalid slice index: %d > %d', BigInt(i1), BigInt(i2)));
   // Not counted against the budget: a substring is no longer than its input, and Go's shares its bytes.
-  if (kind === Kind.String) return sliceBytes(item as string, i0, i1);
+  if (kind === Kind.String) return sliceBytes(underlying(item) as string, i0, i1);
   if (item instanceof GoSlice) return new GoSlice(item.typeName, i1 - i0, (i) => item.at(i0 + i));
   return (item as unknown[]).slice(i0, i1);
 }
@@ -201,7 +204,7 @@ function length(args: unknown[]): unknown {
     case Kind.StringMap:
       return BigInt(mapSize(item as object));
     case Kind.String:
-      return BigInt(byteLength(item as string));
+      return BigInt(byteLength(underlying(item) as string));
     case Kind.Invalid:
       throw new BuiltinError('reflect: call of reflect.Value.Type on zero Value');
   }
@@ -283,11 +286,12 @@ function goEqual(a: unknown, b: unknown): boolean {
   if (ka !== kindOf(b)) return false;
   if (ka === Kind.Uint8) return (a as GoUint8).value === (b as GoUint8).value;
   if (ka === Kind.Complex) return (a as GoComplex).re === (b as GoComplex).re && (a as GoComplex).im === (b as GoComplex).im;
-  return a === b;
+  return typeName(a) === typeName(b) && underlying(a) === underlying(b);
 }
 
 function intOf(v: unknown): bigint {
-  return typeof v === 'bigint' ? v : BigInt((v as GoUint8).value);
+  const u = underlying(v);
+  return typeof u === 'bigint' ? u : BigInt((u as GoUint8).value);
 }
 
 function isNilValue(v: unknown): boolean {
@@ -315,7 +319,7 @@ function eq(args: unknown[]): unknown {
         case BasicKind.Float:
         case BasicKind.Int:
         case BasicKind.String:
-          t = arg1 === arg;
+          t = underlying(arg1) === underlying(arg);
           break;
         case BasicKind.Uint:
         case BasicKind.Complex:
@@ -358,11 +362,11 @@ function lt(args: unknown[]): boolean {
     case BasicKind.Complex:
       throw new BuiltinError('invalid type for comparison');
     case BasicKind.String:
-      return compareStrings(arg1 as string, arg2 as string) < 0;
+      return compareStrings(underlying(arg1) as string, underlying(arg2) as string) < 0;
     case BasicKind.Uint:
       return intOf(arg1) < intOf(arg2);
     default:
-      return (arg1 as number | bigint) < (arg2 as number | bigint);
+      return (underlying(arg1) as number | bigint) < (underlying(arg2) as number | bigint);
   }
 }
 
@@ -399,8 +403,8 @@ function escaping(escape: (s: string) => string): Builtin['fn'] {
 /** reflect.Value.String() of the value `call` was handed through the pipeline. */
 export function valueString(v: unknown): string {
   if (v instanceof InterfaceValue) v = v.value;
-  if (typeof v === 'string') return v;
   if (v === undefined || v === null) return '<invalid Value>';
+  if (kindOf(v) === Kind.String) return underlying(v) as string;
   return `<${typeName(v)} Value>`;
 }
 

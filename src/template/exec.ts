@@ -26,6 +26,7 @@ import type {
   GoSlice} from './values.ts';
 import {
   GoMap,
+  GoNamed,
   GoPointer,
   GoStringMap,
   GoStruct,
@@ -280,10 +281,14 @@ class State {
       case Kind.Int:
       case Kind.Uint8: {
         if (decl.length > 1) this.errorf("can't use %v to iterate over more than one variable", val);
-        const n = typeof val === 'bigint' ? val : BigInt((val as GoUint8).value);
+        // Go ranges over an integer's own type: the elements of an int32 are int32.
+        const named = val instanceof GoNamed ? val : undefined;
+        const int = named !== undefined ? named.value : val;
+        const n = typeof int === 'bigint' ? int : BigInt((int as GoUint8).value);
         for (let i = 0n; i < n; i++) {
           ran = true;
-          if (!oneIteration(undefined, typeof val === 'bigint' ? i : new GoUint8(Number(i)))) break;
+          const elem = named !== undefined ? new GoNamed(named.typeName, i) : typeof val === 'bigint' ? i : new GoUint8(Number(i));
+          if (!oneIteration(undefined, elem)) break;
         }
         break;
       }
@@ -307,7 +312,7 @@ class State {
         const m = val as GoMap;
         for (const key of m.keys().sort(compareStrings)) {
           ran = true;
-          if (!oneIteration(key, m.get(key))) break;
+          if (!oneIteration(m.keyTypeName === 'string' ? key : new GoNamed(m.keyTypeName, key), m.get(key))) break;
         }
         break;
       }
@@ -696,7 +701,8 @@ function fastFieldChain(dot: unknown, path: readonly string[]): unknown {
       return undefined;
     }
   }
-  return v;
+  // A named string type (types.UID) prints as its string.
+  return v instanceof GoNamed && typeof v.value === 'string' ? v.value : v;
 }
 
 function refuseMethod(name: string, typ: string): never {

@@ -9,6 +9,7 @@ import { Refusal } from './refusal.ts';
 import {
   type GoComplex,
   GoMap,
+  GoNamed,
   GoPointer,
   GoSlice,
   GoStringMap,
@@ -20,10 +21,11 @@ import {
   mapGet,
   mapKeys,
   typeName,
+  underlying,
 } from './values.ts';
 
 function isKubernetesValue(v: unknown): boolean {
-  return v instanceof GoPointer || v instanceof GoSlice || v instanceof GoMap || (v instanceof GoStruct && (v.type.methods !== undefined || v.type.stringer !== undefined));
+  return v instanceof GoNamed || v instanceof GoPointer || v instanceof GoSlice || v instanceof GoMap || (v instanceof GoStruct && (v.type.methods !== undefined || v.type.stringer !== undefined));
 }
 
 function refuseAddress(v: unknown): never {
@@ -458,17 +460,17 @@ class Printer {
         }
         return;
       case Kind.Bool:
-        return this.fmtBool(value as boolean, verb);
+        return this.fmtBool(underlying(value) as boolean, verb);
       case Kind.Int:
-        return this.fmtIntegerVerb(value as bigint, true, verb);
+        return this.fmtIntegerVerb(underlying(value) as bigint, true, verb);
       case Kind.Uint8:
         return this.fmtIntegerVerb(BigInt((value as GoUint8).value), false, verb);
       case Kind.Float:
-        return this.fmtFloat(value as number, verb);
+        return this.fmtFloat(underlying(value) as number, verb);
       case Kind.Complex:
         return this.fmtComplex(value as GoComplex, verb);
       case Kind.String:
-        return this.fmtString(value as string, verb);
+        return this.fmtString(underlying(value) as string, verb);
       case Kind.Map:
       case Kind.StringMap: {
         const m = value as object;
@@ -531,7 +533,7 @@ class Printer {
   private printPointer(p: GoPointer, verb: string, depth: number): void {
     const elem = p.elem;
     if (elem === null) {
-      if (verb !== 'v') throw new Refusal(`%${verb} of a nil ${p.typeName}`);
+      if (verb !== 'v') throw new Refusal(`Go prints a nil ${p.typeName} with %${verb} through its String() method or as an address; the registrar does not`);
       this.pad(p.elemType?.stringer?.nilString ?? '<nil>');
       return;
     }
@@ -546,7 +548,7 @@ class Printer {
   }
 
   private printStringer(s: GoStruct, verb: string): void {
-    if (!'vsxXq'.includes(verb)) throw new Refusal(`%${verb} of a ${s.typeName}`);
+    if (!'vsxXq'.includes(verb)) throw new Refusal(`Go prints a ${s.typeName} with %${verb} as its internal fields; the registrar does not`);
     this.fmtString((s.type.stringer as NonNullable<GoStruct['type']['stringer']>).string(s), verb);
   }
 
@@ -780,7 +782,8 @@ export function sprint(args: readonly unknown[], budget: CharacterBudget): strin
   const p = new Printer(budget);
   let prevString = false;
   args.forEach((arg, i) => {
-    const isString = typeof arg === 'string' || (arg instanceof InterfaceValue && typeof arg.value === 'string');
+    // Go: an operand whose kind is string, named string types included.
+    const isString = kindOf(arg instanceof InterfaceValue ? arg.value : arg) === Kind.String;
     if (i > 0 && !isString && !prevString) p.write(' ');
     p.printArg(arg, 'v');
     prevString = isString;

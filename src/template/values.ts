@@ -65,6 +65,26 @@ export class GoStruct {
   }
 }
 
+/**
+ * A scalar of a type other than the engine's defaults for its kind (string, bool, int, float64): a typed
+ * int (`int32`) or a named type (`types.UID`, `v1.RestartPolicy`). It behaves as its value, and Go's
+ * messages, %T and fmt's bad-verb forms name its type.
+ */
+export class GoNamed {
+  readonly typeName: string;
+  readonly value: string | bigint | boolean | number;
+
+  constructor(typeName: string, value: string | bigint | boolean | number) {
+    this.typeName = typeName;
+    this.value = value;
+  }
+}
+
+/** The value of a GoNamed; any other value as it is. */
+export function underlying(v: unknown): unknown {
+  return v instanceof GoNamed ? v.value : v;
+}
+
 /** A Go pointer to a value of a named type (`*v1.PodSpec`); `elem` is null for nil. */
 export class GoPointer {
   readonly typeName: string;
@@ -261,6 +281,7 @@ export function kindOf(v: unknown): Kind {
       return Kind.Int;
     case 'object':
       if (v === null) return Kind.Nil;
+      if (v instanceof GoNamed) return kindOf(v.value);
       if (Array.isArray(v)) return Kind.Slice;
       if (v instanceof GoStruct) return Kind.Struct;
       if (v instanceof GoStringMap) return Kind.StringMap;
@@ -278,6 +299,7 @@ export function kindOf(v: unknown): Kind {
 
 /** The Go type of a value, as reflect.Type.String() prints it. */
 export function typeName(v: unknown): string {
+  if (v instanceof GoNamed) return v.typeName;
   switch (kindOf(v)) {
     case Kind.Invalid:
       return '<invalid>';

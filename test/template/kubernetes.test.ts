@@ -12,6 +12,8 @@ import { describeResult } from './engine-case.ts';
 import { type GoResult, renderWithGo } from './go-template-tool.ts';
 import { engineTemplateData, goTemplateData, type KubernetesObjects } from './kubernetes-data.ts';
 import { objects } from './kubernetes-pods.ts';
+import { kubernetesTemplate } from './kubernetes-random-template.ts';
+import { Random } from './random-template.ts';
 
 const pod = {
   apiVersion: 'v1',
@@ -102,6 +104,13 @@ const agreeing = [
   // the node
   '{{ .NodeSpec.PodCIDR }} {{ .NodeSpec.Taints }} {{ index .NodeMeta.Labels "topology.kubernetes.io/zone" }} {{ .NodeSpec.Unschedulable }} {{ .NodeSpec.ProviderID }}',
   '{{ .NodeMeta.Name }} {{ .NodeMeta.UID }} {{ .NodeSpec.ConfigSource }}',
+  // typed ints and named types keep their Go type
+  '{{ printf "%T %T %T %T" .PodMeta.UID .PodSpec.Priority .PodMeta.Generation .PodSpec.RestartPolicy }} {{ printf "%d|%s" .PodMeta.UID .PodMeta.Generation }}',
+  '{{ len .PodSpec.Priority }}',
+  '{{ .PodMeta.UID.Foo }}',
+  '{{ range .PodSpec.Priority }}{{ printf "%T" . }}{{ end }}',
+  `${c0}{{ range $k, $v := .Resources.Limits }}{{ printf "%T" $k }}={{ (index $.PodSpec.Containers 0).Resources.Limits | len }}/{{ (index (index $.PodSpec.Containers 0).Resources.Limits $k).Format }} {{ end }}{{ end }}`,
+  '{{ eq .PodSpec.Priority 100 }} {{ lt .PodMeta.Generation 1 }} {{ eq (index .PodSpec.Tolerations 0).Operator "Equal" }}',
   // Go's errors on unknown and unexported fields
   '{{ .PodMeta.Foo }}',
   '{{ .PodSpec.Foo }}',
@@ -127,6 +136,9 @@ const refused = [
   '{{ printf "%#v" .PodMeta.UID }}{{ printf "%#v" .PodSpec.Tolerations }}',
   '{{ .PodMeta.CreationTimestamp.Format "2006" }}',
 ];
+
+/** How the engine's refusals read (docs/templates.md). */
+const refusal = /the registrar (evaluates fields, not methods|does not|prints a)/;
 
 function renderOurs(template: string, data: unknown): GoResult {
   try {
@@ -165,7 +177,7 @@ describe('Kubernetes types: documented refusals', () => {
       assert.ok('output' in (go[i] as GoResult), `Go renders it: ${describeResult(go[i] as GoResult)}`);
       const ours = renderOurs(template, engineTemplateData(fixture));
       assert.ok('error' in ours, `refused, not ${describeResult(ours)}`);
-      assert.match(ours.error, /the registrar (evaluates fields, not methods|does not|prints a)/);
+      assert.match(ours.error, refusal);
     });
   });
 });
@@ -249,5 +261,32 @@ describe('Kubernetes types: quantities and times print as Go prints them', () =>
     it(JSON.stringify(c.objects.pod.spec.volumes?.[0] ?? c.objects.pod.metadata.creationTimestamp), () => {
       assert.equal(describeResult(renderOurs(c.template, engineTemplateData(c.objects))), describeResult(go[i] as GoResult));
     });
+  });
+});
+
+describe('Kubernetes types: random templates over the type model, fixed seed', () => {
+  const random = new Random(20261207);
+  const samples = fc.sample(objects, { seed: 7, numRuns: 60 });
+  const cases = Array.from({ length: 600 }, (_, i) => ({ objects: samples[i % samples.length] as KubernetesObjects, template: kubernetesTemplate(random) }));
+  let go: GoResult[] = [];
+  before(async () => {
+    go = await renderWithGo(cases.map((c) => ({ template: c.template, data: goTemplateData(c.objects) })));
+  });
+  it('agree with Go or refuse as documented, over whole and over pruned objects alike', () => {
+    let refusals = 0;
+    let agreed = 0;
+    for (const [i, c] of cases.entries()) {
+      const theirs = describeResult(go[i] as GoResult);
+      const ours = renderOurs(c.template, engineTemplateData(c.objects));
+      const context = `${c.template}\n${JSON.stringify(c.objects)}`;
+      if ('error' in ours && refusal.test(ours.error)) refusals++;
+      else {
+        assert.equal(describeResult(ours), theirs, context);
+        agreed++;
+      }
+      assert.equal(describeResult(renderOurs(c.template, engineTemplateData(c.objects, reachOf(c.template)))), describeResult(ours), `pruned: ${context}`);
+    }
+    // The walk is meant to reach real values: most templates must be compared, not refused.
+    assert.ok(agreed > 4 * refusals, `${agreed} agreed, ${refusals} refused`);
   });
 });
