@@ -41,9 +41,9 @@ export function helmOk(args: readonly string[]): string {
   return result.stdout;
 }
 
-/** The objects `helm template` renders for the chart in `namespace` with `args` (-f, --set, --include-crds). */
-export function render(args: readonly string[] = [], namespace = 'spire-system'): ManifestObject[] {
-  const text = helmOk(['template', 'spire-eks-workload-registrar', '.', '--namespace', namespace, ...args]);
+/** The objects `helm template` renders for the chart (or a packaged `chart`) in `namespace` with `args` (-f, --set, --include-crds). */
+export function render(args: readonly string[] = [], namespace = 'spire-system', chart = '.'): ManifestObject[] {
+  const text = helmOk(['template', 'spire-eks-workload-registrar', chart, '--namespace', namespace, ...args]);
   return parseAllDocuments(text)
     .map((document) => document.toJS() as unknown)
     .filter((object): object is ManifestObject => object !== null && typeof object === 'object');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
@@ -65,6 +66,18 @@ test("the chart's version and appVersion are package.json's", () => {
   const { version } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   assert.equal(chart.version, version);
   assert.equal(chart.appVersion, version);
+});
+
+test('helm package carries the linked files: the packaged chart renders as the directory does', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chart-package-'));
+  try {
+    helmOk(['package', '.', '--destination', dir]);
+    const [archive] = readdirSync(dir);
+    assert.ok(archive, 'helm package wrote nothing');
+    assert.deepEqual(render(['--include-crds'], 'spire-system', join(dir, archive)), render(['--include-crds']));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the chart's CRDs are config/crd's, every one of them (crds/ links to config/crd/bases)", async () => {
