@@ -27,6 +27,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
+# mmdebstrap's root mode makes the root file system's files belong to root.
+[ "$(id -u)" = 0 ] || { echo "image: needs root (mmdebstrap --mode=root, podman's root storage)" >&2; exit 1; }
+
 # The project's own Node and tsc, also when this runs outside npm.
 export PATH="$PWD/node_modules/.bin:$PATH"
 node_bin=node_modules/node/bin/node
@@ -44,8 +47,11 @@ SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
 export SOURCE_DATE_EPOCH
 created=$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 
-context=$(mktemp -d "${TMPDIR:-/tmp}/registrar-image.XXXXXX")
-trap 'rm -rf "$context"' EXIT
+work=$(mktemp -d "${TMPDIR:-/tmp}/registrar-image.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# The build context holds only what the Containerfile copies; the sources tsc compiles stay beside it.
+context=$work/context
+mkdir "$context"
 
 # glibc and libstdc++ (what Node links against), extracted from Debian bookworm's packages with their
 # copyright files; Node's own CA certificates serve TLS, so no ca-certificates. The runtime provides
@@ -72,7 +78,7 @@ cp "$node_bin" "$context/node"
 strip "$context/node"
 
 step 'the registrar (tsc, production node_modules)'
-tree=$context/tree app=$context/app
+tree=$work/tree app=$context/app
 mkdir -p "$tree" "$app/src/spire"
 if $head; then git archive HEAD -- "${sources[@]}" | tar -x -C "$tree"; else cp -r "${sources[@]}" "$tree/"; fi
 ln -s "$PWD/node_modules" "$tree/node_modules"  # the types tsc compiles against
