@@ -9,6 +9,8 @@ export interface KubeFieldDescription {
   /** Go's spelling of the type; see parseKubeType. */
   readonly type: string;
   readonly embedded?: boolean;
+  /** Its number in the protobuf message: the order in which the String() k8s.io/api generates lists fields. */
+  readonly proto?: number;
 }
 
 /** The types with their own JSON form and printing, modelled by hand in kubernetes-values.ts. */
@@ -17,6 +19,8 @@ export type KubeSpecial = 'quantity' | 'time' | 'microTime' | 'intOrString' | 'f
 export interface KubeStructDescription {
   /** As Go prints it: `v1.PodSpec`. */
   readonly name: string;
+  /** The Go package path. */
+  readonly package: string;
   readonly special?: KubeSpecial;
   readonly fields: readonly KubeFieldDescription[];
   readonly unexported?: readonly string[];

@@ -4,6 +4,7 @@
 import { GoMap, GoNamed, GoPointer, GoSlice, GoStruct, GoStructType, type GoStringer, goStringMapView, underlying } from '../template/values.ts';
 import { Refusal } from '../template/refusal.ts';
 import { TemplateError } from '../template/template-error.ts';
+import { generatedString } from './generated-string.ts';
 import { goTimeString, zeroTimeString } from './go-time.ts';
 import { kubernetesStructs, kubernetesTypeMethods } from './kubernetes-types.ts';
 import { type KubeScalarKind, type KubeStructDescription, type KubeType, parseKubeType } from './kubernetes-type-model.ts';
@@ -27,7 +28,7 @@ const textStringer = (receiver: GoStringer['receiver'], printsFields: boolean): 
 
 const stringers: Readonly<Partial<Record<NonNullable<KubeStructDescription['special']>, GoStringer>>> = {
   // resource.Quantity's String() has a pointer receiver; its fields are internals the registrar does not model.
-  quantity: textStringer('pointer', false),
+  quantity: { ...textStringer('pointer', false), nilString: '<nil>' },
   // metav1.Time's String() is time.Time's, promoted, on the value.
   time: textStringer('value', true),
   microTime: textStringer('value', true),
@@ -39,24 +40,12 @@ const stringers: Readonly<Partial<Record<NonNullable<KubeStructDescription['spec
   },
 };
 
-/**
- * The String() that k8s.io/api generates for its types (`&Container{Name:app,...}`): the registrar does not
- * reproduce that format, so printing such a struct where Go calls it is refused; on a nil pointer it gives "nil".
- */
-function generatedStringer(name: string): GoStringer {
-  return {
-    receiver: 'pointer',
-    printsFields: true,
-    nilString: 'nil',
-    string: () => {
-      throw new Refusal(`Go prints a ${name} here with the String() method k8s.io/api generates; the registrar does not reproduce that format (print its fields one by one)`);
-    },
-  };
-}
+/** The String() that k8s.io/api generates for its types: on a nil pointer it gives "nil". */
+const generatedStringer: GoStringer = { receiver: 'pointer', printsFields: true, nilString: 'nil', string: generatedString };
 
 function stringerOf(description: KubeStructDescription): GoStringer | undefined {
   if (description.special !== undefined) return stringers[description.special];
-  return description.methods?.includes('String') ? generatedStringer(description.name) : undefined;
+  return description.methods?.includes('String') ? generatedStringer : undefined;
 }
 
 interface StructModel {

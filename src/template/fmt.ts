@@ -533,8 +533,15 @@ class Printer {
   private printPointer(p: GoPointer, verb: string, depth: number): void {
     const elem = p.elem;
     if (elem === null) {
-      if (verb !== 'v') throw new Refusal(`Go prints a nil ${p.typeName} with %${verb} through its String() method or as an address; the registrar does not`);
-      this.pad(p.elemType?.stringer?.nilString ?? '<nil>');
+      const stringer = p.elemType?.stringer;
+      if (stringer !== undefined && 'vsxXq'.includes(verb)) {
+        // String() on a nil receiver: its answer, or "<nil>" where it panics (fmt's catchPanic).
+        if (stringer.nilString !== undefined) this.fmtString(stringer.nilString, verb);
+        else this.fmtS('<nil>');
+        return;
+      }
+      if (verb !== 'v') throw new Refusal(`Go prints a nil ${p.typeName} with %${verb} as an address; the registrar does not`);
+      this.pad('<nil>');
       return;
     }
     if (elem instanceof GoStruct && elem.type.stringer !== undefined) return this.printStringer(elem, verb);

@@ -157,7 +157,7 @@ export interface GoStringer {
    * is not addressable); false where those fields are unexported internals the registrar does not model.
    */
   readonly printsFields: boolean;
-  /** What String() gives on a nil *T (Go's fmt prints "<nil>" where it panics). */
+  /** What String() returns on a nil *T; undefined where it panics (Go's fmt then prints "<nil>"). */
   readonly nilString?: string;
 }
 

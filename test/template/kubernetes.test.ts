@@ -111,6 +111,13 @@ const agreeing = [
   '{{ range .PodSpec.Priority }}{{ printf "%T" . }}{{ end }}',
   `${c0}{{ range $k, $v := .Resources.Limits }}{{ printf "%T" $k }}={{ (index $.PodSpec.Containers 0).Resources.Limits | len }}/{{ (index (index $.PodSpec.Containers 0).Resources.Limits $k).Format }} {{ end }}{{ end }}`,
   '{{ eq .PodSpec.Priority 100 }} {{ lt .PodMeta.Generation 1 }} {{ eq (index .PodSpec.Tolerations 0).Operator "Equal" }}',
+  // structs print through the String() k8s.io/api generates
+  `${c0}{{ .LivenessProbe.HTTPGet }} {{ .LivenessProbe }} {{ .SecurityContext }}{{ end }}`,
+  '{{ index .PodSpec.Containers 1 }}',
+  '{{ .PodMeta }}',
+  '{{ index .PodMeta.OwnerReferences 0 }}',
+  '{{ range .PodSpec.Tolerations }}{{ . }}{{ end }} {{ index .PodSpec.Volumes 1 }} {{ .NodeSpec }} {{ .NodeMeta }}',
+  '{{ printf "%v|%s|%v" (index .PodSpec.Containers 1).SecurityContext .PodSpec.DNSConfig .PodSpec.EphemeralContainers }}',
   // Go's errors on unknown and unexported fields
   '{{ .PodMeta.Foo }}',
   '{{ .PodSpec.Foo }}',
@@ -131,7 +138,6 @@ const refused = [
   '{{ index .PodSpec.Containers 0 }}',
   '{{ .PodSpec.Containers }}',
   '{{ .PodSpec }}',
-  `${c0}{{ .LivenessProbe.HTTPGet }}{{ end }}`,
   '{{ print .PodSpec.Priority }}',
   '{{ printf "%#v" .PodMeta.UID }}{{ printf "%#v" .PodSpec.Tolerations }}',
   '{{ .PodMeta.CreationTimestamp.Format "2006" }}',

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"runtime/debug"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,11 +140,12 @@ func kubeTypes(w io.Writer) error {
 		}
 	}
 	type field struct {
+		proto           int
 		name, json, typ string
 		embedded        bool
 	}
 	type described struct {
-		name, special       string
+		name, special, pkg  string
 		fields              []field
 		unexported, methods []string
 		promoted            map[string][]int
@@ -152,7 +154,7 @@ func kubeTypes(w io.Writer) error {
 	for len(queue) > 0 {
 		t := queue[0]
 		queue = queue[1:]
-		d := described{name: t.String(), special: specialTypes[t], methods: methodNames(t), promoted: map[string][]int{}}
+		d := described{name: t.String(), special: specialTypes[t], pkg: t.PkgPath(), methods: methodNames(t), promoted: map[string][]int{}}
 		direct := map[string]bool{}
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
@@ -166,7 +168,7 @@ func kubeTypes(w io.Writer) error {
 				return fmt.Errorf("%s.%s: %w", t, f.Name, err)
 			}
 			name, inline := jsonName(f)
-			d.fields = append(d.fields, field{name: f.Name, json: name, typ: ref, embedded: f.Anonymous || inline})
+			d.fields = append(d.fields, field{name: f.Name, json: name, typ: ref, embedded: f.Anonymous || inline, proto: protoNumber(f)})
 		}
 		// Promoted fields: the names reflect finds below the top level (Go's depth and ambiguity rules).
 		var walk func(s reflect.Type, depth int)
@@ -207,7 +209,7 @@ func kubeTypes(w io.Writer) error {
 	p("export const kubernetesVersion = %s;\n\n", quoteTS(kubeVersion))
 	p("export const kubernetesStructs: readonly KubeStructDescription[] = [\n")
 	for _, d := range out {
-		p("  {\n    name: %s,\n", quoteTS(d.name))
+		p("  {\n    name: %s,\n    package: %s,\n", quoteTS(d.name), quoteTS(d.pkg))
 		if d.special != "" {
 			p("    special: %s,\n", quoteTS(d.special))
 		}
@@ -217,7 +219,11 @@ func kubeTypes(w io.Writer) error {
 			if f.embedded {
 				emb = ", embedded: true"
 			}
-			p("      { name: %s, json: %s, type: %s%s },\n", quoteTS(f.name), quoteTS(f.json), quoteTS(f.typ), emb)
+			proto := ""
+			if f.proto > 0 {
+				proto = fmt.Sprintf(", proto: %d", f.proto)
+			}
+			p("      { name: %s, json: %s, type: %s%s%s },\n", quoteTS(f.name), quoteTS(f.json), quoteTS(f.typ), emb, proto)
 		}
 		p("    ],\n")
 		if len(d.unexported) > 0 {
@@ -273,6 +279,20 @@ var kubeVersion = func() string {
 	}
 	return "unknown"
 }()
+
+// protoNumber is the field's number in its protobuf message (its `protobuf:"bytes,3,..."` tag), the order
+// in which the String() that k8s.io/api generates lists fields; 0 without one.
+func protoNumber(f reflect.StructField) int {
+	parts := strings.Split(f.Tag.Get("protobuf"), ",")
+	if len(parts) < 2 {
+		return 0
+	}
+	n, err := strconv.Atoi(parts[1])
+	if err != nil {
+		return 0
+	}
+	return n
+}
 
 func joinQuoted(names []string) string {
 	q := make([]string, len(names))
