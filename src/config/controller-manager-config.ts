@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { positiveDurationMsSchema } from '../api/v1alpha1/duration.ts';
 import { accountIdSchema, awsRegionSchema, roleArnSchema } from '../api/v1alpha1/eks-cluster-registry.ts';
+import { labelKeyProblem } from '../api/v1alpha1/label-selector.ts';
 import { groupVersion } from '../api/v1alpha1/group-version.ts';
 import { templateTextSchema } from '../api/v1alpha1/template-text.ts';
 import { entryIdCharacters, maxEntryIdPrefixLength } from '../identity/entry-id.ts';
@@ -13,6 +14,19 @@ export const defaultParentIDTemplate = 'spiffe://{{ .TrustDomain }}/spire/agent/
 
 /** The parent ID of agents attested with aws_iid, for `parentIDTemplate`. */
 export const awsIidParentIDTemplate = 'spiffe://{{ .TrustDomain }}/spire/agent/aws_iid/{{ .AccountID }}/{{ .Region }}/{{ .InstanceID }}';
+
+/**
+ * The pod controller (the retired k8s-workload-registrar's behaviour): an entry for every pod, named by a
+ * label, an annotation or the pod's namespace and service account, without any object to declare it.
+ */
+export interface PodControllerConfig {
+  /** Default false. */
+  readonly enabled: boolean;
+  /** A label whose value names the pod's identity: `spiffe://<trustDomain>/<value>`. Default empty. */
+  readonly podLabel: string;
+  /** Or an annotation (not both). Default empty; with neither, every pod gets `spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>`. */
+  readonly podAnnotation: string;
+}
 
 export interface LeaderElectionConfig {
   /** Default true. */
@@ -63,6 +77,8 @@ export interface ControllerManagerConfig {
    * k8s_psat attestor's cluster name of its agents). Default `spiffe://{{ .TrustDomain }}/k8s-cluster/{{ .ClusterName }}/nodes`.
    */
   readonly nodeAliasIDTemplate: string;
+  /** Off by default. */
+  readonly podController: PodControllerConfig;
   /** Full reconciliation period. Default 10m. */
   readonly gcIntervalMs: number;
   /** Pods of namespaces matching any of these (unanchored, as Go's regexp.MatchString) are never selected. */
@@ -154,6 +170,12 @@ const defaultLeaderElection: LeaderElectionConfig = {
   retryPeriodMs: 2_000,
 };
 
+// A label or annotation key (they share the syntax), or empty for none.
+const metadataKeySchema = z.string().superRefine((key, ctx) => {
+  const problem = key === '' ? undefined : labelKeyProblem(key);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem.replace('label key', 'key') });
+});
+
 const clusterDomainSchema = z
   .string()
   .regex(/^[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*$/, { error: (issue) => `invalid cluster domain ${JSON.stringify(issue.input)}` });
@@ -175,6 +197,14 @@ export const controllerManagerConfigSchema = z
     entryIDPrefix: entryIdPrefixSchema.default('eks-workload-'),
     parentIDTemplate: templateTextSchema('config parentIDTemplate').default(defaultParentIDTemplate),
     nodeAliasIDTemplate: templateTextSchema(nodeAliasTemplateField).default(defaultNodeAliasIDTemplate),
+    podController: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        podLabel: metadataKeySchema.default(''),
+        podAnnotation: metadataKeySchema.default(''),
+      })
+      .refine((pods) => pods.podLabel === '' || pods.podAnnotation === '', { error: 'set podLabel or podAnnotation, not both', path: ['podAnnotation'] })
+      .nullish(),
     gcInterval: positiveDurationMsSchema.default(600_000),
     ignoreNamespaces: z.array(regexSchema).nullish(),
     aws: z
@@ -223,6 +253,7 @@ export const controllerManagerConfigSchema = z
       entryIDPrefix: config.entryIDPrefix,
       parentIDTemplate: config.parentIDTemplate,
       nodeAliasIDTemplate: config.nodeAliasIDTemplate,
+      podController: config.podController ?? { enabled: false, podLabel: '', podAnnotation: '' },
       gcIntervalMs: config.gcInterval,
       ignoreNamespaces: config.ignoreNamespaces ?? [],
       aws: {

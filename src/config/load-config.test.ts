@@ -158,3 +158,14 @@ test('a nodeAliasIDTemplate that does not parse is an error naming the key, not 
     'config.yaml: nodeAliasIDTemplate: invalid template: template: config nodeAliasIDTemplate:1: unclosed action',
   ]);
 });
+
+test('podController: off by default; a label or an annotation key, not both', () => {
+  const result = parseControllerManagerConfig('trustDomain: example.org\n', 'config.yaml');
+  assert.ok(result.ok);
+  assert.deepEqual(result.value.podController, { enabled: false, podLabel: '', podAnnotation: '' });
+  const label = parseControllerManagerConfig('trustDomain: example.org\npodController: {enabled: true, podLabel: spiffe.io/spiffe-id}\n', 'config.yaml');
+  assert.ok(label.ok);
+  assert.deepEqual(label.value.podController, { enabled: true, podLabel: 'spiffe.io/spiffe-id', podAnnotation: '' });
+  assert.deepEqual(errorsOf('trustDomain: example.org\npodController: {enabled: true, podLabel: a, podAnnotation: b}\n'), ['config.yaml: podController.podAnnotation: set podLabel or podAnnotation, not both']);
+  assert.match(errorsOf('trustDomain: example.org\npodController: {podLabel: "not a key!"}\n')[0] ?? '', /^config.yaml: podController.podLabel: invalid key "not a key!"/);
+});

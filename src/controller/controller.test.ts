@@ -12,7 +12,8 @@ import { objectKey } from '../kube/kube-object.ts';
 import { ObjectStore } from '../kube/object-store.ts';
 import { StatusWriter } from '../kube/status-writer.ts';
 import { WorkQueue } from '../kube/work-queue.ts';
-import { createMetrics } from '../observability/metrics.ts';
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
+import { createMetrics, type RegistrarMetrics } from '../observability/metrics.ts';
 import { FleetState } from '../reconcile/fleet-state.ts';
 import { Reconciler } from '../reconcile/reconciler.ts';
 import { sampleConfig, samplePod } from '../../test/fixtures/fleet-objects.ts';
@@ -107,8 +108,9 @@ function identityObject(name: string, spec: Record<string, unknown> = {}, annota
   };
 }
 
-function setup(options: { leaderElect?: boolean } = {}): {
+function setup(options: { leaderElect?: boolean; podController?: ControllerManagerConfig['podController'] } = {}): {
   controller: Controller;
+  metrics: RegistrarMetrics;
   entries: MemoryEntries;
   registries: Managed<EKSClusterRegistry>;
   identities: Managed<WorkloadIdentity>;
@@ -122,7 +124,7 @@ function setup(options: { leaderElect?: boolean } = {}): {
   flush: () => Promise<void>;
 } {
   const defaults = sampleConfig();
-  const config = sampleConfig({ leaderElection: { ...defaults.leaderElection, leaderElect: options.leaderElect ?? false } });
+  const config = sampleConfig({ leaderElection: { ...defaults.leaderElection, leaderElect: options.leaderElect ?? false }, podController: options.podController ?? defaults.podController });
   const logger = new RecordingLogger();
   const entries = new MemoryEntries();
   const state = new FleetState(config);
@@ -141,10 +143,11 @@ function setup(options: { leaderElect?: boolean } = {}): {
   const clusterSpiffeIdStatus = writer('clusterspiffeids', spiffeIdApi);
   const spiffeIdStatus = writer('spiffeids', spiffeIdApi, true);
   const events = new EventRecorder({ connection: management, logger, clock, instance: 'test' });
+  const metrics = createMetrics();
   const controller = new Controller({
     config,
     logger,
-    metrics: createMetrics(),
+    metrics,
     state,
     reconciler: new Reconciler({ client: entries, state, logger }),
     registries,
@@ -165,6 +168,7 @@ function setup(options: { leaderElect?: boolean } = {}): {
   const signal = new AbortController().signal;
   return {
     controller,
+    metrics,
     entries,
     registries,
     identities,
@@ -435,4 +439,32 @@ test('a ClusterSpiffeID and a WorkloadIdentity wanting the same key: one entry, 
   t.identities.remove('web');
   await t.run({ kind: 'identity', name: 'web' });
   assert.deepEqual([...t.entries.entries.values()].map((entry) => [entry.id, entry.x509SvidTtl]), [[wanted.id, 3600]], 'the same entry, now with the fields of the ClusterSpiffeID');
+});
+
+test('the pod controller: a labelled pod gets its entry, losing the label loses it; a bad value fails that pod alone, on its registry', async () => {
+  const t = setup({ podController: { enabled: true, podLabel: 'spiffe.io/spiffe-id', podAnnotation: '' } });
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'registry', name: 'east' });
+  const cluster = await syncEast(t, 0);
+  cluster.addPod(samplePod('shop', 'web-0', { labels: { 'spiffe.io/spiffe-id': 'shop/web' } }));
+  t.clusters().listener.pod('east', 'shop/web-0');
+  await t.run({ kind: 'pod', cluster: 'east', key: 'shop/web-0' });
+  const selectors = [...t.entries.entries.values()].map((entry) => [entry.spiffeId, entry.selectors.map((selector) => `${selector.type}:${selector.value}`).join(',')]);
+  assert.deepEqual(selectors, [['spiffe://example.org/shop/web', 'k8s:ns:shop,k8s:pod-uid:uid-shop-web-0']]);
+
+  cluster.addPod(samplePod('shop', 'web-0'));
+  await t.run({ kind: 'pod', cluster: 'east', key: 'shop/web-0' });
+  assert.deepEqual(ownedIds(t.entries), [], 'the label removed: the entry goes');
+
+  cluster.addPod(samplePod('shop', 'web-0', { labels: { 'spiffe.io/spiffe-id': 'shop/web' } }));
+  cluster.addPod(samplePod('shop', 'bad', { labels: { 'spiffe.io/spiffe-id': '' } }));
+  await t.run({ kind: 'pod', cluster: 'east', key: 'shop/web-0' });
+  await t.run({ kind: 'pod', cluster: 'east', key: 'shop/bad' });
+  assert.equal(ownedIds(t.entries).length, 1, 'the other pod keeps its entry');
+  await t.run({ kind: 'status' });
+  await t.flush();
+  const event = t.management.requests.find((r) => r.method === 'POST' && (r.body as { reason?: string }).reason === 'PodIdentityFailed')?.body as { involvedObject: { kind: string; name: string }; message: string } | undefined;
+  assert.deepEqual(event?.involvedObject.kind, 'EKSClusterRegistry');
+  assert.match(event?.message ?? '', /^config podController: cluster east: pod shop\/bad: label spiffe.io\/spiffe-id: rendered "spiffe:\/\/example.org\/"/);
+  assert.match(await t.metrics.registry.metrics(), /spire_eks_registrar_pod_controller_render_failures\{cluster="east"\} 1/);
 });

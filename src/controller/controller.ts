@@ -13,7 +13,8 @@ import { runWorkers } from '../kube/worker-loop.ts';
 import { logMessages } from '../observability/log-messages.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { RegistrarMetrics } from '../observability/metrics.ts';
-import type { ClusterObjects, FleetState } from '../reconcile/fleet-state.ts';
+import type { ClusterObjects, FleetState, PodRenderFailure } from '../reconcile/fleet-state.ts';
+import { podControllerSource } from '../reconcile/pod-controller.ts';
 import type { ReconcileReport } from '../reconcile/reconciler.ts';
 import type { ManagedObject } from './managed-object.ts';
 import { identityStatus, registryStatus, spiffeIdStatus, type KnownClusterStatus } from './status-reporter.ts';
@@ -437,6 +438,18 @@ export class Controller {
     ];
   }
 
+  /** The pod controller has no object of its own: its failures are told on each cluster's registry. */
+  #podControllerFailures(failures: readonly PodRenderFailure[]): void {
+    if (!this.#config.podController.enabled) return;
+    for (const name of this.#registries.store.keys()) {
+      const object = this.#registries.store.get(name);
+      const ofCluster = failures.filter((failure) => failure.identity === podControllerSource && failure.cluster === name);
+      this.#metrics.podControllerFailures.set({ cluster: name }, ofCluster.length);
+      if (object === undefined) continue;
+      for (const failure of ofCluster.slice(0, 5)) this.#events.event(involved('EKSClusterRegistry', object), 'Warning', 'PodIdentityFailed', failure.message);
+    }
+  }
+
   /** A ClusterSpiffeID or SpiffeID (informer key `key`) was added, changed or deleted. */
   async #spiffeIdChanged(kind: SpiffeIdKind, key: string): Promise<ReconcileReport> {
     const [, objects, status] = this.#spiffeIdKinds().find(([candidate]) => candidate === kind) as [SpiffeIdKind, ManagedObjects<ClusterSpiffeID | SpiffeID>, StatusSink];
@@ -483,6 +496,7 @@ export class Controller {
       this.#registryStatus.update(name, registryStatus(object, this.#clusterStatus.get(name), report, now));
     }
     const failures = this.#state.renderFailures();
+    this.#podControllerFailures(failures);
     const stats = new Map(this.#state.identityReports().map((report) => [report.name, report.stats]));
     for (const name of this.#identities.store.keys()) {
       const object = this.#identities.store.get(name);

@@ -19,6 +19,7 @@ test('the exposition carries every registrar metric with its type, and the proce
     ['spire_eks_registrar_cluster_ready', 'gauge'],
     ['spire_eks_registrar_work_queue_depth', 'gauge'],
     ['spire_eks_registrar_spiffe_id_entries', 'gauge'],
+    ['spire_eks_registrar_pod_controller_render_failures', 'gauge'],
     ['process_cpu_seconds_total', 'counter'],
     ['process_start_time_seconds', 'gauge'],
     ['nodejs_heap_size_used_bytes', 'gauge'],

@@ -29,6 +29,8 @@ export interface RegistrarMetrics {
   readonly clusterReady: Gauge<'cluster'>;
   /** `spire_eks_registrar_work_queue_depth`: keys waiting in the work queue. */
   readonly workQueueDepth: Gauge;
+  /** Pods of the cluster whose pod-controller identity did not render (a label or annotation value that makes no SPIFFE ID). */
+  readonly podControllerFailures: Gauge<'cluster'>;
   /** ClusterSpiffeID and SpiffeID entries, one per targeted cluster, by kind and state (Written, Masked, Failed). */
   readonly spiffeIdEntries: Gauge<'kind' | 'state'>;
   /** Drops a removed cluster's series, so a cluster that is gone does not linger as stale gauges. */
@@ -96,6 +98,12 @@ export function createMetrics(): RegistrarMetrics {
     registers,
   });
 
+  const podControllerFailures = new Gauge({
+    name: `${prefix}pod_controller_render_failures`,
+    help: "Pods of the cluster whose identity from the pod controller did not render (a label or annotation value that makes no SPIFFE ID path).",
+    labelNames: ['cluster'] as const,
+    registers,
+  });
   const spiffeIdEntries = new Gauge({
     name: `${prefix}spiffe_id_entries`,
     help: 'ClusterSpiffeID and SpiffeID entries, one per targeted cluster, by kind and state: Written, Masked (an older source decides the entry) or Failed.',
@@ -125,8 +133,10 @@ export function createMetrics(): RegistrarMetrics {
     clusterReady,
     workQueueDepth,
     spiffeIdEntries,
+    podControllerFailures,
     forgetCluster: (cluster) => {
       entries.remove({ cluster });
+      podControllerFailures.remove({ cluster });
       clusterReady.remove({ cluster });
     },
   };

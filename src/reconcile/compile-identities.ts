@@ -1,7 +1,9 @@
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import { compileIdentityTemplates, type IdentityTemplates } from '../identity/render-entry.ts';
+import type { ClusterPod } from '../identity/cluster-objects.ts';
 import { TemplateError } from '../template/index.ts';
+import { podControllerIdentity, podControllerSource } from './pod-controller.ts';
 
 /** The order in which sources win: the oldest identity first; never stored objects after stored ones; then by name. */
 export function compareIdentityAge(a: WorkloadIdentity, b: WorkloadIdentity): number {
@@ -18,6 +20,10 @@ export interface CompiledIdentity {
   /** Its place in age order (0 the oldest): the lower rank wins an entry's fields. */
   readonly rank: number;
   readonly templates: IdentityTemplates;
+  /** How errors name it: `WorkloadIdentity <name>`, or `config podController`. */
+  readonly title: string;
+  /** What its podSelector cannot say (the pod controller's annotation); undefined: the podSelector alone. */
+  readonly selects?: (pod: ClusterPod) => boolean;
 }
 
 /** Why an identity's templates do not compile. */
@@ -28,7 +34,10 @@ export interface IdentityError {
   readonly message: string;
 }
 
-/** The identities in age order, compiled; those whose templates do not compile are `broken`, each with its error. */
+/**
+ * The identities in age order, compiled, and the pod controller's (podController in the config) last;
+ * those whose templates do not compile are `broken`, each with its error.
+ */
 export function compileIdentities(
   identities: Iterable<WorkloadIdentity>,
   config: ControllerManagerConfig,
@@ -39,12 +48,26 @@ export function compileIdentities(
   for (const [rank, identity] of [...identities].sort(compareIdentityAge).entries()) {
     const name = identity.metadata.name;
     try {
-      compiled.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate) });
+      compiled.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate), title: `WorkloadIdentity ${name}` });
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       broken.push(identity);
       errors.push({ identity: name, message: `WorkloadIdentity ${name}: ${error.message}` });
     }
+  }
+  const pods = podControllerIdentity(config.podController);
+  if (pods !== undefined) {
+    // Made here from validated keys, its templates compile; a failure names the label or annotation.
+    const templates = compileIdentityTemplates(pods.identity, config.parentIDTemplate);
+    const { identity, selects } = pods;
+    compiled.push({
+      identity,
+      ...(selects === undefined ? {} : { selects }),
+      name: podControllerSource,
+      rank: compiled.length,
+      templates: { ...templates, spiffeId: { ...templates.spiffeId, field: pods.source } },
+      title: 'config podController',
+    });
   }
   return { compiled, broken, errors };
 }

@@ -199,7 +199,7 @@ function assertMatchesPlan(world: World, state: FleetState, history: readonly st
   const registries = state.clusterReports().map((report) => world.registries.get(report.name) as EKSClusterRegistry);
   const identities = state.identityReports().map((report) => world.identities.get(report.name) as WorkloadIdentity);
   const spiffeIds = state.spiffeIdReports().map((report) => world.spiffeIds.get(report.name) as SpiffeIdObject);
-  const plan = planEntries({ config, registries, identities, spiffeIds, snapshots });
+  const plan = planEntries({ config: state.config, registries, identities, spiffeIds, snapshots });
   const message = `after:\n${history.slice(-8).join('\n')}`;
   assert.deepEqual([...state.entries()].sort(compareEntries), plan.entries, message);
   assert.deepEqual(state.identityReports(), plan.identities, message);
@@ -210,20 +210,28 @@ function assertMatchesPlan(world: World, state: FleetState, history: readonly st
   for (const entry of plan.entries) assert.deepEqual(state.entry(entry.id), entry, message);
 }
 
-test('after any sequence of changes, the incremental state equals planEntries over the same inputs', () => {
-  for (let seed = 1; seed <= 60; seed++) {
-    const rand = random(seed);
-    const world: World = { registries: new Map(), identities: new Map(), spiffeIds: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster({ nodes: [], namespaces: [] })])), synced: new Set() };
-    const state = new FleetState(config);
-    const history: string[] = [`seed ${seed}`];
-    const uids = { next: 0 };
-    for (let i = 0; i < 150; i++) {
-      history.push(step(world, state, rand, uids));
-      // Every removed registry is forgotten by the state, so the comparison uses only the ones it knows.
-      assertMatchesPlan(world, state, history);
+// The pod controller on: by label (the `ver` label the random pods may carry), an entry per pod beside the identities'.
+const podControllerConfig = { ...config, podController: { enabled: true, podLabel: 'ver', podAnnotation: '' } };
+
+for (const [what, stateConfig, seeds] of [
+  ['', config, 60],
+  [', with the pod controller on', podControllerConfig, 20],
+] as const) {
+  test(`after any sequence of changes, the incremental state equals planEntries over the same inputs${what}`, () => {
+    for (let seed = 1; seed <= seeds; seed++) {
+      const rand = random(seed);
+      const world: World = { registries: new Map(), identities: new Map(), spiffeIds: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster({ nodes: [], namespaces: [] })])), synced: new Set() };
+      const state = new FleetState(stateConfig);
+      const history: string[] = [`seed ${seed}`];
+      const uids = { next: 0 };
+      for (let i = 0; i < 150; i++) {
+        history.push(step(world, state, rand, uids));
+        // Every removed registry is forgotten by the state, so the comparison uses only the ones it knows.
+        assertMatchesPlan(world, state, history);
+      }
     }
-  }
-});
+  });
+}
 
 test('a pod change returns the IDs of exactly the entries it touched', () => {
   const state = new FleetState(config);

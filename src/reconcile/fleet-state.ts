@@ -120,6 +120,9 @@ export class FleetState {
     this.config = config;
     this.#isAllowed = namespaceFilter(config.ignoreNamespaces);
     this.#aliasTemplate = compileNodeAliasTemplate(config.nodeAliasIDTemplate);
+    // The pod controller's identity, when it is on, is there before any WorkloadIdentity.
+    this.#compiled = compileIdentities([], config).compiled;
+    this.#rankSources();
   }
 
   // ---- changes -------------------------------------------------------------------------------

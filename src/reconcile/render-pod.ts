@@ -69,13 +69,13 @@ export function renderPod(cluster: ClusterContext, pod: ClusterPod, node: Cluste
   let context: PodContext | undefined;
   for (const compiled of identities) {
     const { identity } = compiled;
-    if (!identitySelectsPod(identity, pod)) continue;
+    if (!identitySelectsPod(identity, pod) || (compiled.selects !== undefined && !compiled.selects(pod))) continue;
     sink.selected(compiled);
     if (node === undefined) {
-      sink.failed(compiled, `WorkloadIdentity ${compiled.name}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}: node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`);
+      sink.failed(compiled, `${compiled.title}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}: node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`);
       continue;
     }
-    const where = `WorkloadIdentity ${compiled.name}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}`;
+    const where = `${compiled.title}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}`;
     // Whatever goes wrong here fails this pod for this identity only, never the caller's reconciliation.
     let outcome: RenderOutcome;
     try {

@@ -1,3 +1,4 @@
+import { podControllerSource } from './pod-controller.ts';
 import { nodeAliasSource } from './spiffe-id-entries.ts';
 
 /** A source of entries as ranking sees it. */
@@ -10,10 +11,11 @@ export interface AgedSource {
 /**
  * Every source's place in age order (0 the oldest), over all kinds at once, so that the oldest source
  * wins an entry whatever its kind: the older creationTimestamp first, never-stored objects after stored
- * ones, then by source name. The node aliases come before all (-1): the registrar's own entries.
+ * ones, then by source name. The node aliases come before all (-1): the registrar's own entries; the pod
+ * controller after all: an entry that an object declares keeps that object's fields.
  */
 export function sourceRanks(sources: Iterable<AgedSource>): Map<string, number> {
-  const sorted = [...sources].sort((a, b) => {
+  const sorted = [...sources].filter((source) => source.name !== podControllerSource).sort((a, b) => {
     const at = a.creationTimestamp ?? Number.POSITIVE_INFINITY;
     const bt = b.creationTimestamp ?? Number.POSITIVE_INFINITY;
     if (at !== bt) return at < bt ? -1 : 1;
@@ -21,5 +23,6 @@ export function sourceRanks(sources: Iterable<AgedSource>): Map<string, number> 
   });
   const ranks = new Map<string, number>([[nodeAliasSource, -1]]);
   for (const [rank, source] of sorted.entries()) ranks.set(source.name, rank);
+  ranks.set(podControllerSource, sorted.length);
   return ranks;
 }
