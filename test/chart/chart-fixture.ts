@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -13,8 +13,9 @@ export const chartDir = join(repoRoot, 'charts', 'spire-eks-workload-registrar')
 /** The chart's values examples (ci/, as chart-testing names them), relative to the chart. */
 export const valuesExamples = ['ci/irsa-values.yaml', 'ci/pod-identity-values.yaml', 'ci/spire-server-pod-values.yaml', 'ci/workload-cluster-values.yaml'];
 
-// Helm's own config, cache and data stay out of the user's home.
+// Helm's own config, cache and data stay out of the user's home, and go with the test process.
 const helmHome = mkdtempSync(join(tmpdir(), 'chart-test-helm-'));
+process.once('exit', () => rmSync(helmHome, { recursive: true, force: true }));
 
 export interface HelmResult {
   readonly status: number | null;
