@@ -468,3 +468,47 @@ test('the pod controller: a labelled pod gets its entry, losing the label loses 
   assert.match(event?.message ?? '', /^config podController: cluster east: pod shop\/bad: label spiffe.io\/spiffe-id: rendered "spiffe:\/\/example.org\/"/);
   assert.match(await t.metrics.registry.metrics(), /spire_eks_registrar_pod_controller_render_failures\{cluster="east"\} 1/);
 });
+
+test('an entry the SPIRE server refuses: the others are written; the identity is Ready=False/EntryFailed with an EntryFailed event naming it, until the server takes it', async () => {
+  const t = setup();
+  const refused = 'spiffe://example.org/ns/shop/pod/web-1';
+  let refusing = true;
+  const create = t.entries.createEntries.bind(t.entries);
+  t.entries.createEntries = async (entries) => {
+    const accepted = await create(entries.filter((entry) => !refusing || entry.spiffeId !== refused));
+    return entries.map(
+      (entry) =>
+        accepted.find((outcome) => outcome.entryId === entry.id) ?? { kind: 'error', code: 13, entryId: entry.id, spiffeId: entry.spiffeId, message: 'failed to create entry: unable to find federated bundle "spiffe://partner.example"' },
+    );
+  };
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'identity', name: 'web' });
+  await t.run({ kind: 'registry', name: 'east' });
+  const cluster = new MemoryCluster();
+  for (const name of ['web-0', 'web-1']) cluster.addPod(samplePod('shop', name));
+  t.clusters().listener.status('east', { ready: true, reason: 'Synced', message: 'watching' });
+  t.clusters().listener.synced('east', cluster);
+  await assert.rejects(t.run({ kind: 'cluster', cluster: 'east' }), /1 SPIRE writes failed/);
+  assert.deepEqual([...t.entries.entries.values()].map((entry) => entry.spiffeId), ['spiffe://example.org/ns/shop/pod/web-0']);
+  const ready = (): { status: string; reason: string; message: string } | undefined => {
+    const last = t.management.statusWrites('workloadidentities', 'web').at(-1) as { conditions?: { type: string; status: string; reason: string; message: string }[] } | undefined;
+    return last?.conditions?.find((c) => c.type === 'Ready');
+  };
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.deepEqual([ready()?.status, ready()?.reason], ['False', 'EntryFailed']);
+  assert.match(ready()?.message ?? '', /^the SPIRE server refused 1 entry; the first: cluster east: create refused: entry eks-workload-\S+ \(spiffe:\/\/example\.org\/ns\/shop\/pod\/web-1\): INTERNAL: failed to create entry: unable to find federated bundle/);
+  const events = t.management.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/events')).map((r) => r.body as { reason: string; message: string; involvedObject: { name: string } });
+  const failed = events.filter((event) => event.reason === 'EntryFailed');
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0]?.involvedObject.name, 'web');
+  assert.match(failed[0]?.message ?? '', /pod\/web-1.*federated bundle/);
+
+  refusing = false;
+  await t.run({ kind: 'full' });
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.equal(t.entries.entries.size, 2);
+  assert.deepEqual([ready()?.status, ready()?.reason], ['True', 'Reconciled']);
+});

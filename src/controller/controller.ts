@@ -15,6 +15,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { RegistrarMetrics } from '../observability/metrics.ts';
 import type { ClusterObjects, FleetState, PodRenderFailure } from '../reconcile/fleet-state.ts';
 import { podControllerSource } from '../reconcile/pod-controller.ts';
+import type { WriteFailure } from '../reconcile/apply-diff.ts';
 import type { ReconcileReport } from '../reconcile/reconciler.ts';
 import type { ManagedObject } from './managed-object.ts';
 import { identityStatus, registryStatus, spiffeIdStatus, type KnownClusterStatus } from './status-reporter.ts';
@@ -49,6 +50,7 @@ export interface EntryReconciler {
   targeted(ids: Iterable<string>): Promise<ReconcileReport>;
   targetedPrefix(idPrefix: string): Promise<ReconcileReport>;
   countCached(idPrefix: string): number;
+  isCurrent(id: string): boolean;
 }
 
 /** Writes one resource's statuses, each only when it changed (StatusWriter). */
@@ -133,6 +135,8 @@ export class Controller {
   /** Objects of clusters that synced (or undefined: were lost) since the state last took them. */
   readonly #pendingObjects = new Map<string, ClusterObjects | undefined>();
   readonly #podEventAt = new Map<WorkKey, number>();
+  /** Entries the SPIRE server refused to create or update, by ID, until it holds them as desired. */
+  readonly #refusedWrites = new Map<string, WriteFailure>();
   /** Told of every cluster status change (the first full reconciliation waits on them). */
   readonly #statusWaiters = new Set<() => void>();
   #firstFullDone = false;
@@ -259,6 +263,7 @@ export class Controller {
         `Reconciled ${label}`,
       );
     }
+    for (const failure of report.failures) if (failure.operation !== 'delete') this.#refusedWrites.set(failure.entryId, failure);
     // Statuses follow the entries, at most once a second (they scan the whole state).
     this.enqueue({ kind: 'status' }, 1000);
     if (report.failures.length > 0) throw new Error(`${report.failures.length} SPIRE writes failed for ${label}; the first: ${report.failures[0]?.message}`);
@@ -438,6 +443,25 @@ export class Controller {
     ];
   }
 
+  /**
+   * The writes the SPIRE server still refuses, by the identity whose entry it is (the oldest that wants
+   * it); those it has since accepted, or no longer wanted, are forgotten.
+   */
+  #refusedByIdentity(): Map<string, { readonly message: string }[]> {
+    const byIdentity = new Map<string, { readonly message: string }[]>();
+    for (const [id, failure] of this.#refusedWrites) {
+      const entry = this.#state.entry(id);
+      if (entry === undefined || this.#reconciler.isCurrent(id)) {
+        this.#refusedWrites.delete(id);
+        continue;
+      }
+      const identity = entry.identities[0] ?? '';
+      const message = `cluster ${entry.cluster}: ${failure.operation} refused: ${failure.message}`;
+      byIdentity.set(identity, [...(byIdentity.get(identity) ?? []), { message }]);
+    }
+    return byIdentity;
+  }
+
   /** The pod controller has no object of its own: its failures are told on each cluster's registry. */
   #podControllerFailures(failures: readonly PodRenderFailure[]): void {
     if (!this.#config.podController.enabled) return;
@@ -498,13 +522,16 @@ export class Controller {
     const failures = this.#state.renderFailures();
     this.#podControllerFailures(failures);
     const stats = new Map(this.#state.identityReports().map((report) => [report.name, report.stats]));
+    const refusedBy = this.#refusedByIdentity();
     for (const name of this.#identities.store.keys()) {
       const object = this.#identities.store.get(name);
       if (object === undefined) continue;
       const renderFailures = failures.filter((failure) => failure.identity === name);
       const templateError = this.#state.identityError(name);
+      const refusedWrites = refusedBy.get(name) ?? [];
       for (const failure of renderFailures.slice(0, 5)) this.#events.event(involved('WorkloadIdentity', object), 'Warning', 'RenderFailed', failure.message);
-      this.#identityStatus.update(name, identityStatus(object, { stats: stats.get(name), templateError, renderFailures }, now));
+      for (const refused of refusedWrites.slice(0, 5)) this.#events.event(involved('WorkloadIdentity', object), 'Warning', 'EntryFailed', refused.message);
+      this.#identityStatus.update(name, identityStatus(object, { stats: stats.get(name), templateError, renderFailures, refusedWrites }, now));
     }
     const reports = new Map(this.#state.spiffeIdReports().map((report) => [report.name, report]));
     for (const [kind, objects, status] of this.#spiffeIdKinds()) {

@@ -21,3 +21,10 @@ test('a template that does not compile wins over render failures; a clean identi
   const ready = identityReadyCondition({ generation: 2, entriesRegistered: 4, templateError: undefined, renderFailures: [] });
   assert.deepEqual([ready.status, ready.reason, ready.message], ['True', 'Reconciled', '4 entries registered']);
 });
+
+test('entries the SPIRE server refused make an identity not Ready, after render failures: how many, and the first', () => {
+  const refused = { message: 'cluster prod: create refused: entry eks-1 (spiffe://example.org/a): INTERNAL: unable to find federated bundle' };
+  const condition = identityReadyCondition({ generation: 1, entriesRegistered: 2, templateError: undefined, renderFailures: [], refusedWrites: [refused, refused] });
+  assert.deepEqual([condition.status, condition.reason, condition.message], ['False', 'EntryFailed', `the SPIRE server refused 2 entries; the first: ${refused.message}`]);
+  assert.equal(identityReadyCondition({ generation: 1, entriesRegistered: 2, templateError: undefined, renderFailures: [failure('a')], refusedWrites: [refused] }).reason, 'RenderFailed');
+});

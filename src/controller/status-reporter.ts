@@ -35,6 +35,8 @@ export interface IdentityFindings {
   readonly stats: WorkloadIdentityStats | undefined;
   readonly templateError: string | undefined;
   readonly renderFailures: readonly { readonly message: string }[];
+  /** Its entries the SPIRE server refused to write, one message each. Default none. */
+  readonly refusedWrites?: readonly { readonly message: string }[];
 }
 
 /** The status of a WorkloadIdentity: its stats and whether every selected pod rendered. */
@@ -45,6 +47,7 @@ export function identityStatus(object: ManagedObject<WorkloadIdentity>, findings
     entriesRegistered: findings.stats?.entriesRegistered ?? 0,
     templateError: findings.templateError,
     renderFailures: findings.renderFailures,
+    refusedWrites: findings.refusedWrites ?? [],
   });
   return {
     ...(findings.stats !== undefined ? { stats: findings.stats } : {}),

@@ -140,6 +140,13 @@ export class Reconciler {
     return this.targeted(ids);
   }
 
+  /** Whether the server holds this desired entry as it should be (as last listed or written). */
+  isCurrent(id: string): boolean {
+    const wanted = this.#state.entry(id);
+    const cached = this.#cache?.get(id);
+    return wanted !== undefined && cached !== undefined && differingFields(wanted, cached).length === 0;
+  }
+
   /** How many cached entries have this ID prefix. */
   countCached(idPrefix: string): number {
     let count = 0;
