@@ -28,6 +28,8 @@ export interface ScenarioRow {
   /** Controller exits nobody asked for. */
   readonly unexpectedExits: number;
   readonly errorsLogged: number;
+  /** Warnings logged (a failed SPIRE write is one). */
+  readonly warningsLogged: number;
   readonly churnOperations: number;
   readonly failures: readonly string[];
   readonly notes: readonly string[];
@@ -175,6 +177,7 @@ async function runScenario(ff: FaultFleet, scenario: Scenario, churnPerSecond: n
     doubleCreates: doubleCreates(lines),
     unexpectedExits: ff.replicas.reduce((n, r) => n + r.unexpectedExits, 0) - exitsBefore,
     errorsLogged: errorLines.length,
+    warningsLogged: lines.filter((line) => line.level === 'warn').length,
     churnOperations: ff.churn.operations - operationsBefore,
     failures,
     notes,
@@ -202,7 +205,7 @@ function summary(check: EntryCheck): Record<string, unknown> {
 
 /** The scorecard: a row per scenario. */
 export function scorecard(rows: readonly ScenarioRow[]): string {
-  const header = ['#', 'scenario', 'expected', 'lost', 'stray', 'differ', 'dup', 'foreign', 'stable gone', 'rewritten', 'double creates', 'converge s (bound)', 'exits', 'errors', 'churn ops', 'result'];
+  const header = ['#', 'scenario', 'expected', 'lost', 'stray', 'differ', 'dup', 'foreign', 'stable gone', 'rewritten', 'double creates', 'converge s (bound)', 'exits', 'errors', 'warnings', 'churn ops', 'result'];
   const body = rows.map((r) => [
     String(r.id),
     r.title,
@@ -218,6 +221,7 @@ export function scorecard(rows: readonly ScenarioRow[]): string {
     `${r.convergeSeconds === undefined ? '-' : r.convergeSeconds.toFixed(1)} (${r.boundSeconds})`,
     String(r.unexpectedExits),
     String(r.errorsLogged),
+    String(r.warningsLogged),
     String(r.churnOperations),
     r.passed ? 'pass' : 'FAIL',
   ]);
