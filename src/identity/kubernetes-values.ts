@@ -13,35 +13,33 @@ import { parseQuantity, quantityString } from './quantity.ts';
 /** A struct whose String() is its decoded text (a Quantity, a Time). */
 class TextStruct extends GoStruct {
   readonly text: string;
+  /** What %v prints of its internal fields (a Quantity); undefined where Go prints an address among them. */
+  readonly internals: string | undefined;
 
-  constructor(type: GoStructType, values: readonly unknown[], addressable: boolean, text: string) {
+  constructor(type: GoStructType, values: readonly unknown[], addressable: boolean, text: string, internals?: string) {
     super(type, values, addressable);
     this.text = text;
+    this.internals = internals;
   }
 }
 
-const textStringer = (receiver: GoStringer['receiver'], printsFields: boolean): GoStringer => ({
-  receiver,
-  printsFields,
-  string: (s) => (s as TextStruct).text,
-});
+const textStringer = (receiver: GoStringer['receiver']): GoStringer => ({ receiver, string: (s) => (s as TextStruct).text });
 
 const stringers: Readonly<Partial<Record<NonNullable<KubeStructDescription['special']>, GoStringer>>> = {
-  // resource.Quantity's String() has a pointer receiver; its fields are internals the registrar does not model.
-  quantity: { ...textStringer('pointer', false), nilString: '<nil>' },
+  // resource.Quantity's String() has a pointer receiver; its fields are unexported internals.
+  quantity: { ...textStringer('pointer'), nilString: '<nil>', internals: (s) => (s as TextStruct).internals },
   // metav1.Time's String() is time.Time's, promoted, on the value.
-  time: textStringer('value', true),
-  microTime: textStringer('value', true),
-  goTime: textStringer('value', true),
+  time: textStringer('value'),
+  microTime: textStringer('value'),
+  goTime: textStringer('value'),
   intOrString: {
     receiver: 'pointer',
-    printsFields: true,
     string: (s) => (underlying(s.field('Type')) === 1n ? (s.field('StrVal') as string) : String(underlying(s.field('IntVal')))),
   },
 };
 
 /** The String() that k8s.io/api generates for its types: on a nil pointer it gives "nil". */
-const generatedStringer: GoStringer = { receiver: 'pointer', printsFields: true, nilString: 'nil', string: generatedString };
+const generatedStringer: GoStringer = { receiver: 'pointer', nilString: 'nil', string: generatedString };
 
 function stringerOf(description: KubeStructDescription): GoStringer | undefined {
   if (description.special !== undefined) return stringers[description.special];
@@ -177,10 +175,10 @@ function structValue(model: StructModel, raw: unknown, addressable: boolean): Go
 
 function quantityValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {
   const format = (model.fields[0] as StructModel['fields'][number]).type;
-  if (raw === undefined || raw === null) return new TextStruct(model.type, [kubernetesValue(format, '', false)], addressable, '0');
+  if (raw === undefined || raw === null) return new TextStruct(model.type, [kubernetesValue(format, '', false)], addressable, '0', '{{0 0} {<nil>}  }');
   const q = parseQuantity(String(raw));
   if (q === undefined) throw new TemplateError(`template: quantities must match the regular expression of resource.Quantity: ${JSON.stringify(raw)}`);
-  return new TextStruct(model.type, [kubernetesValue(format, q.format, false)], addressable, quantityString(q));
+  return new TextStruct(model.type, [kubernetesValue(format, q.format, false)], addressable, quantityString(q), q.internals);
 }
 
 function timeValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {

@@ -17,6 +17,12 @@ export interface Quantity {
   readonly format: QuantityFormat;
   /** The input, where Go keeps it as the printed form. */
   readonly cached?: string;
+  /**
+   * How fmt's %v prints the Quantity value (its unexported fields: an int64 mantissa and scale, an
+   * inf.Dec, the cached string, the format), as Go does where it does not call String(); undefined where
+   * the value is held in an inf.Dec, whose pointer Go prints as a memory address.
+   */
+  readonly internals: string | undefined;
 }
 
 interface QuantityParts {
@@ -73,7 +79,7 @@ function interpretSuffix(suffix: string): { base: 2 | 10; exponent: number; form
 /** resource.ParseQuantity; undefined where Go fails to decode the quantity. */
 export function parseQuantity(str: string): Quantity | undefined {
   if (str === '') return undefined;
-  if (str === '0') return { nanos: 0n, format: 'DecimalSI', cached: str };
+  if (str === '0') return { nanos: 0n, format: 'DecimalSI', cached: str, internals: '{{0 0} {<nil>} 0 DecimalSI}' };
   const parts = quantityParts(str);
   if (parts === undefined) return undefined;
   const suffix = interpretSuffix(parts.suffix);
@@ -106,7 +112,8 @@ export function parseQuantity(str: string): Quantity | undefined {
         const result = positive ? product : -product;
         const nanos = result * 10n ** BigInt(scale + 9);
         const canonical = format === 'BinarySI' ? suffix.exponent % 10 === 0 && (value & 7n) !== 0n : scale % 3 === 0 && !shifted.endsWith('000') && shifted[0] !== '0';
-        return canonical ? { nanos, format, cached: str } : { nanos, format };
+        const internals = `{{${result} ${scale}} {<nil>} ${canonical ? str : ''} ${format}}`;
+        return canonical ? { nanos, format, cached: str, internals } : { nanos, format, internals };
       }
     }
   }
@@ -122,7 +129,7 @@ export function parseQuantity(str: string): Quantity | undefined {
   let nanos = numerator / denominator + (numerator % denominator === 0n ? 0n : 1n);
   if (format === 'BinarySI' && nanos > maxInt64 * nano) nanos = maxInt64 * nano;
   if (format === 'BinarySI' && nanos > 0n && nanos < nano) format = 'DecimalSI';
-  return { nanos: positive ? nanos : -nanos, format };
+  return { nanos: positive ? nanos : -nanos, format, internals: undefined };
 }
 
 /** Quantity.String(). */

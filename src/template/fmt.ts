@@ -493,7 +493,13 @@ class Printer {
         if (stringer !== undefined) {
           // fmt calls String() of a value's own method set; a *T Stringer's value prints its fields.
           if (stringer.receiver === 'value') return this.printStringer(s, verb);
-          if (!stringer.printsFields) throw new Refusal(`Go prints the internal fields of a ${s.typeName} value here; the registrar prints a ${s.typeName} only through a pointer or as an action's value`);
+          if (stringer.internals !== undefined) {
+            if (verb !== 'v' || this.plusV) throw new Refusal(`Go prints the internal fields of a ${s.typeName} with %${this.plusV ? '+v' : verb} here; the registrar does not`);
+            const internals = stringer.internals(s);
+            if (internals === undefined) refuseAddress(s);
+            this.write(internals);
+            return;
+          }
         }
         if (this.sharpV) this.write(s.typeName);
         this.write('{');

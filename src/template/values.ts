@@ -153,10 +153,11 @@ export interface GoStringer {
   readonly receiver: 'value' | 'pointer';
   string(s: GoStruct): string;
   /**
-   * Whether fmt may print the struct's fields where Go does not call String() (a *T Stringer's value that
-   * is not addressable); false where those fields are unexported internals the registrar does not model.
+   * How %v prints a value whose fields are internals the engine holds no fields for (resource.Quantity),
+   * where Go does not call String(); undefined where Go prints a memory address among them. Absent: its
+   * fields print as any struct's.
    */
-  readonly printsFields: boolean;
+  readonly internals?: (s: GoStruct) => string | undefined;
   /** What String() returns on a nil *T; undefined where it panics (Go's fmt then prints "<nil>"). */
   readonly nilString?: string;
 }

@@ -111,6 +111,11 @@ const agreeing = [
   '{{ range .PodSpec.Priority }}{{ printf "%T" . }}{{ end }}',
   `${c0}{{ range $k, $v := .Resources.Limits }}{{ printf "%T" $k }}={{ (index $.PodSpec.Containers 0).Resources.Limits | len }}/{{ (index (index $.PodSpec.Containers 0).Resources.Limits $k).Format }} {{ end }}{{ end }}`,
   '{{ eq .PodSpec.Priority 100 }} {{ lt .PodMeta.Generation 1 }} {{ eq (index .PodSpec.Tolerations 0).Operator "Equal" }}',
+  // quantities as Go prints their internals, where it does not call String()
+  `${c0}{{ .Resources.Limits }} {{ range .Resources.Requests }}{{ . }}{{ end }} {{ .Resources }}{{ end }}`,
+  '{{ index .PodSpec.Containers 0 }}',
+  '{{ .PodSpec.Containers }}',
+  '{{ .PodSpec }}',
   // structs print through the String() k8s.io/api generates
   `${c0}{{ .LivenessProbe.HTTPGet }} {{ .LivenessProbe }} {{ .SecurityContext }}{{ end }}`,
   '{{ index .PodSpec.Containers 1 }}',
@@ -133,11 +138,7 @@ const agreeing = [
 const refused = [
   '{{ .PodMeta.GetName }}',
   `${c0}{{ .Resources.Limits.Cpu }}{{ end }}`,
-  `${c0}{{ .Resources.Limits }}{{ end }}`,
-  `${c0}{{ range .Resources.Requests }}{{ . }}{{ end }}{{ end }}`,
-  '{{ index .PodSpec.Containers 0 }}',
-  '{{ .PodSpec.Containers }}',
-  '{{ .PodSpec }}',
+  `${c0}{{ printf "%+v" .Resources.Limits }}{{ end }}`,
   '{{ print .PodSpec.Priority }}',
   '{{ printf "%#v" .PodMeta.UID }}{{ printf "%#v" .PodSpec.Tolerations }}',
   '{{ .PodMeta.CreationTimestamp.Format "2006" }}',
@@ -250,10 +251,13 @@ const timestamps = ['2024-03-05T06:07:08Z', '2024-03-05T06:07:08.5Z', '2024-03-0
 
 describe('Kubernetes types: quantities and times print as Go prints them', () => {
   const cases = [
-    ...quantities.map((q) => ({
-      objects: { pod: { ...pod, spec: { ...pod.spec, volumes: [{ name: 'v', emptyDir: { sizeLimit: q } }] } }, node },
-      template: `{{ with (index .PodSpec.Volumes 0).EmptyDir.SizeLimit }}{{ . }} {{ .Format }}{{ end }}`,
-    })),
+    ...quantities.flatMap((q) => {
+      const objects = { pod: { ...pod, spec: { ...pod.spec, volumes: [{ name: 'v', emptyDir: { sizeLimit: q } }], containers: [{ name: 'app', resources: { limits: { cpu: q } } }] } }, node };
+      return [
+        { objects, template: '{{ with (index .PodSpec.Volumes 0).EmptyDir.SizeLimit }}{{ . }} {{ .Format }} {{ printf "%v %s" . . }}{{ end }}' },
+        { objects, template: '{{ (index .PodSpec.Containers 0).Resources.Limits }}' },
+      ];
+    }),
     ...timestamps.map((t) => ({
       objects: { pod: { ...pod, metadata: { ...pod.metadata, creationTimestamp: t, deletionTimestamp: t } }, node },
       template: '{{ .PodMeta.CreationTimestamp }}|{{ .PodMeta.DeletionTimestamp }}|{{ printf "%s" .PodMeta.CreationTimestamp.Time }}',
@@ -264,8 +268,12 @@ describe('Kubernetes types: quantities and times print as Go prints them', () =>
     go = await renderWithGo(cases.map((c) => ({ template: c.template, data: goTemplateData(c.objects) })));
   });
   cases.forEach((c, i) => {
-    it(JSON.stringify(c.objects.pod.spec.volumes?.[0] ?? c.objects.pod.metadata.creationTimestamp), () => {
-      assert.equal(describeResult(renderOurs(c.template, engineTemplateData(c.objects))), describeResult(go[i] as GoResult));
+    it(`${JSON.stringify(c.objects.pod.spec.volumes?.[0] ?? c.objects.pod.metadata.creationTimestamp)} ${c.template}`, () => {
+      const ours = renderOurs(c.template, engineTemplateData(c.objects));
+      const theirs = go[i] as GoResult;
+      // Go prints the address of the inf.Dec of a quantity beyond an int64 mantissa (docs/templates.md).
+      if ('output' in theirs && /\{0x[0-9a-f]+\}/.test(theirs.output.toString())) assert.match('error' in ours ? ours.error : '', refusal);
+      else assert.equal(describeResult(ours), describeResult(theirs));
     });
   });
 });
