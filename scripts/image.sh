@@ -99,11 +99,17 @@ find "$app/node_modules" -type f \( -name '*.ts' -o -name '*.mts' -o -name '*.ct
 rm -f "$app/node_modules/.package-lock.json"
 
 step 'podman build'
+# The image this build replaces under its tags, removed after it unless something else still uses it.
+previous=$(podman image inspect --format '{{.Id}}' spire-eks-workload-registrar:latest 2>/dev/null || true)
 tags=(--tag "spire-eks-workload-registrar:$version" --tag spire-eks-workload-registrar:latest)
 podman build --quiet --file Containerfile --timestamp "$SOURCE_DATE_EPOCH" "${tags[@]}" \
   --build-arg VERSION="$version" --build-arg REVISION="$revision" --build-arg SOURCE="$source_url" \
   --build-arg CREATED="$created" --build-arg LICENSES="$(package license)" \
   ${iidfile:+--iidfile "$iidfile"} "$context" >/dev/null
+current=$(podman image inspect --format '{{.Id}}' spire-eks-workload-registrar:latest)
+if [ -n "$previous" ] && [ "$previous" != "$current" ] && [ -z "$(podman image inspect --format '{{.RepoTags}}' "$previous" | tr -d '[]')" ]; then
+  podman rmi "$previous" >/dev/null 2>&1 || true
+fi
 size=$(podman image inspect --format '{{.Size}}' "spire-eks-workload-registrar:$version")
 echo "image: spire-eks-workload-registrar:$version ($revision), $((size / 1000000)) MB uncompressed, built in $((SECONDS - start)) s"
 if [ -n "$save" ]; then
