@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -112,6 +112,23 @@ test('a cluster without a dump is unsynced: its entries are kept, not deleted', 
   assert.deepEqual(JSON.parse(result.stdout), { created: 0, updated: 0, deleted: 0, failed: 0 });
   assert.match(result.stderr, /cluster prod: no --cluster prod=PATH given/);
   assert.equal((await ownedEntries()).length, 2);
+});
+
+test('a ClusterSpiffeID: apply writes its entry and the node alias, which the SPIRE server accepts as they are; without it, both go', async () => {
+  const manifests = writeManifests('30m');
+  const cluster = writeCluster(2);
+  await apply(manifests, cluster);
+  const declared = join(dir, 'clusterspiffeid.yaml');
+  writeFileSync(declared, 'apiVersion: spiffeid.spiffe.io/v1beta1\nkind: ClusterSpiffeID\nmetadata: {name: api}\nspec: {spiffeId: "spiffe://example.org/api", selector: {namespace: shop, serviceAccount: api}}\n');
+  const result = await run('apply', '--config', configPath, '-f', manifests, '-f', declared, '--cluster', `prod=${cluster}`, '--spire-socket', spire.socketPath);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), { created: 2, updated: 0, deleted: 0, failed: 0 });
+  const stored = (await ownedEntries()).map((entry) => [entry.spiffeId, entry.parentId, entry.selectors.map(formatSelector).join(',')]);
+  assert.deepEqual(stored.filter(([spiffeId]) => !spiffeId?.startsWith('spiffe://example.org/ns/')).sort(), [
+    ['spiffe://example.org/api', 'spiffe://example.org/k8s-cluster/prod-eks/nodes', 'k8s:ns:shop,k8s:sa:api'],
+    ['spiffe://example.org/k8s-cluster/prod-eks/nodes', 'spiffe://example.org/spire/server', 'k8s_psat:cluster:prod-eks'],
+  ]);
+  assert.deepEqual(await apply(manifests, cluster), { created: 0, updated: 0, deleted: 2, failed: 0 });
 });
 
 test('a server restart in the middle of an apply loses and duplicates nothing', async () => {
