@@ -4,14 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseResources } from '../../src/api/resources.ts';
 import { parseControllerManagerConfig } from '../../src/config/load-config.ts';
 import { clusterSnapshotFromObjects, type ClusterSnapshot } from '../../src/identity/cluster-snapshot.ts';
-import { differingFields } from '../../src/reconcile/diff-entries.ts';
 import { planEntries } from '../../src/reconcile/plan-entries.ts';
 import { createEntryClient, type SpireEntryClient } from '../../src/spire/entry-client.ts';
-import { formatSelector, type RegistrationEntry } from '../../src/spire/entry.ts';
+import type { RegistrationEntry } from '../../src/spire/entry.ts';
 import { group, identities, installCrds, must, registries, registryFor, repoRoot } from '../e2e/e2e-fixture.ts';
 import { startFleet, type Fleet } from '../rig/fleet.ts';
 import type { ApiServer } from '../rig/kube-apiserver.ts';
 import { ProcessGroup, type RigProcess } from '../rig/processes.ts';
+import { compareWithPlan, type EntryCheck } from './entry-check.ts';
 import type { SpireServer } from '../rig/spire-server.ts';
 
 export const entryIdPrefix = 'eks-faults-';
@@ -42,25 +42,6 @@ export interface FaultFleetOptions {
   /** Logs progress. */
   readonly log: (text: string) => void;
 }
-
-/** What the SPIRE server holds compared with the plan over the clusters' current state. */
-export interface EntryCheck {
-  readonly expected: number;
-  readonly owned: number;
-  /** Expected, absent. */
-  readonly lost: string[];
-  /** Owned (our prefix), not expected. */
-  readonly stray: string[];
-  /** Present with other fields than planned. */
-  readonly differ: string[];
-  /** Entries sharing SPIFFE ID, parent ID and selectors with another one (any owner). */
-  readonly duplicates: string[];
-  /** Foreign entries changed, created by us or gone. */
-  readonly foreignChanged: string[];
-}
-
-export const checkPasses = (check: EntryCheck): boolean =>
-  check.lost.length + check.stray.length + check.differ.length + check.duplicates.length + check.foreignChanged.length === 0;
 
 /** One controller replica: restarted, like a Deployment's pod, when it exits unasked. */
 export interface Replica {
@@ -200,8 +181,6 @@ async function listAll(api: ApiServer, path: string, apiVersion: string, kind: s
   const body = (await must(api, 'GET', path)) as { items: Record<string, unknown>[] };
   return body.items.map((item) => ({ apiVersion, kind, ...item }));
 }
-
-const entryKey = (entry: RegistrationEntry): string => JSON.stringify([entry.spiffeId, entry.parentId, entry.selectors.map(formatSelector).sort()]);
 
 /** A foreign entry as the server reports it, revision and all: a change of any kind shows. */
 const foreignFingerprint = (entry: Record<string, unknown>): string => JSON.stringify(entry);
@@ -354,25 +333,8 @@ export async function startFaultFleet(options: FaultFleetOptions): Promise<Fault
     const check = async (): Promise<EntryCheck> => {
       const expected = await expectedEntries();
       const all = await spire.listEntries();
-      const owned = all.filter((entry) => entry.id.startsWith(entryIdPrefix));
-      const ownedById = new Map(owned.map((entry) => [entry.id, entry]));
-      const byKey = new Map<string, string[]>();
-      for (const entry of all) byKey.set(entryKey(entry), [...(byKey.get(entryKey(entry)) ?? []), entry.id]);
       const current = new Map((await spireServer.cliEntries()).filter((entry) => !String(entry.id).startsWith(entryIdPrefix)).map((entry) => [String(entry.id), foreignFingerprint(entry)]));
-      const foreignChanged = [...new Set([...foreign.keys(), ...current.keys()])].filter((id) => foreign.get(id) !== current.get(id));
-      return {
-        expected: expected.size,
-        owned: owned.length,
-        lost: [...expected.keys()].filter((id) => !ownedById.has(id)),
-        stray: owned.filter((entry) => !expected.has(entry.id)).map((entry) => entry.id),
-        differ: owned.flatMap((entry) => {
-          const want = expected.get(entry.id);
-          const fields = want === undefined ? [] : differingFields(want, entry);
-          return fields.length === 0 ? [] : [`${entry.id} (${fields.join(', ')})`];
-        }),
-        duplicates: [...byKey.values()].filter((ids) => ids.length > 1).map((ids) => ids.join(' = ')),
-        foreignChanged,
-      };
+      return compareWithPlan(entryIdPrefix, expected, all, foreign, current);
     };
 
     const stableEntryIds = new Set<string>();

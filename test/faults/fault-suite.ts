@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { logMessages } from '../../src/observability/log-messages.ts';
-import { checkPasses, lineCount, logLinesOf, startFaultFleet, type EntryCheck, type FaultFleet } from './fault-fleet.ts';
+import { checkPasses, doubleCreates, type EntryCheck } from './entry-check.ts';
+import { lineCount, logLinesOf, startFaultFleet, type FaultFleet } from './fault-fleet.ts';
 import { scenarios, type FaultContext, type Scenario } from './scenarios.ts';
 
 export interface SuiteOptions {
@@ -42,21 +42,6 @@ const stableFingerprints = async (ff: FaultFleet): Promise<Map<string, string>> 
       .filter((entry) => ff.stableEntryIds.has(String(entry.id)))
       .map((entry) => [String(entry.id), JSON.stringify([entry.created_at, entry.revision_number ?? 0])]),
   );
-
-/** Entry IDs with two successful creates and no successful delete between, over every replica's log lines. */
-function doubleCreates(lines: readonly Record<string, unknown>[]): number {
-  const sorted = [...lines].sort((a, b) => String(a.time).localeCompare(String(b.time)));
-  const live = new Set<string>();
-  const twice = new Set<string>();
-  for (const line of sorted) {
-    const id = String(line.entryID ?? '');
-    if (line.msg === logMessages.entryCreated) {
-      if (live.has(id)) twice.add(id);
-      live.add(id);
-    } else if (line.msg === logMessages.entryDeleted) live.delete(id);
-  }
-  return twice.size;
-}
 
 /**
  * Runs the scenarios on one fleet, one after another: each starts from a converged fleet, churns pods
