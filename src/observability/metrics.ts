@@ -80,36 +80,20 @@ export function createMetrics(): RegistrarMetrics {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
     registers,
   });
-  const entries = new Gauge({
-    name: `${prefix}entries`,
-    help: 'SPIRE entries the registrar keeps, by cluster.',
-    labelNames: ['cluster'] as const,
-    registers,
-  });
-  const clusterReady = new Gauge({
-    name: `${prefix}cluster_ready`,
-    help: "1 while the registrar has a synced view of the cluster's pods, else 0.",
-    labelNames: ['cluster'] as const,
-    registers,
-  });
-  const workQueueDepth = new Gauge({
-    name: `${prefix}work_queue_depth`,
-    help: 'Keys waiting in the work queue.',
-    registers,
-  });
-
-  const podControllerFailures = new Gauge({
-    name: `${prefix}pod_controller_render_failures`,
-    help: "Pods of the cluster whose identity from the pod controller did not render (a label or annotation value that makes no SPIFFE ID path).",
-    labelNames: ['cluster'] as const,
-    registers,
-  });
-  const spiffeIdEntries = new Gauge({
-    name: `${prefix}spiffe_id_entries`,
-    help: 'ClusterSpiffeID and SpiffeID entries, one per targeted cluster, by kind and state: Written, Masked (an older source decides the entry) or Failed.',
-    labelNames: ['kind', 'state'] as const,
-    registers,
-  });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> => new Gauge({ name: `${prefix}${name}`, help, labelNames, registers });
+  const entries = gauge('entries', 'SPIRE entries the registrar keeps, by cluster.', ['cluster']);
+  const clusterReady = gauge('cluster_ready', "1 while the registrar has a synced view of the cluster's pods, else 0.", ['cluster']);
+  const workQueueDepth = gauge('work_queue_depth', 'Keys waiting in the work queue.', []);
+  const podControllerFailures = gauge(
+    'pod_controller_render_failures',
+    'Pods of the cluster whose identity from the pod controller did not render (a label or annotation value that makes no SPIFFE ID path).',
+    ['cluster'],
+  );
+  const spiffeIdEntries = gauge(
+    'spiffe_id_entries',
+    'ClusterSpiffeID and SpiffeID entries, one per targeted cluster, by kind and state: Written, Masked (an older source decides the entry) or Failed.',
+    ['kind', 'state'],
+  );
 
   // Series that exist from the start read 0 rather than absent, so rate() and alerts on failures work
   // before the first failure happens.
