@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { eventually, startManifestsApi, statusMessage, type ManifestsApi } from '../integration/manifests/api-fixture.ts';
 import { objectRef, type ManifestObject } from '../integration/manifests/manifest-files.ts';
-import { helmOk, render, valuesExamples } from './chart-fixture.ts';
+import { helm, helmOk, render, valuesExamples } from './chart-fixture.ts';
 
 // `helm install` into a real kube-apiserver (the rig's etcd and apiserver; no nodes, so no pod runs):
 // every object the chart renders is first accepted by a strict server-side dry run (unknown fields are
@@ -50,6 +50,14 @@ test('every object the chart renders passes a strict server-side dry run (after 
     assert.equal(deleted.status, 200, statusMessage(deleted));
     await eventually(`CRD ${crd.metadata.name} gone`, async () => !(await exists(crd)));
   }
+});
+
+test('helm install with a wrong value fails before anything is created (values.schema.json)', async () => {
+  const result = helm(['install', release, '.', ...helmArgs, '--set', 'config.gcInterval=soon']);
+  assert.notEqual(result.status, 0);
+  assert.match(result.stderr, /\/config\/gcInterval/);
+  for (const object of render()) assert.ok(!(await exists(object)), `${objectRef(object)} was created`);
+  assert.equal(helm(['status', release, ...helmArgs]).status === 0, false, 'a release was recorded');
 });
 
 test('helm install creates the CRDs and every object of its manifest', async () => {
