@@ -65,6 +65,7 @@ function structModel(name: string): StructModel {
     description.fields.map((f) => f.name),
     {
       methods: description.methods ?? [],
+      ...(name === 'v1.ObjectMeta' && { calls: objectMetaCalls(description) }),
       ...(description.unexported && { unexported: description.unexported }),
       ...(description.promoted && { promoted: description.promoted }),
       ...(stringerOf(description) && { stringer: stringerOf(description) }),
@@ -108,7 +109,8 @@ export function kubernetesValue(type: KubeType, raw: unknown, addressable: boole
       const record = isRecord(raw) ? raw : noFields;
       if (type.name === 'map[string]string') return goStringMapView(record as Readonly<Record<string, string>>);
       const entries = new Map(Object.entries(record).map(([k, v]) => [k, kubernetesValue(type.elem, v, false)]));
-      return new GoMap(type.name, type.key.name, entries, kubernetesValue(type.elem, undefined, false), new Set(kubernetesTypeMethods[type.name] ?? []));
+      const calls = type.name === 'v1.ResourceList' ? resourceListCalls(record) : {};
+      return new GoMap(type.name, type.key.name, entries, kubernetesValue(type.elem, undefined, false), new Set(kubernetesTypeMethods[type.name] ?? []), calls);
     }
     case 'struct':
       return structValue(structModel(type.name), raw, addressable);
@@ -136,6 +138,38 @@ function scalarValue(name: string, kind: KubeScalarKind, raw: unknown): unknown 
       break;
   }
   return name === engineScalarNames[kind] ? value : new GoNamed(name, value);
+}
+
+const quantityPointer = parseKubeType('*resource.Quantity');
+
+/**
+ * v1.ResourceList's methods without arguments (`.Resources.Limits.Cpu`): a pointer to the quantity under
+ * their resource name, or to a zero quantity of their default format.
+ */
+function resourceListCalls(record: Readonly<Record<string, unknown>>): Record<string, () => unknown> {
+  const named = (name: string, defaultFormat: string) => () => {
+    if (Object.hasOwn(record, name)) return kubernetesValue(quantityPointer, record[name], true);
+    const zero = structModel('resource.Quantity');
+    const format = kubernetesValue((zero.fields[0] as StructModel['fields'][number]).type, defaultFormat, false);
+    return new GoPointer('*resource.Quantity', new TextStruct(zero.type, [format], true, '0', `{{0 0} {<nil>}  ${defaultFormat}}`), zero.type);
+  };
+  return {
+    Cpu: named('cpu', 'DecimalSI'),
+    Memory: named('memory', 'BinarySI'),
+    Storage: named('storage', 'BinarySI'),
+    StorageEphemeral: named('ephemeral-storage', 'BinarySI'),
+    Pods: named('pods', 'DecimalSI'),
+  };
+}
+
+/** metav1.ObjectMeta's getters (GetName returns Name, ...): the methods of the type that only read a field. */
+function objectMetaCalls(description: KubeStructDescription): Record<string, (s: GoStruct) => unknown> {
+  const calls: Record<string, (s: GoStruct) => unknown> = {};
+  for (const method of description.methods ?? []) {
+    const field = method.slice(3);
+    if (method.startsWith('Get') && description.fields.some((f) => f.name === field)) calls[method] = (s) => s.field(field);
+  }
+  return calls;
 }
 
 function structValue(model: StructModel, raw: unknown, addressable: boolean): GoStruct {

@@ -67,6 +67,7 @@ test('index, with, variables, else branches, pipelines and {{template}} calls ar
   assert.deepEqual(shape(reach('{{ $c := .PodSpec.Containers }}{{ range $i, $e := $c }}{{ $e.Name }}{{ end }}').pod), { spec: { containers: { '[]': { name: true } } } });
   assert.deepEqual(shape(reach('{{ .PodSpec.Volumes | len }}').pod), { spec: { volumes: {} } });
   assert.deepEqual(shape(reach('{{ define "c" }}{{ .Name }}{{ end }}{{ range .PodSpec.Containers }}{{ template "c" . }}{{ end }}').pod), { spec: { containers: { '[]': { name: true } } } });
+  assert.deepEqual(shape(reach('{{ (index .PodMeta.GetOwnerReferences 0).Kind }}').pod), { metadata: { ownerReferences: { '[]': { kind: true } } } });
   // An embedded struct's fields sit in its parent's JSON object.
   assert.deepEqual(shape(reach('{{ range .PodSpec.EphemeralContainers }}{{ .Image }}{{ .EphemeralContainerCommon.Name }}{{ end }}').pod), {
     spec: { ephemeralContainers: { '[]': { image: true, name: true } } },

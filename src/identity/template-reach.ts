@@ -129,7 +129,9 @@ class Analysis {
       }
       const t = deref(loc.type);
       if (t.kind === 'struct') {
-        const f = structField(t.name, name);
+        // ObjectMeta's getters (GetName) read their field.
+        const getter = t.name === 'v1.ObjectMeta' && name.startsWith('Get') ? structField(t.name, name.slice(3)) : undefined;
+        const f = getter ?? structField(t.name, name);
         if (f !== undefined) {
           const next: Loc = { kind: 'object', root: loc.root, path: [...loc.path, ...f.path], type: f.type };
           this.#node(next);

@@ -482,9 +482,12 @@ class State {
     const hasArgs = (args !== undefined && args.length > 1) || final !== missing;
     if (typeof receiver === 'object') {
       // Go names the static type in its messages: interface {} for a value held in one.
-      if (receiver instanceof GoPointer) return this.evalPointerField(fieldName, hasArgs, receiver, iface ? 'interface {}' : receiver.typeName);
-      if (receiver instanceof GoStruct) return this.evalStructField(fieldName, hasArgs, receiver, iface ? 'interface {}' : receiver.typeName);
+      const numIn = (args !== undefined ? args.length - 1 : 0) + (final !== missing ? 1 : 0);
+      if (receiver instanceof GoPointer) return this.evalPointerField(fieldName, numIn, receiver, iface ? 'interface {}' : receiver.typeName);
+      if (receiver instanceof GoStruct) return this.evalStructField(fieldName, numIn, receiver, iface ? 'interface {}' : receiver.typeName);
       if (receiver instanceof GoMap) {
+        const call = Object.hasOwn(receiver.calls, fieldName) ? receiver.calls[fieldName] : undefined;
+        if (call !== undefined) return this.callMethod(fieldName, numIn, () => call(receiver));
         if (receiver.methods.has(fieldName)) refuseMethod(fieldName, receiver.typeName);
         if (receiver.keyTypeName === 'string') {
           if (hasArgs) this.errorf('%s is not a method but has arguments', fieldName);
@@ -513,26 +516,35 @@ class State {
   }
 
   /** A field through a pointer, which Go follows; its messages name the pointer type. */
-  private evalPointerField(fieldName: string, hasArgs: boolean, p: GoPointer, typ: string): unknown {
+  private evalPointerField(fieldName: string, numIn: number, p: GoPointer, typ: string): unknown {
     const t = p.elemType;
+    if (p.elem instanceof GoStruct) return this.evalStructField(fieldName, numIn, p.elem, typ);
     if (t?.methods?.has(fieldName)) refuseMethod(fieldName, typ);
-    if (p.elem instanceof GoStruct) return this.evalStructField(fieldName, hasArgs, p.elem, typ);
     if (p.elem === null && (t === undefined || t.fieldIndex(fieldName) !== undefined || t.promoted?.[fieldName] !== undefined)) {
       this.errorf('nil pointer evaluating %s.%s', typ, fieldName);
     }
     this.errorf("can't evaluate field %s in type %s", fieldName, typ);
   }
 
-  private evalStructField(fieldName: string, hasArgs: boolean, s: GoStruct, typ: string): unknown {
+  private evalStructField(fieldName: string, numIn: number, s: GoStruct, typ: string): unknown {
+    const call = s.type.calls?.[fieldName];
+    if (call !== undefined) return this.callMethod(fieldName, numIn, () => call(s));
     if (s.type.methods?.has(fieldName)) refuseMethod(fieldName, typ);
     const value = s.field(fieldName);
     if (value !== undefined) {
-      if (hasArgs) this.errorf('%s has arguments but cannot be invoked as function', fieldName);
+      if (numIn > 0) this.errorf('%s has arguments but cannot be invoked as function', fieldName);
       this.lastIface = value === null;
       return value;
     }
     if (s.type.unexported?.has(fieldName)) this.errorf('%s is an unexported field of struct type %s', fieldName, typ);
     this.errorf("can't evaluate field %s in type %s", fieldName, typ);
+  }
+
+  /** A method without arguments (a getter of the Kubernetes types), called as Go's evalCall would. */
+  private callMethod(name: string, numIn: number, call: () => unknown): unknown {
+    if (numIn !== 0) this.errorf('wrong number of args for %s: want 0 got %d', name, BigInt(numIn));
+    this.lastIface = false;
+    return call();
   }
 
   private missingKey(fieldName: string, zero: unknown): unknown {

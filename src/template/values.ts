@@ -124,15 +124,24 @@ export class GoMap {
   readonly #entries: ReadonlyMap<string, unknown>;
   /** The zero value of the element type. */
   readonly zero: unknown;
-  /** The methods of the map type, which Go would call for `.Name`; the registrar refuses them. */
+  /** The methods of the map type, which Go would call for `.Name`; the registrar refuses those not in `calls`. */
   readonly methods: ReadonlySet<string>;
+  readonly calls: Readonly<Record<string, (receiver: GoMap) => unknown>>;
 
-  constructor(typeName: string, keyTypeName: string, entries: ReadonlyMap<string, unknown>, zero: unknown, methods: ReadonlySet<string> = new Set()) {
+  constructor(
+    typeName: string,
+    keyTypeName: string,
+    entries: ReadonlyMap<string, unknown>,
+    zero: unknown,
+    methods: ReadonlySet<string> = new Set(),
+    calls: Readonly<Record<string, (receiver: GoMap) => unknown>> = {},
+  ) {
     this.typeName = typeName;
     this.keyTypeName = keyTypeName;
     this.#entries = entries;
     this.zero = zero;
     this.methods = methods;
+    this.calls = calls;
   }
 
   get size(): number {
@@ -164,8 +173,10 @@ export interface GoStringer {
 
 /** What a struct type has besides its fields, for the Kubernetes types (src/identity/kubernetes-types.ts). */
 export interface GoStructTypeExtras {
-  /** Methods of *T: Go calls them for `.Name`; the registrar refuses them (see docs/templates.md). */
+  /** Methods of *T: Go calls them for `.Name`; the registrar refuses those not in `calls` (see docs/templates.md). */
   readonly methods?: readonly string[];
+  /** The methods without arguments the engine calls, by name: each returns the method's result for a value. */
+  readonly calls?: Readonly<Record<string, (receiver: GoStruct) => unknown>>;
   readonly unexported?: readonly string[];
   /** Fields promoted from embedded structs, by index path. */
   readonly promoted?: Readonly<Record<string, readonly number[]>>;
@@ -396,6 +407,7 @@ export class GoStructType {
   readonly unexported: ReadonlySet<string> | undefined;
   readonly promoted: Readonly<Record<string, readonly number[]>> | undefined;
   readonly stringer: GoStringer | undefined;
+  readonly calls: Readonly<Record<string, (receiver: GoStruct) => unknown>> | undefined;
   // Positions by field name, in a record with no inherited properties (faster to read than a Map).
   readonly #indexes: Readonly<Record<string, number>>;
 
@@ -407,6 +419,7 @@ export class GoStructType {
     this.unexported = extras.unexported === undefined ? undefined : new Set(extras.unexported);
     this.promoted = extras.promoted === undefined ? undefined : Object.assign(Object.create(noInheritedProperties) as object, extras.promoted);
     this.stringer = extras.stringer;
+    this.calls = extras.calls === undefined ? undefined : Object.assign(Object.create(noInheritedProperties) as object, extras.calls);
     const indexes = Object.create(noInheritedProperties) as Record<string, number>;
     for (const [index, name] of fieldNames.entries()) indexes[name] = index;
     this.#indexes = indexes;

@@ -116,6 +116,12 @@ const agreeing = [
   '{{ index .PodSpec.Containers 0 }}',
   '{{ .PodSpec.Containers }}',
   '{{ .PodSpec }}',
+  // the methods without arguments that only read: ObjectMeta's getters, ResourceList's quantities
+  '{{ .PodMeta.GetName }} {{ .PodMeta.GetUID }} {{ .PodMeta.GetCreationTimestamp }} {{ .PodMeta.GetLabels }} {{ len .PodMeta.GetOwnerReferences }} {{ .PodMeta.GetDeletionGracePeriodSeconds }} {{ .PodMeta.GetManagedFields }}',
+  '{{ .PodMeta.GetName "x" }}',
+  '{{ .NodeMeta.GetDeletionTimestamp }} {{ (index .PodMeta.GetOwnerReferences 0).Kind }}',
+  `${c0}{{ .Resources.Limits.Cpu }} {{ .Resources.Limits.Memory }} {{ .Resources.Requests.Pods }} {{ .Resources.Limits.StorageEphemeral }} {{ printf "%v %T" .Resources.Limits.Cpu .Resources.Limits.Cpu }}{{ end }}`,
+  '{{ with index .PodSpec.Containers 1 }}{{ .Resources.Limits.Cpu }} {{ .Resources.Requests.Memory }} {{ printf "%v" .Resources.Limits.Storage }}{{ end }}',
   // structs print through the String() k8s.io/api generates
   `${c0}{{ .LivenessProbe.HTTPGet }} {{ .LivenessProbe }} {{ .SecurityContext }}{{ end }}`,
   '{{ index .PodSpec.Containers 1 }}',
@@ -136,8 +142,8 @@ const agreeing = [
 
 /** Go does these and the registrar refuses them, by design (docs/templates.md): the error says so. */
 const refused = [
-  '{{ .PodMeta.GetName }}',
-  `${c0}{{ .Resources.Limits.Cpu }}{{ end }}`,
+  '{{ .PodMeta.GetObjectMeta }}',
+  `${c0}{{ .Resources.Limits.Name "cpu" "DecimalSI" }}{{ end }}`,
   `${c0}{{ printf "%+v" .Resources.Limits }}{{ end }}`,
   '{{ print .PodSpec.Priority }}',
   '{{ printf "%#v" .PodMeta.UID }}{{ printf "%#v" .PodSpec.Tolerations }}',
