@@ -26,6 +26,7 @@ import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { Controller } from './controller.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
 import { objectHandlers } from './object-handlers.ts';
+import { OptionalKind } from './optional-kind.ts';
 import type { WorkItem } from './work-item.ts';
 
 export interface StartControllerOptions {
@@ -58,14 +59,22 @@ export function composeController(options: StartControllerOptions): ComposedCont
   const enqueue = (item: WorkItem): void => controller.enqueue(item);
   const registrarApi = { group: apiGroup, version: apiVersion };
   const spiffeIdApi = { group: spiffeIdApiGroup, version: spiffeIdApiVersion };
-  const informer = <T,>(api: { group: string; version: string }, plural: string, parse: (raw: unknown) => Validated<T>, item: (key: string) => WorkItem): Informer<ManagedObject<T>> => {
+  const informer = <T,>(
+    api: { group: string; version: string },
+    plural: string,
+    parse: (raw: unknown) => Validated<T>,
+    item: (key: string) => WorkItem,
+    optional?: { kind?: OptionalKind<T> },
+  ): Informer<ManagedObject<T>> => {
     const created = new Informer<ManagedObject<T>>({
       source: httpResourceSource(connection, { ...api, resource: plural }),
       transform: managedObject(parse),
       onError: (error) => logger.warn({ err: error }, `management ${plural}: ${error instanceof Error ? error.message : String(error)}`),
       // A refused list or watch (a missing permission, say) must be visible: the reflector retries it for ever.
       onReflectorEvent: (event) => {
-        if (event.type === 'error') logger.warn({ err: event.error, retryInMs: event.retryInMs }, `management ${plural}: ${event.phase} failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
+        const kind = optional?.kind;
+        if (kind?.observe(event) === true) logger.warn(`management ${plural}: not served (its CRD is not installed): none are handled until it is`);
+        else if (event.type === 'error' && kind?.absent !== true) logger.warn({ err: event.error, retryInMs: event.retryInMs }, `management ${plural}: ${event.phase} failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
       },
     });
     created.addEventHandler(objectHandlers(item, enqueue));
@@ -73,9 +82,17 @@ export function composeController(options: StartControllerOptions): ComposedCont
   };
   const registries = informer<EKSClusterRegistry>(registrarApi, 'eksclusterregistries', parseEKSClusterRegistry, (name) => ({ kind: 'registry', name }));
   const identities = informer<WorkloadIdentity>(registrarApi, 'workloadidentities', parseWorkloadIdentity, (name) => ({ kind: 'identity', name }));
+  // Kinds of a later release, whose CRDs an upgrade may have left out: OptionalKind.
+  const optionalKind = <T,>(plural: string, parse: (raw: unknown) => Validated<T>, item: (key: string) => WorkItem): { informer: Informer<ManagedObject<T>>; objects: OptionalKind<T> } => {
+    const holder: { kind?: OptionalKind<T> } = {};
+    const created = informer(spiffeIdApi, plural, parse, item, holder);
+    holder.kind = new OptionalKind(created);
+    return { informer: created, objects: holder.kind };
+  };
   // Their IDs are checked against the configured trust domain at the edge, as plan does.
-  const clusterSpiffeIds = informer<ClusterSpiffeID>(spiffeIdApi, 'clusterspiffeids', (raw) => parseClusterSpiffeID(raw, config.trustDomain), (name) => ({ kind: 'clusterspiffeid', name }));
-  const spiffeIds = informer<SpiffeID>(spiffeIdApi, 'spiffeids', (raw) => parseSpiffeID(raw, config.trustDomain), (key) => ({ kind: 'spiffeid', key }));
+  const clusterSpiffeIds = optionalKind<ClusterSpiffeID>('clusterspiffeids', (raw) => parseClusterSpiffeID(raw, config.trustDomain), (name) => ({ kind: 'clusterspiffeid', name }));
+  const spiffeIds = optionalKind<SpiffeID>('spiffeids', (raw) => parseSpiffeID(raw, config.trustDomain), (key) => ({ kind: 'spiffeid', key }));
+
   const statusWriter = (api: { group: string; version: string }, plural: string, namespaced = false): StatusWriter => new StatusWriter({ connection, ...api, plural, namespaced, logger });
   const controller = new Controller({
     config,
@@ -85,8 +102,8 @@ export function composeController(options: StartControllerOptions): ComposedCont
     reconciler: new Reconciler({ client, state, logger, metrics }),
     registries,
     identities,
-    clusterSpiffeIds,
-    spiffeIds,
+    clusterSpiffeIds: clusterSpiffeIds.objects,
+    spiffeIds: spiffeIds.objects,
     clusters: (listener) =>
       new ClusterManager({
         config,
@@ -109,7 +126,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
     },
   });
   const lead = async (leading: AbortSignal): Promise<void> => {
-    const running = [registries, identities, clusterSpiffeIds, spiffeIds].map((cache) => cache.run(leading).catch(() => {}));
+    const running = [registries, identities, clusterSpiffeIds.informer, spiffeIds.informer].map((cache) => cache.run(leading).catch(() => {}));
     try {
       await controller.lead(leading);
     } finally {
