@@ -290,12 +290,24 @@ class Analysis {
 export function templateReach(templates: Iterable<{ readonly name: string; readonly trees: ReadonlyMap<string, Tree> }>): TemplateReach {
   const total: TemplateReach = { pod: emptyReach(), node: emptyReach() };
   for (const t of templates) {
-    const a = new Analysis(t.trees);
-    a.tree(t.name, [{ kind: 'data' }]);
-    mergeReach(total.pod, a.reach.pod);
-    mergeReach(total.node, a.reach.node);
+    const reach = oneTemplateReach(t.name, t.trees);
+    mergeReach(total.pod, reach.pod);
+    mergeReach(total.node, reach.node);
   }
   return total;
+}
+
+// By parse trees, which the compile cache shares between equal templates: a cluster's reach is asked
+// for again at every identity change, for every identity that targets it.
+const reaches = new WeakMap<ReadonlyMap<string, Tree>, { readonly name: string; readonly reach: TemplateReach }>();
+
+function oneTemplateReach(name: string, trees: ReadonlyMap<string, Tree>): TemplateReach {
+  const known = reaches.get(trees);
+  if (known !== undefined && known.name === name) return known.reach;
+  const a = new Analysis(trees);
+  a.tree(name, [{ kind: 'data' }]);
+  reaches.set(trees, { name, reach: a.reach });
+  return a.reach;
 }
 
 /** Adds `from` into `into`. */
