@@ -479,10 +479,11 @@ class State {
       return undefined;
     }
     if (receiver === null) this.errorf('nil pointer evaluating %s.%s', 'interface {}', fieldName);
-    const hasArgs = (args !== undefined && args.length > 1) || final !== missing;
+    // The arguments a method would get: the command's other words and the previous stage's value.
+    const numIn = (args !== undefined ? args.length - 1 : 0) + (final !== missing ? 1 : 0);
+    const hasArgs = numIn > 0;
     if (typeof receiver === 'object') {
       // Go names the static type in its messages: interface {} for a value held in one.
-      const numIn = (args !== undefined ? args.length - 1 : 0) + (final !== missing ? 1 : 0);
       if (receiver instanceof GoPointer) return this.evalPointerField(fieldName, numIn, receiver, iface ? 'interface {}' : receiver.typeName);
       if (receiver instanceof GoStruct) return this.evalStructField(fieldName, numIn, receiver, iface ? 'interface {}' : receiver.typeName);
       if (receiver instanceof GoMap) {
