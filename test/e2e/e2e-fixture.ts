@@ -8,6 +8,7 @@ import { createEntryClient, type SpireEntryClient } from '../../src/spire/entry-
 import type { RegistrationEntry } from '../../src/spire/entry.ts';
 import type { ApiServer } from '../rig/kube-apiserver.ts';
 import { startFleet, type Fleet } from '../rig/fleet.ts';
+import type { SpireDatastoreKind } from '../rig/spire-server.ts';
 import { ProcessGroup, type RigProcess } from '../rig/processes.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -128,12 +129,14 @@ export interface Harness {
 
 export interface HarnessOptions {
   readonly gcInterval?: string;
+  /** spire-server's datastore (startFleet's `spireDatastore`); default `sqlite3`. */
+  readonly spireDatastore?: SpireDatastoreKind;
   /** Top-level config keys and their YAML (flow style), replacing the defaults below. */
   readonly config?: Readonly<Record<string, string>>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const fleet = await startFleet({ workloadClusters: 2 });
+  const fleet = await startFleet({ workloadClusters: 2, spireDatastore: options.spireDatastore ?? 'sqlite3' });
   const spireServer = fleet.spire;
   assert.ok(spireServer);
   await installCrds(fleet.management);

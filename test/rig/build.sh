@@ -2,8 +2,9 @@
 # Builds or installs the real components of the test rig, each pinned, into a cache outside the clone:
 # etcd, kube-apiserver, spire-server and helm (for the chart tests) from the Go module proxy (the wrapper
 # modules in test/rig/go pin them and their go.sum pins every dependency), moto from PyPI into its own
-# virtualenv. What is already in the cache at the same version is not built again. Prints where the cache
-# is and what each step took.
+# virtualenv; and Debian's postgresql package (for spire-server's postgres datastore), installed when
+# missing if this runs as root. What is already in the cache at the same version is not built again.
+# Prints where the cache is and what each step took.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +56,22 @@ install_moto() {
   ln -sfn "moto-$moto_version" "$cache/moto"
 }
 
+install_postgres() {
+  local start
+  if compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null; then
+    echo "rig: postgresql installed"
+  elif [ "$(id -u)" = 0 ]; then
+    # Debian's, as .ci/run installs the other Debian packages; the rig starts its own servers from it.
+    echo "rig: installing Debian's postgresql"
+    start=$SECONDS
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    echo "rig: installed postgresql in $((SECONDS - start))s"
+  else
+    echo "rig: postgresql is not installed and this is not root: tests on the postgres datastore are skipped (as root: apt-get install postgresql)"
+  fi
+}
+
 build_go etcd etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 0
 build_go spire-server spire-server github.com/spiffe/spire github.com/spiffe/spire/cmd/spire-server 1
 # Without these, kube-apiserver reports its version as v0.0.0-master.
@@ -63,4 +80,5 @@ build_go kube-apiserver kube-apiserver k8s.io/kubernetes k8s.io/kubernetes/cmd/k
 # Without this, helm reports its version as v4.3 (its source's default).
 build_go helm helm helm.sh/helm/v4 helm.sh/helm/v4/cmd/helm 0 '-X helm.sh/helm/v4/internal/version.version=@VERSION@'
 install_moto
+install_postgres
 echo "rig: components in $cache ($(du -sh "$cache" | cut -f1))"

@@ -1,11 +1,16 @@
-// `npm run demo`: the local fleet, the seed's Example 1 plus a cross-account registry, sample nodes and
-// pods, and the controller as a child process; prints the entries as they appear, until Ctrl-C.
+// `npm run demo [-- --datastore sqlite3|postgres]`: the local fleet, the seed's Example 1 plus a
+// cross-account registry, sample nodes and pods, and the controller as a child process; prints the
+// entries as they appear, until Ctrl-C.
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { formatSelector } from '../../src/spire/entry.ts';
+import { describeDatastore, parseSpireDatastoreKind } from './spire-server.ts';
 import { createNamespace, createNode, createPod, identities, must, registries, registryFor, repoRoot, startHarness, webAppIdentity } from '../e2e/e2e-fixture.ts';
 
-process.stdout.write('Starting the local fleet (etcd, management + 2 workload kube-apiservers, moto, spire-server)...\n');
-const h = await startHarness({ gcInterval: '1m' });
+const { values } = parseArgs({ options: { datastore: { type: 'string', default: 'sqlite3' } } });
+const spireDatastore = parseSpireDatastoreKind(values.datastore, '--datastore');
+process.stdout.write(`Starting the local fleet (etcd, management + 2 workload kube-apiservers, moto, spire-server on ${spireDatastore})...\n`);
+const h = await startHarness({ gcInterval: '1m', spireDatastore });
 const [one, two] = h.fleet.workloads;
 if (one === undefined || two === undefined) throw new Error('the fleet has no workload clusters');
 for (const w of [one, two]) {
@@ -23,6 +28,7 @@ process.stdout.write(
     `Management cluster: export KUBECONFIG=${h.fleet.management.kubeconfigPath}   (kubectl get eksclusterregistries,workloadidentities)`,
     `Workload clusters: ${one.clusterName} (base account, kubeconfig ${one.apiServer.kubeconfigPath}), ${two.clusterName} (account ${two.accountId} via ${two.assumeRoleArn}, kubeconfig ${two.apiServer.kubeconfigPath})`,
     `Config: ${h.configPath}  (src: ${join(repoRoot, 'src/main.ts')})`,
+    ...(h.fleet.spire === undefined ? [] : [`SPIRE server: socket ${h.fleet.spire.socketPath}  ${describeDatastore(h.fleet.spire.datastore)}`]),
     'Create or delete pods labelled app=web-app in namespace default of either cluster and watch the entries follow. Ctrl-C stops everything.',
     '',
   ].join('\n'),

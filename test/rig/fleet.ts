@@ -7,7 +7,7 @@ import { startEtcd, type Etcd } from './etcd.ts';
 import { startApiServer, type ApiServer } from './kube-apiserver.ts';
 import { startMoto, type Moto } from './moto.ts';
 import { ProcessGroup } from './processes.ts';
-import { startSpireServer, type SpireServer } from './spire-server.ts';
+import { startSpireServer, type SpireDatastoreKind, type SpireServer } from './spire-server.ts';
 import { startTokenWebhook, type ClusterUser, type TokenWebhook } from './token-webhook.ts';
 
 /** The account moto puts callers with the rig's base keys in. */
@@ -31,6 +31,8 @@ export interface FleetOptions {
   readonly workloadClusters?: number;
   /** Start spire-server; default true. */
   readonly spire?: boolean;
+  /** spire-server's datastore: `sqlite3` (default, nothing more to start) or `postgres` (a PostgreSQL of its own). */
+  readonly spireDatastore?: SpireDatastoreKind;
   /** Default `example.org`. */
   readonly trustDomain?: string;
   /** More kube-apiserver flags for the management apiserver only (an audit log, say); default none. */
@@ -76,7 +78,10 @@ async function startIn(group: ProcessGroup, options: FleetOptions, onWebhook: (w
   const count = options.workloadClusters ?? 2;
   const credentials: AwsCredentials = { accessKeyId: 'AKIARIGBASEKEY000001', secretAccessKey: 'rig-base-secret-access-key' };
   const etcd: Etcd = await startEtcd(group);
-  const spire = options.spire === false ? undefined : await startSpireServer(group, { trustDomain: options.trustDomain ?? 'example.org' });
+  const spire =
+    options.spire === false
+      ? undefined
+      : await startSpireServer(group, { trustDomain: options.trustDomain ?? 'example.org', datastore: options.spireDatastore ?? 'sqlite3' });
 
   // The webhook needs moto's address, and moto needs the apiservers' addresses: start the webhook with a
   // late-bound endpoint so that the apiservers can name it first.

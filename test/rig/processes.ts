@@ -42,6 +42,8 @@ export interface StartOptions {
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly cwd?: string;
+  /** Runs it as this user and group instead of ours (a server that refuses root); default ours. */
+  readonly user?: { readonly uid: number; readonly gid: number };
 }
 
 /**
@@ -91,6 +93,7 @@ export class ProcessGroup {
         env: { ...process.env, ...options.env },
         stdio: ['ignore', log, log],
         detached: true,
+        ...(options.user === undefined ? {} : { uid: options.user.uid, gid: options.user.gid }),
       });
     } finally {
       closeSync(log);

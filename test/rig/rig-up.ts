@@ -1,9 +1,14 @@
-// `npm run rig:up`: starts the local fleet, prints how to reach each part, and stops it all on Ctrl-C.
+// `npm run rig:up [-- --datastore sqlite3|postgres]`: starts the local fleet, prints how to reach each
+// part, and stops it all on Ctrl-C.
+import { parseArgs } from 'node:util';
 import { startFleet } from './fleet.ts';
+import { describeDatastore, parseSpireDatastoreKind } from './spire-server.ts';
 
+const { values } = parseArgs({ options: { datastore: { type: 'string', default: 'sqlite3' } } });
+const spireDatastore = parseSpireDatastoreKind(values.datastore, '--datastore');
 const started = Date.now();
-process.stdout.write('Starting the local fleet (etcd, 3 kube-apiservers, moto, spire-server)...\n');
-const fleet = await startFleet({ workloadClusters: 2 });
+process.stdout.write(`Starting the local fleet (etcd, 3 kube-apiservers, moto, spire-server on ${spireDatastore})...\n`);
+const fleet = await startFleet({ workloadClusters: 2, spireDatastore });
 const lines = [
   `Fleet up in ${((Date.now() - started) / 1000).toFixed(1)}s; files in ${fleet.dir}`,
   '',
@@ -22,7 +27,7 @@ const lines = [
   '',
   ...(fleet.spire === undefined
     ? []
-    : ['SPIRE server:', `  socket ${fleet.spire.socketPath}  trust domain ${fleet.spire.trustDomain}`, '']),
+    : ['SPIRE server:', `  socket ${fleet.spire.socketPath}  trust domain ${fleet.spire.trustDomain}`, `  ${describeDatastore(fleet.spire.datastore)}`, '']),
   'Press Ctrl-C to stop.',
   '',
 ];

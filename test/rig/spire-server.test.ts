@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createEntryClient, type SpireEntryClient } from '../../src/spire/entry-client.ts';
+import { registrationEntry } from '../support/registration-entry.ts';
+import { postgresUnavailable } from './postgres.ts';
 import { ProcessGroup } from './processes.ts';
 import { startSpireServer, type SpireServer } from './spire-server.ts';
 
@@ -59,5 +61,53 @@ describe('rig: spire-server', () => {
     assert.equal((await server.cli(['healthcheck'])).code, 0);
     assert.ok((await server.cliEntries()).some((entry) => entry.id === 'cli-made'));
     assert.ok((await client.getEntry('cli-made')) !== undefined, 'the client reaches the restarted server');
+  });
+});
+
+describe('rig: two spire-servers on one PostgreSQL database (SPIRE high availability)', { skip: postgresUnavailable() ?? false }, () => {
+  let group: ProcessGroup;
+  let first: SpireServer;
+  let second: SpireServer;
+  let firstClient: SpireEntryClient;
+  let secondClient: SpireEntryClient;
+
+  before(async () => {
+    group = new ProcessGroup('rig-spire-ha-');
+    first = await startSpireServer(group, { trustDomain: 'rig.example', name: 'spire-a', datastore: 'postgres' });
+    // After the first, whose start made the schema: two servers migrating one empty database could race.
+    second = await startSpireServer(group, { trustDomain: 'rig.example', name: 'spire-b', datastore: first.datastore });
+    firstClient = createEntryClient({ socketPath: first.socketPath });
+    secondClient = createEntryClient({ socketPath: second.socketPath });
+  });
+
+  after(async () => {
+    firstClient.close();
+    secondClient.close();
+    await group.stopAll();
+  });
+
+  it('reads through one server an entry written through the other, and it is in PostgreSQL', async () => {
+    assert.equal(first.datastore.type, 'postgres');
+    assert.deepEqual(second.datastore, first.datastore);
+    const entry = registrationEntry({
+      id: 'written-through-a',
+      spiffeId: 'spiffe://rig.example/workload/ha',
+      parentId: 'spiffe://rig.example/node/a',
+      selectors: [{ type: 'k8s', value: 'ns:ha' }],
+    });
+    assert.deepEqual((await firstClient.createEntries([entry])).map((outcome) => outcome.kind), ['ok']);
+    const read = await secondClient.getEntry(entry.id);
+    assert.equal(read?.spiffeId, entry.spiffeId);
+    assert.deepEqual(read?.selectors, entry.selectors);
+    assert.ok((await second.cliEntries()).some((shown) => shown.id === entry.id));
+    if (first.datastore.type !== 'postgres') return;
+    assert.deepEqual(await first.datastore.postgres.query('spire', `SELECT spiffe_id FROM registered_entries WHERE entry_id = '${entry.id}'`), [entry.spiffeId]);
+  });
+
+  it('deletes through one server what the other then no longer has', async () => {
+    await second.cliOk(['entry', 'create', '-entryID', 'made-on-b', '-parentID', 'spiffe://rig.example/node/b', '-spiffeID', 'spiffe://rig.example/workload/b', '-selector', 'k8s:ns:b']);
+    assert.equal((await firstClient.getEntry('made-on-b'))?.spiffeId, 'spiffe://rig.example/workload/b');
+    assert.deepEqual((await firstClient.deleteEntries(['made-on-b'])).map((outcome) => outcome.kind), ['ok']);
+    assert.equal(await secondClient.getEntry('made-on-b'), undefined);
   });
 });

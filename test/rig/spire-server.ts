@@ -2,7 +2,31 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { componentPath } from './components.ts';
+import { startPostgres, type Postgres } from './postgres.ts';
 import { freePort, waitUntilReady, type ProcessGroup, type RigProcess } from './processes.ts';
+
+/** The datastores the rig runs spire-server on, by SPIRE's `database_type`. */
+export const spireDatastoreKinds = ['sqlite3', 'postgres'] as const;
+export type SpireDatastoreKind = (typeof spireDatastoreKinds)[number];
+
+/** Where a spire-server keeps its entries. */
+export type SpireDatastore =
+  | { readonly type: 'sqlite3'; readonly path: string }
+  | { readonly type: 'postgres'; readonly connectionString: string; readonly postgres: Postgres };
+
+/** One line on where a datastore is and how to look into it, for a person at the terminal. */
+export function describeDatastore(datastore: SpireDatastore): string {
+  return datastore.type === 'sqlite3'
+    ? `datastore SQLite: ${datastore.path}`
+    : `datastore PostgreSQL ${datastore.postgres.version}: psql "${datastore.connectionString}"`;
+}
+
+/** `value` as a datastore kind, or an error that names `source` (a flag, a variable) and the choices. */
+export function parseSpireDatastoreKind(value: string, source: string): SpireDatastoreKind {
+  const kind = spireDatastoreKinds.find((known) => known === value);
+  if (kind === undefined) throw new Error(`${source}: unknown SPIRE datastore '${value}'; use one of ${spireDatastoreKinds.join(', ')}`);
+  return kind;
+}
 
 /** What a spire-server CLI command printed and how it exited. */
 export interface CliResult {
@@ -15,6 +39,8 @@ export interface SpireServer {
   /** The admin API's Unix socket (the `socket_path` of server.conf). */
   readonly socketPath: string;
   readonly trustDomain: string;
+  /** Its datastore; pass it as another server's `datastore` to share a PostgreSQL database. */
+  readonly datastore: SpireDatastore;
   /** The running server process; a new one after each restart. */
   readonly process: RigProcess;
   /**
@@ -38,11 +64,17 @@ export interface SpireServerOptions {
   readonly trustDomain: string;
   /** Names the process and its directory in the group; default `spire-server`. */
   readonly name?: string;
+  /**
+   * `sqlite3` (the default: nothing else to start): a file in the server's data directory. `postgres`: a
+   * PostgreSQL of its own, started in the group (`<name>-postgres`), database `spire`. Another server's
+   * `datastore` (PostgreSQL only): the same database, as SPIRE's servers share one in high availability.
+   */
+  readonly datastore?: SpireDatastoreKind | SpireDatastore;
 }
 
 /**
- * Starts spire-server with a SQLite datastore and a disk key manager, its admin API on a Unix socket in
- * the group's directory, and resolves once `spire-server healthcheck` passes.
+ * Starts spire-server with a disk key manager and the datastore asked for, its admin API on a Unix socket
+ * in the group's directory, and resolves once `spire-server healthcheck` passes.
  */
 export async function startSpireServer(group: ProcessGroup, options: SpireServerOptions): Promise<SpireServer> {
   const name = options.name ?? 'spire-server';
@@ -53,7 +85,8 @@ export async function startSpireServer(group: ProcessGroup, options: SpireServer
   // Unix socket paths are limited to about 100 bytes: keep this one short.
   const socketPath = join(dir, 'api.sock');
   const configPath = join(dir, 'server.conf');
-  writeFileSync(configPath, serverConfig({ trustDomain: options.trustDomain, bindPort: await freePort(), socketPath, dataDir }));
+  const datastore = await openDatastore(group, name, dataDir, options.datastore ?? 'sqlite3');
+  writeFileSync(configPath, serverConfig({ trustDomain: options.trustDomain, bindPort: await freePort(), socketPath, dataDir, datastore }));
 
   const cli = (args: readonly string[]): Promise<CliResult> => runCli(binary, withSocketPath(args, socketPath));
   const cliOk = async (args: readonly string[]): Promise<string> => {
@@ -78,6 +111,7 @@ export async function startSpireServer(group: ProcessGroup, options: SpireServer
   return {
     socketPath,
     trustDomain: options.trustDomain,
+    datastore,
     get process() {
       return proc;
     },
@@ -96,8 +130,25 @@ export async function startSpireServer(group: ProcessGroup, options: SpireServer
   };
 }
 
-function serverConfig(config: { trustDomain: string; bindPort: number; socketPath: string; dataDir: string }): string {
+async function openDatastore(
+  group: ProcessGroup,
+  name: string,
+  dataDir: string,
+  wanted: SpireDatastoreKind | SpireDatastore,
+): Promise<SpireDatastore> {
+  if (wanted === 'sqlite3') return { type: 'sqlite3', path: join(dataDir, 'datastore.sqlite3') };
+  if (wanted === 'postgres') {
+    const postgres = await startPostgres(group, { name: `${name}-postgres` });
+    return { type: 'postgres', connectionString: await postgres.createDatabase('spire'), postgres };
+  }
+  // SPIRE's servers share a datastore only through a database server; a SQLite file is one server's.
+  if (wanted.type === 'sqlite3') throw new Error(`${name}: only a PostgreSQL datastore can be shared; ${wanted.path} is another server's SQLite file`);
+  return wanted;
+}
+
+function serverConfig(config: { trustDomain: string; bindPort: number; socketPath: string; dataDir: string; datastore: SpireDatastore }): string {
   const q = (value: string | number): string => JSON.stringify(String(value));
+  const { datastore } = config;
   return `server {
   bind_address = "127.0.0.1"
   bind_port = ${q(config.bindPort)}
@@ -110,8 +161,8 @@ function serverConfig(config: { trustDomain: string; bindPort: number; socketPat
 plugins {
   DataStore "sql" {
     plugin_data {
-      database_type = "sqlite3"
-      connection_string = ${q(join(config.dataDir, 'datastore.sqlite3'))}
+      database_type = ${q(datastore.type)}
+      connection_string = ${q(datastore.type === 'sqlite3' ? datastore.path : datastore.connectionString)}
     }
   }
   KeyManager "disk" {
