@@ -6,6 +6,7 @@ import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import type { RegistrationEntry } from '../spire/entry.ts';
 import { sampleConfig, sampleIdentity, sampleNamespace, sampleNode, samplePod, sampleRegistry, sampleSpiffeId } from '../../test/fixtures/fleet-objects.ts';
+import { podFromKubernetes } from '../identity/cluster-objects.ts';
 import { MemoryCluster } from '../../test/support/memory-cluster.ts';
 import { registrationEntry } from '../../test/support/registration-entry.ts';
 import { diffEntries } from './diff-entries.ts';
@@ -316,4 +317,20 @@ test("a cluster's template reach is what the templates of the identities targeti
   state.removeIdentity('by-container');
   assert.equal(containers('east'), undefined);
   assert.equal(state.templateReach('unknown').pod.keys.size, 0);
+});
+
+test('pods read as the informers read them, with the cluster template reach, render templates that reach containers', () => {
+  const state = new FleetState(sampleConfig());
+  state.setRegistry(sampleRegistry('east'));
+  state.setIdentity(sampleIdentity('by-image', { spiffeIDTemplate: 'spiffe://example.org/image/{{ (index .PodSpec.Containers 0).Name }}' }));
+  const raw = { metadata: { name: 'web-1', namespace: 'shop', uid: 'u1' }, spec: { nodeName: 'node-a', containers: [{ name: 'app', image: 'web:1' }] }, status: { phase: 'Running' } };
+  const spiffeIds = (pod: ReturnType<typeof podFromKubernetes>) => {
+    const cluster = new MemoryCluster();
+    cluster.addPod(pod);
+    state.setClusterObjects('east', cluster);
+    return [...state.entries()].map((entry) => entry.spiffeId);
+  };
+  assert.deepEqual(spiffeIds(podFromKubernetes(raw, state.templateReach('east').pod)), ['spiffe://example.org/image/app']);
+  // Without the reach the informers would keep no containers, and the template would fail on the pod.
+  assert.deepEqual(spiffeIds(podFromKubernetes(raw)), []);
 });
