@@ -88,7 +88,8 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     const pair = await readKeyPair(certDir);
     if (closed) return;
     if (typeof pair === 'string') {
-      if (!announcedMissing) logger.warn({ certDir }, `Webhook not served yet: no certificate (${pair})`);
+      // Info, not a warning: without config/webhook (cert-manager) no certificate is the intended state.
+      if (!announcedMissing) logger.info({ certDir }, `Webhook not served yet: no certificate (${pair})`);
       announcedMissing = true;
       return;
     }
