@@ -310,3 +310,18 @@ describe('Kubernetes types: random templates over the type model, fixed seed', (
     assert.ok(agreed > 4 * refusals, `${agreed} agreed, ${refusals} refused`);
   });
 });
+
+describe('Kubernetes types: managedFields', () => {
+  const managed = { pod: { ...pod, metadata: { ...pod.metadata, managedFields: [{ manager: 'kubectl', operation: 'Update', apiVersion: 'v1', time: '2024-03-05T06:07:08Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': {} } } }] } }, node };
+  const templates = ['{{ range .PodMeta.ManagedFields }}{{ .Manager }} {{ .Operation }} {{ .Time }} {{ .FieldsType }}{{ end }}', '{{ (index .PodMeta.ManagedFields 0).FieldsV1.Raw }}'];
+  let go: GoResult[] = [];
+  before(async () => {
+    go = await renderWithGo(templates.map((template) => ({ template, data: goTemplateData(managed) })));
+  });
+  it('their fields agree with Go; the raw FieldsV1 is refused', () => {
+    assert.equal(describeResult(renderOurs(templates[0] as string, engineTemplateData(managed))), describeResult(go[0] as GoResult));
+    assert.ok('output' in (go[1] as GoResult));
+    const ours = renderOurs(templates[1] as string, engineTemplateData(managed));
+    assert.match('error' in ours ? ours.error : '', refusal);
+  });
+});
