@@ -7,6 +7,8 @@ export interface WriteFailure {
   readonly operation: 'create' | 'update' | 'delete';
   readonly entryId: string;
   readonly message: string;
+  /** The server did not answer for this entry (the call failed as a whole); else it refused the entry. */
+  readonly callFailed?: boolean;
 }
 
 export interface ApplyReport {
@@ -32,7 +34,7 @@ export async function applyDiff(client: EntryClient, diff: EntryDiff, observe?: 
     for (const outcome of outcomes) {
       observe?.(operation, outcome);
       if (done(outcome)) succeeded++;
-      else failures.push({ operation, entryId: outcome.entryId, message: describeOutcome(outcome) });
+      else failures.push({ operation, entryId: outcome.entryId, message: describeOutcome(outcome), ...(outcome.kind === 'error' && outcome.callFailed === true ? { callFailed: true } : {}) });
     }
     return succeeded;
   };

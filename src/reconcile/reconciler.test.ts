@@ -149,9 +149,28 @@ test('writes go a thousand at a time: one bad entry does not stop the others, a 
   let asked = 0;
   down.server.createEntries = async (entries) => {
     asked++;
-    return entries.map((entry) => ({ kind: 'error', entryId: entry.id, spiffeId: entry.spiffeId, code: 14, message: 'unknown whether written: UNAVAILABLE' }));
+    return entries.map((entry) => ({ kind: 'error', entryId: entry.id, spiffeId: entry.spiffeId, code: 14, message: 'unknown whether written: UNAVAILABLE', callFailed: true }));
   };
   const failed = await down.reconciler.full();
   assert.equal(asked, 1);
   assert.deepEqual([failed.created, failed.failures.length], [0, 1000]);
+});
+
+test('entries the server refuses, even every create of a pass, do not stop the deletes and updates after them', async () => {
+  const { server, state, reconciler } = setup();
+  await reconciler.full();
+  // A stale owned entry and a drifted one, and the server now refuses every create (a missing federated bundle, say).
+  const [drifted] = [...server.entries.values()];
+  assert.ok(drifted);
+  server.entries.set(drifted.id, { ...drifted, x509SvidTtl: 60 });
+  const stale = registrationEntry({ id: `${state.clusterIdPrefix('east')}${'f'.repeat(32)}`, spiffeId: 'spiffe://example.org/stale' });
+  server.entries.set(stale.id, stale);
+  const [gone] = [...server.entries.keys()].filter((id) => id !== drifted.id && id !== stale.id);
+  assert.ok(gone);
+  server.entries.delete(gone);
+  server.createEntries = async (entries) => entries.map((entry) => ({ kind: 'error', entryId: entry.id, spiffeId: entry.spiffeId, code: 13, message: 'failed to create entry: unable to find federated bundle' }));
+  const report = await reconciler.full();
+  assert.deepEqual([report.created, report.updated, report.deleted, report.failures.length], [0, 1, 1, 1]);
+  assert.equal(server.entries.has(stale.id), false);
+  assert.equal(server.entries.get(drifted.id)?.x509SvidTtl, drifted.x509SvidTtl);
 });

@@ -32,8 +32,9 @@ const writesPerChunk = 1000;
  * applyDiff a chunk at a time (creates, then updates, then deletes, in order), so that a reconciliation
  * of tens of thousands of entries (a cluster that syncs) holds the encoded messages and the server's
  * answers of one chunk at a time, not of all of them: it was the controller's memory peak. A chunk whose
- * every write failed ends it (the server is down, and each further chunk would wait out its retries); a
- * failed entry among others does not (one bad entry never stops the others). The caller retries.
+ * every call failed ends it (the server is down, and each further chunk would wait out its retries);
+ * entries the server refused do not, even a whole chunk of them (a few refused creates must not stop the
+ * deletes and updates after them). The caller retries.
  */
 async function applyInChunks(client: EntryClient, diff: EntryDiff, observe: WriteObserver): Promise<ApplyReport> {
   const chunks: EntryDiff[] = [];
@@ -46,7 +47,7 @@ async function applyInChunks(client: EntryClient, diff: EntryDiff, observe: Writ
     const report = await applyDiff(client, chunk, observe);
     total = { created: total.created + report.created, updated: total.updated + report.updated, deleted: total.deleted + report.deleted, failures: [...total.failures, ...report.failures] };
     const writes = chunk.creates.length + chunk.updates.length + chunk.deletes.length;
-    if (report.failures.length === writes) break;
+    if (report.failures.length === writes && report.failures.every((failure) => failure.callFailed === true)) break;
   }
   return total;
 }

@@ -90,6 +90,11 @@ describe('entry client without a server', () => {
       assert.match(describeOutcome(outcomes[0] ?? assert.fail()), /^entry own-0 \(spiffe:\/\/example.org\/w\/0\): UNAVAILABLE: unknown whether written: spire-server BatchCreateEntry failed/);
       assert.match(describeOutcome(outcomes[1] ?? assert.fail()), /^entry own-1 \(not-a-spiffe-id\): INVALID_ARGUMENT: not sent: SPIFFE ID "not-a-spiffe-id" does not start with spiffe:\/\//);
       assert.match(describeOutcome(outcomes[3] ?? assert.fail()), /^entry own-3 .*: UNAVAILABLE: not sent: an earlier BatchCreateEntry failed/);
+      // The call failed, not the entry: the reconciler stops on these only.
+      assert.deepEqual(
+        outcomes.map((outcome) => outcome.kind === 'error' && outcome.callFailed === true),
+        [true, false, true, true],
+      );
     } finally {
       client.close();
     }

@@ -9,7 +9,7 @@ import { defaultRetryPolicy, RetriesExhaustedError, withRetries, type RetryEnvir
 import { parseSpiffeId, validateTrustDomain } from './spiffe-id.ts';
 import { SpireCallError } from './spire-call-error.ts';
 import { isUnansweredCall } from './unanswered-call.ts';
-import { createOutcome, deleteOutcome, updateOutcome, type WriteOutcome } from './write-outcome.ts';
+import { createOutcome, deleteOutcome, updateOutcome, type EntryWriteFailed, type WriteOutcome } from './write-outcome.ts';
 
 /** How a filter's set is matched against an entry's: the Entry API's MatchBehavior. */
 export type MatchBehavior = 'exact' | 'subset' | 'superset' | 'any';
@@ -309,9 +309,9 @@ class GrpcEntryClient implements SpireEntryClient {
         // The whole call failed: whether the server applied any of this batch is unknown (a later listing
         // tells), and the batches after it are not sent, the cause being the same.
         const code = error instanceof SpireCallError ? error.code : status.INTERNAL;
-        for (const item of batch) outcomes[item.pending.index] = failed(item.pending, code, `unknown whether written: ${messageOf(error)}`);
+        for (const item of batch) outcomes[item.pending.index] = { ...failed(item.pending, code, `unknown whether written: ${messageOf(error)}`), callFailed: true };
         for (const later of batches.slice(number + 1)) {
-          for (const item of later) outcomes[item.pending.index] = failed(item.pending, code, `not sent: an earlier ${rpc} failed: ${messageOf(error)}`);
+          for (const item of later) outcomes[item.pending.index] = { ...failed(item.pending, code, `not sent: an earlier ${rpc} failed: ${messageOf(error)}`), callFailed: true };
         }
         break;
       }
@@ -411,7 +411,7 @@ function fieldSetKey(fields: readonly EntryField[]): string {
   return [...new Set(fields)].sort().join(',');
 }
 
-function failed<T>(pending: PendingWrite<T>, code: number, message: string): WriteOutcome {
+function failed<T>(pending: PendingWrite<T>, code: number, message: string): EntryWriteFailed {
   return { kind: 'error', entryId: pending.entryId, spiffeId: pending.spiffeId, code, message };
 }
 

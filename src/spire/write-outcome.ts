@@ -42,6 +42,8 @@ export interface EntryWriteFailed extends OutcomeOf {
   readonly kind: 'error';
   readonly code: number;
   readonly message: string;
+  /** The call failed as a whole (no answer for this entry: unknown whether written, or not sent), not the entry. */
+  readonly callFailed?: boolean;
 }
 
 /** What happened to one entry of a batched write. */
