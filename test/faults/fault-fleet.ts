@@ -146,7 +146,10 @@ export class Churn {
     this.#running = false;
     await this.#loop;
     const all = Promise.all(this.#inFlight.flatMap((set) => [...set]));
-    await Promise.race([all, sleep(timeoutMs)]);
+    // The timer goes with the race, or it would hold the process open after the suite.
+    const timer = new AbortController();
+    await Promise.race([all, sleep(timeoutMs, undefined, { signal: timer.signal }).catch(() => undefined)]);
+    timer.abort();
   }
 
   async #operation(c: number, tick: number): Promise<void> {
