@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RegistrationEntry } from '../../../src/spire/entry.ts';
 import { registrationEntry } from '../../support/registration-entry.ts';
-import { federateWith, idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
+import { federateWith, idsOf, spireDatastores, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
 const everyField: RegistrationEntry = {
   id: 'own-every-field',
@@ -33,11 +33,11 @@ const sortedSelectors = [
   { type: 'unix', value: 'uid:1000' },
 ];
 
-describe('Entry API fields against spire-server', () => {
+for (const { kind, skip } of spireDatastores) describe(`Entry API fields against spire-server on ${kind}`, { skip }, () => {
   let spire: SpireFixture;
 
   before(async () => {
-    spire = await startSpireFixture();
+    spire = await startSpireFixture(kind);
     await federateWith(spire.server, 'other.org', spire.group.dir);
     await federateWith(spire.server, 'third.org', spire.group.dir);
   });

@@ -4,14 +4,14 @@ import { status } from '@grpc/grpc-js';
 import { normalizeEntry } from '../../../src/spire/entry-message.ts';
 import { SpireCallError } from '../../../src/spire/spire-call-error.ts';
 import { podEntries } from '../../support/pod-entries.ts';
-import { idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
+import { idsOf, spireDatastores, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
-describe('paged listing against spire-server', () => {
+for (const { kind, skip } of spireDatastores) describe(`paged listing against spire-server on ${kind}`, { skip }, () => {
   let spire: SpireFixture;
   const entries = podEntries('own-', 57);
 
   before(async () => {
-    spire = await startSpireFixture();
+    spire = await startSpireFixture(kind);
     const outcomes = await spire.client.createEntries(entries);
     assert.ok(outcomes.every((outcome) => outcome.kind === 'ok'));
   });

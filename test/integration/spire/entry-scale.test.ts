@@ -3,14 +3,14 @@ import { after, before, describe, it } from 'node:test';
 import { normalizeEntry, sameEntry } from '../../../src/spire/entry-message.ts';
 import { describeOutcome } from '../../../src/spire/write-outcome.ts';
 import { podEntries } from '../../support/pod-entries.ts';
-import { idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
+import { idsOf, spireDatastores, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
-describe('10 000 entries against spire-server', { timeout: 600_000 }, () => {
+for (const { kind, skip } of spireDatastores) describe(`10 000 entries against spire-server on ${kind}`, { skip, timeout: 600_000 }, () => {
   let spire: SpireFixture;
   const entries = podEntries('own-', 10_000);
 
   before(async () => {
-    spire = await startSpireFixture();
+    spire = await startSpireFixture(kind);
   });
 
   after(() => spire.stop());

@@ -4,18 +4,18 @@ import type { RegistrationEntry } from '../../../src/spire/entry.ts';
 import { normalizeEntry } from '../../../src/spire/entry-message.ts';
 import { describeOutcome, type WriteOutcome } from '../../../src/spire/write-outcome.ts';
 import { podEntries, podEntry } from '../../support/pod-entries.ts';
-import { at, idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
+import { at, idsOf, spireDatastores, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
 const prefix = 'own-';
 const kinds = (outcomes: readonly WriteOutcome[]): string[] => outcomes.map((outcome) => outcome.kind);
 
-describe('batched writes against spire-server', () => {
+for (const { kind, skip } of spireDatastores) describe(`batched writes against spire-server on ${kind}`, { skip }, () => {
   let spire: SpireFixture;
   // Entries of others: a join token's entry and a manual one, both without our prefix, as the server has them.
   let foreign: Record<string, unknown>[];
 
   before(async () => {
-    spire = await startSpireFixture();
+    spire = await startSpireFixture(kind);
     await spire.server.cliOk(['token', 'generate', '-spiffeID', 'spiffe://example.org/agent/joined', '-output', 'json']);
     await spire.server.cliOk([
       'entry', 'create',

@@ -12,7 +12,7 @@ import { SpireCallError } from '../../../src/spire/spire-call-error.ts';
 import { isUnansweredCall } from '../../../src/spire/unanswered-call.ts';
 import { describeOutcome, type WriteOutcome } from '../../../src/spire/write-outcome.ts';
 import { podEntries } from '../../support/pod-entries.ts';
-import { at, idsOf, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
+import { at, idsOf, spireDatastores, startSpireFixture, type SpireFixture } from './spire-fixture.ts';
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -26,11 +26,11 @@ function assertAllWritten(outcomes: readonly WriteOutcome[]): void {
   assert.deepEqual(outcomes.filter((outcome) => outcome.kind !== 'ok').map(describeOutcome).slice(0, 5), []);
 }
 
-describe('spire-server restarts under the client', { timeout: 300_000 }, () => {
+for (const { kind, skip } of spireDatastores) describe(`spire-server restarts under the client on ${kind}`, { skip, timeout: 300_000 }, () => {
   let spire: SpireFixture;
 
   before(async () => {
-    spire = await startSpireFixture();
+    spire = await startSpireFixture(kind);
   });
 
   after(() => spire.stop());

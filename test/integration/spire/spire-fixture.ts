@@ -2,8 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEntryClient, type EntryClientOptions, type SpireEntryClient } from '../../../src/spire/entry-client.ts';
 import type { RegistrationEntry } from '../../../src/spire/entry.ts';
+import { postgresUnavailable } from '../../rig/postgres.ts';
 import { ProcessGroup } from '../../rig/processes.ts';
-import { startSpireServer, type SpireServer } from '../../rig/spire-server.ts';
+import { startSpireServer, type SpireDatastoreKind, type SpireServer } from '../../rig/spire-server.ts';
+
+/**
+ * Every test file here runs once per datastore, since the Entry API's answers (outcomes, paging, limits)
+ * come from the datastore's SQL. `skip` says why one cannot run on this machine (a describe's option).
+ */
+export const spireDatastores: readonly { readonly kind: SpireDatastoreKind; readonly skip: string | false }[] = [
+  { kind: 'sqlite3', skip: false },
+  { kind: 'postgres', skip: postgresUnavailable() ?? false },
+];
 
 /** A real spire-server of the rig and a client on its admin socket, for one test file. */
 export interface SpireFixture {
@@ -15,9 +25,9 @@ export interface SpireFixture {
   stop(): Promise<void>;
 }
 
-export async function startSpireFixture(trustDomain = 'example.org'): Promise<SpireFixture> {
+export async function startSpireFixture(datastore: SpireDatastoreKind, trustDomain = 'example.org'): Promise<SpireFixture> {
   const group = new ProcessGroup('it-spire-');
-  const server = await startSpireServer(group, { trustDomain });
+  const server = await startSpireServer(group, { trustDomain, datastore });
   const clients: SpireEntryClient[] = [];
   const clientWith = (options: Omit<EntryClientOptions, 'socketPath'>): SpireEntryClient => {
     const client = createEntryClient({ ...options, socketPath: server.socketPath });
