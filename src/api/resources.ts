@@ -1,3 +1,5 @@
+import { clusterSPIFFEIDKind, parseClusterSPIFFEID, type ClusterSPIFFEID } from './spire-v1alpha1/cluster-spiffeid.ts';
+import { clusterStaticEntryKind, parseClusterStaticEntry, type ClusterStaticEntry } from './spire-v1alpha1/cluster-static-entry.ts';
 import { clusterSpiffeIdKind, parseClusterSpiffeID, type ClusterSpiffeID } from './spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { parseSpiffeID, spiffeIdKind, type SpiffeID } from './spiffeid-v1beta1/spiffe-id.ts';
 import { eksClusterRegistryKind, parseEKSClusterRegistry, type EKSClusterRegistry } from './v1alpha1/eks-cluster-registry.ts';
@@ -10,6 +12,9 @@ export interface Resources {
   readonly identities: readonly WorkloadIdentity[];
   /** ClusterSpiffeIDs and SpiffeIDs, in the order given. */
   readonly spiffeIds: readonly (ClusterSpiffeID | SpiffeID)[];
+  /** spire-controller-manager's kinds, each in the order given. */
+  readonly clusterSPIFFEIDs: readonly ClusterSPIFFEID[];
+  readonly clusterStaticEntries: readonly ClusterStaticEntry[];
 }
 
 /** An object and the file it came from. */
@@ -18,17 +23,19 @@ export interface SourcedObject {
   readonly source: string;
 }
 
-const kinds = `an ${eksClusterRegistryKind}, a ${workloadIdentityKind}, a ${clusterSpiffeIdKind} or a ${spiffeIdKind}`;
+const kinds = `an ${eksClusterRegistryKind}, a ${workloadIdentityKind}, a ${clusterSpiffeIdKind}, a ${spiffeIdKind}, a ${clusterSPIFFEIDKind} or a ${clusterStaticEntryKind}`;
 
 /**
  * Validates the registrar's objects (e.g. the files of `plan -f`); with `trustDomain` (the config's), the
- * IDs of ClusterSpiffeIDs and SpiffeIDs must be in it. Every problem is reported, prefixed with the file:
+ * IDs of ClusterSpiffeIDs, SpiffeIDs, ClusterStaticEntries and literal ClusterSPIFFEID templates must be in it. Every problem is reported, prefixed with the file:
  * objects of other kinds, invalid objects, names given twice.
  */
 export function parseResources(objects: Iterable<SourcedObject>, options: { readonly trustDomain?: string } = {}): Validated<Resources> {
   const registries = new Map<string, EKSClusterRegistry>();
   const identities = new Map<string, WorkloadIdentity>();
   const spiffeIds = new Map<string, ClusterSpiffeID | SpiffeID>();
+  const clusterSPIFFEIDs = new Map<string, ClusterSPIFFEID>();
+  const clusterStaticEntries = new Map<string, ClusterStaticEntry>();
   const errors: string[] = [];
   const add = <T extends { readonly metadata: { readonly name: string; readonly namespace?: string } }>(into: Map<string, T>, kind: string, result: Validated<T>, source: string): void => {
     if (!result.ok) {
@@ -46,8 +53,19 @@ export function parseResources(objects: Iterable<SourcedObject>, options: { read
     else if (kind === workloadIdentityKind) add(identities, workloadIdentityKind, parseWorkloadIdentity(object), source);
     else if (kind === clusterSpiffeIdKind) add(spiffeIds, clusterSpiffeIdKind, parseClusterSpiffeID(object, options.trustDomain), source);
     else if (kind === spiffeIdKind) add(spiffeIds, spiffeIdKind, parseSpiffeID(object, options.trustDomain), source);
+    else if (kind === clusterSPIFFEIDKind) add(clusterSPIFFEIDs, clusterSPIFFEIDKind, parseClusterSPIFFEID(object, options.trustDomain), source);
+    else if (kind === clusterStaticEntryKind) add(clusterStaticEntries, clusterStaticEntryKind, parseClusterStaticEntry(object, options.trustDomain), source);
     else errors.push(`${source}: ${typeof kind === 'string' ? kind : '(no kind)'} ${objectName(object)}: expected ${kinds}`);
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { registries: [...registries.values()], identities: [...identities.values()], spiffeIds: [...spiffeIds.values()] } };
+  return {
+    ok: true,
+    value: {
+      registries: [...registries.values()],
+      identities: [...identities.values()],
+      spiffeIds: [...spiffeIds.values()],
+      clusterSPIFFEIDs: [...clusterSPIFFEIDs.values()],
+      clusterStaticEntries: [...clusterStaticEntries.values()],
+    },
+  };
 }

@@ -1,6 +1,9 @@
 import { clusterSpiffeIdKind, parseClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { spiffeIdApiGroup } from '../api/spiffeid-v1beta1/group-version.ts';
 import { parseSpiffeID, spiffeIdKind } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import { clusterSPIFFEIDKind, parseClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
+import { clusterStaticEntryKind, parseClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
+import { spireApiGroup } from '../api/spire-v1alpha1/group-version.ts';
 import { eksClusterRegistryKind, parseEKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { apiGroup } from '../api/v1alpha1/group-version.ts';
 import { parseWorkloadIdentity, workloadIdentityKind, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
@@ -35,6 +38,8 @@ export function kindValidators(config: ControllerManagerConfig): KindValidators 
     [apiGroup, workloadIdentityKind, (object) => problemsOf(parseWorkloadIdentity(object), (identity) => literalIdProblems(identity, config.trustDomain))],
     [spiffeIdApiGroup, clusterSpiffeIdKind, (object) => problemsOf(parseClusterSpiffeID(object, config.trustDomain))],
     [spiffeIdApiGroup, spiffeIdKind, (object) => problemsOf(parseSpiffeID(object, config.trustDomain))],
+    [spireApiGroup, clusterSPIFFEIDKind, (object) => problemsOf(parseClusterSPIFFEID(object, config.trustDomain))],
+    [spireApiGroup, clusterStaticEntryKind, (object) => problemsOf(parseClusterStaticEntry(object, config.trustDomain))],
   ];
   return new Map(validators.map(([group, kind, validator]) => [`${group}/${kind}`, validator]));
 }

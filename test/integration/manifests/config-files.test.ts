@@ -56,13 +56,15 @@ test('config/default: every kustomization resolves, and every manifest outside s
   assert.deepEqual(ofKind(objects, 'Namespace'), []);
 });
 
-test('config/crd/bases holds only the four CRDs, named as kubebuilder names them', async () => {
+test('config/crd/bases holds only the six CRDs, named as kubebuilder names them', async () => {
   const files = (await readdir(join(configDir, 'crd', 'bases'))).sort();
   assert.deepEqual(files, [
     'eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml',
     'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml',
     'spiffeid.spiffe.io_clusterspiffeids.yaml',
     'spiffeid.spiffe.io_spiffeids.yaml',
+    'spire.spiffe.io_clusterspiffeids.yaml',
+    'spire.spiffe.io_clusterstaticentries.yaml',
   ]);
   for (const file of files) {
     const crd = only(await readManifest(join('config', 'crd', 'bases', file)), 'object').object;
@@ -76,6 +78,9 @@ test('config/crd/bases holds only the four CRDs, named as kubebuilder names them
 // The samples of the spiffeid.spiffe.io kinds, which the seed's examples do not cover.
 const spiffeIdSamples = ['clusterspiffeid-payments-api.yaml', 'spiffeid-k8s-workload-registrar.yaml', 'spiffeid-tenant-web.yaml'];
 
+// The samples of spire-controller-manager's kinds (spire.spiffe.io).
+const scmSamples = ['clusterspiffeid-scm-default.yaml', 'clusterstaticentry-database.yaml'];
+
 test("config/samples holds the seed's examples, unchanged, one file each, and the registrar accepts them", async () => {
   const pairs: [sample: string, seed: string][] = [
     ['eksclusterregistry-workload-cluster.yaml', 'eks-cluster-registry.yaml'],
@@ -84,7 +89,7 @@ test("config/samples holds the seed's examples, unchanged, one file each, and th
     ['example-2-multi-cluster.yaml', 'example-2-multi-cluster.yaml'],
     ['example-3-cross-account.yaml', 'example-3-cross-account.yaml'],
   ];
-  assert.deepEqual((await readdir(join(configDir, 'samples'))).sort(), [...pairs.map(([sample]) => sample), ...spiffeIdSamples].sort());
+  assert.deepEqual((await readdir(join(configDir, 'samples'))).sort(), [...pairs.map(([sample]) => sample), ...spiffeIdSamples, ...scmSamples].sort());
   const all: SourcedManifest[] = [];
   for (const [sample, seed] of pairs) {
     const objects = await readManifest(join('config', 'samples', sample));
@@ -108,6 +113,22 @@ test('the ClusterSpiffeID and SpiffeID samples are accepted by the registrar in 
       assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
     }
   }
+});
+
+test("spire-controller-manager's kinds' samples are accepted by the registrar in the configured trust domain", async () => {
+  const objects: SourcedManifest[] = [];
+  for (const sample of scmSamples) objects.push(...(await readManifest(join('config', 'samples', sample))));
+  const parsed = parseResources(objects, { trustDomain: 'example.org' });
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
+  assert.deepEqual(
+    parsed.value.clusterSPIFFEIDs.map((object) => [object.metadata.name, object.spec.fallback]),
+    [
+      ['default', false],
+      ['fallback', true],
+    ],
+  );
+  assert.deepEqual(parsed.value.clusterSPIFFEIDs[0]?.spec.clusterSelector, { matchLabels: { type: 'workload' }, matchExpressions: [] });
+  assert.equal(parsed.value.clusterStaticEntries.length, 1);
 });
 
 test("the ConfigMap's config.yaml is accepted by the registrar's configuration parser", async () => {

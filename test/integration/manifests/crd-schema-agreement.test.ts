@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import { z } from 'zod';
 import { clusterSpiffeIdSchema } from '../../../src/api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { spiffeIdSchema } from '../../../src/api/spiffeid-v1beta1/spiffe-id.ts';
+import { clusterSPIFFEIDSchema } from '../../../src/api/spire-v1alpha1/cluster-spiffeid.ts';
+import { clusterStaticEntrySchema } from '../../../src/api/spire-v1alpha1/cluster-static-entry.ts';
 import { eksClusterRegistrySchema } from '../../../src/api/v1alpha1/eks-cluster-registry.ts';
 import { workloadIdentitySchema } from '../../../src/api/v1alpha1/workload-identity.ts';
 import { readManifest } from './manifest-files.ts';
@@ -128,6 +130,8 @@ const kinds = [
   { kind: 'WorkloadIdentity', file: 'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml', version: 'v1alpha1', schema: workloadIdentitySchema },
   { kind: 'ClusterSpiffeID', file: 'spiffeid.spiffe.io_clusterspiffeids.yaml', version: 'v1beta1', schema: clusterSpiffeIdSchema },
   { kind: 'SpiffeID', file: 'spiffeid.spiffe.io_spiffeids.yaml', version: 'v1beta1', schema: spiffeIdSchema },
+  { kind: 'ClusterSPIFFEID', file: 'spire.spiffe.io_clusterspiffeids.yaml', version: 'v1alpha1', schema: clusterSPIFFEIDSchema },
+  { kind: 'ClusterStaticEntry', file: 'spire.spiffe.io_clusterstaticentries.yaml', version: 'v1alpha1', schema: clusterStaticEntrySchema },
 ];
 
 for (const { kind, file, version, schema } of kinds) {
