@@ -1,7 +1,8 @@
 // `node bench/apply.ts [N...]` (default 10000 50000): time `apply` of N new entries into the rig's
 // spire-server, against the lower bound measured in the same run: the same entries sent as raw
 // BatchCreateEntry calls at the best batch size, with no planning, listing or diffing. Each measurement
-// gets a fresh server, since the server's cost per create grows with its table.
+// gets a fresh server (and a fresh PostgreSQL), since the server's cost per create grows with its table.
+// BENCH_DATASTORE=sqlite3|postgres: the spire-server's datastore, for both measurements (default sqlite3).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +13,14 @@ import { entryToMessage } from '../src/spire/entry-message.ts';
 import { openEntryService } from '../src/spire/entry-service.ts';
 import { writeShopCluster, writeShopConfig, writeShopManifests } from '../test/fixtures/shop-cluster.ts';
 import { ProcessGroup } from '../test/rig/processes.ts';
-import { startSpireServer, type SpireServer } from '../test/rig/spire-server.ts';
+import { parseSpireDatastoreKind, startSpireServer, type SpireServer } from '../test/rig/spire-server.ts';
+
+const datastore = parseSpireDatastoreKind(process.env.BENCH_DATASTORE ?? 'sqlite3', 'BENCH_DATASTORE');
 
 async function withServer<T>(run: (server: SpireServer) => Promise<T>): Promise<T> {
   const group = new ProcessGroup('bench-apply-');
   try {
-    return await run(await startSpireServer(group, { trustDomain: 'example.org' }));
+    return await run(await startSpireServer(group, { trustDomain: 'example.org', datastore }));
   } finally {
     await group.stopAll();
   }
@@ -26,6 +29,7 @@ async function withServer<T>(run: (server: SpireServer) => Promise<T>): Promise<
 const counts = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'bench-apply-'));
 const files = { configPath: writeShopConfig(dir), manifestPaths: [writeShopManifests(dir, '1h')] };
+console.log(`spire-server datastore: ${datastore}`);
 console.log('entries  raw BatchCreateEntry (s)  apply (s)  ratio  apply entries/s');
 try {
   for (const count of counts.length > 0 ? counts : [10_000, 50_000]) {

@@ -5,6 +5,8 @@
 // entry-listed latency under a steady stream of pod creates and deletes; the controller's RSS; and SPIRE
 // calls per pod event (from its /metrics). The controller runs as shipped: the compiled build through
 // bin/ (built here first), so its memory is the product's, not that of Node's type stripping.
+// BENCH_DATASTORE=sqlite3|postgres: the datastore of the fleet's spire-server and of the lower bound's
+// fresh one (a fresh PostgreSQL too); default sqlite3.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,13 +18,14 @@ import { createNode, createPod, deletePod, group, identities, installCrds, must,
 import { startFleet } from '../test/rig/fleet.ts';
 import type { ApiServer } from '../test/rig/kube-apiserver.ts';
 import { freePort, ProcessGroup } from '../test/rig/processes.ts';
-import { startSpireServer } from '../test/rig/spire-server.ts';
+import { parseSpireDatastoreKind, startSpireServer } from '../test/rig/spire-server.ts';
 
 const perCluster = Number(process.argv[2] ?? 10_000);
 // BENCH_HEAP_SNAPSHOT=DIR: after the stream, the controller writes a heap snapshot (live objects only) into DIR.
 // BENCH_NODE_FLAGS="--flag ...": node flags for the controller, to compare V8 settings.
 const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const datastore = parseSpireDatastoreKind(process.env.BENCH_DATASTORE ?? 'sqlite3', 'BENCH_DATASTORE');
 if (!Number.isInteger(perCluster) || perCluster <= 0) throw new Error(`usage: node bench/controller.ts [pods per cluster]; got ${process.argv[2]}`);
 const nodesPerCluster = 20;
 const streamSeconds = 60;
@@ -70,8 +73,8 @@ const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
 const log = (text: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
 execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
-log(`starting the fleet (2 workload clusters, ${perCluster} pods each)`);
-const fleet = await startFleet({ workloadClusters: 2 });
+log(`starting the fleet (2 workload clusters, ${perCluster} pods each, spire-server on ${datastore})`);
+const fleet = await startFleet({ workloadClusters: 2, spireDatastore: datastore });
 const processes = new ProcessGroup('bench-controller-');
 const spireServer = fleet.spire;
 if (spireServer === undefined) throw new Error('no spire-server');
@@ -222,7 +225,7 @@ try {
   const rawGroup = new ProcessGroup('bench-controller-raw-');
   let rawSeconds: number;
   try {
-    const fresh = await startSpireServer(rawGroup, { trustDomain: 'example.org' });
+    const fresh = await startSpireServer(rawGroup, { trustDomain: 'example.org', datastore });
     const service = openEntryService({ socketPath: fresh.socketPath, maxReceiveMessageBytes: 4 << 20, maxReconnectBackoffMs: 5000 });
     const rawStart = performance.now();
     for (let i = 0; i < messages.length; i += defaultCreateBatchSize) {
@@ -241,8 +244,9 @@ try {
     [
       '',
       `pods per cluster                 ${perCluster} (2 clusters, ${total} entries); pods created in ${podCreateSeconds.toFixed(1)} s`,
+      `spire-server datastore           ${datastore}`,
       `convergence from empty           ${convergeSeconds.toFixed(1)} s (controller start to ${total} entries written)`,
-      `raw BatchCreateEntry lower bound ${rawSeconds.toFixed(1)} s (batch ${defaultCreateBatchSize}, fresh server)`,
+      `raw BatchCreateEntry lower bound ${rawSeconds.toFixed(1)} s (batch ${defaultCreateBatchSize}, fresh server, ${datastore} as above)`,
       `ratio                            ${(convergeSeconds / rawSeconds).toFixed(2)} (goal <= 1.5)`,
       `stream                           ${ticks} creates + ${ticks} deletes over ${streamSeconds} s; ${latencies.length} entries seen, ${missed} not within 30 s`,
       `pod created -> entry listed      p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms (goal p99 < 1000 ms; polled every 20 ms)`,
