@@ -68,7 +68,7 @@ test("Example 1 of the seed: the web-app pods of the production cluster get thei
   assert.equal(result.err, '');
   assert.equal(result.code, 0);
   const plan = JSON.parse(result.out) as PlanJson;
-  assert.deepEqual(Object.keys(plan), ['entries', 'identities', 'spiffeIds', 'clusters', 'errors']);
+  assert.deepEqual(Object.keys(plan), ['entries', 'identities', 'clusterSPIFFEIDs', 'spiffeIds', 'clusters', 'errors']);
   assert.deepEqual(plan.entries, [
     {
       id: 'eks-e0ecc6593af1-03f1f3d42ca1262af99ce22eb582562d',
@@ -352,5 +352,27 @@ test('a SpiffeID reaching into another namespace is refused: nothing is planned,
   assert.equal(
     result.err,
     `${reaching}: SpiffeID shop/web: spec.selector.namespace: namespace "bank" is not this SpiffeID's own "shop": a SpiffeID selects pods of its own namespace only; a ClusterSpiffeID can select others\n`,
+  );
+});
+
+test("spire-controller-manager's ClusterSPIFFEID and ClusterStaticEntry samples, unchanged: their entries in the plan", async () => {
+  const config = await scratchFile('td-config-scm.yaml', 'trustDomain: example.org\n');
+  const samples = ['clusterspiffeid-scm-default.yaml', 'clusterstaticentry-database.yaml'].map((file) => fileURLToPath(new URL(`../../config/samples/${file}`, import.meta.url)));
+  const args = ['--config', config, '-f', seed('eks-cluster-registry.yaml'), ...samples.flatMap((file) => ['-f', file]), '--cluster', `workload-cluster=${dump('workload-cluster.yaml')}`];
+  const result = await run('plan', ...args, '-o', 'json');
+  assert.equal(result.code, 0, result.err);
+  const plan = JSON.parse(result.out) as { entries: { spiffeId: string; parentId: string; selectors: string[]; identities: string[]; hint: string }[]; clusterSPIFFEIDs: { name: string }[] };
+  // The seed's registry is labelled type: workload, so both samples apply; no pod carries spiffe.io/spiffe-id,
+  // so the pods get the fallback's entry.
+  assert.deepEqual(
+    plan.entries.map((entry) => [entry.spiffeId, entry.parentId, entry.selectors.join(','), entry.identities.join(','), entry.hint]),
+    [
+      ['spiffe://example.org/cluster/spire-agent-cluster/ns/test-app/sa/test-app', 'spiffe://example.org/spire/agent/k8s_psat/spire-agent-cluster/22222222-3333-4444-8555-666666666601', 'k8s:pod-uid:11111111-2222-4333-8444-555555555501', 'ClusterSPIFFEID/fallback', 'fallback'],
+      ['spiffe://example.org/db/orders', 'spiffe://example.org/spire/agent/join_token/db-host-1', 'unix:uid:999,unix:user:postgres', 'ClusterStaticEntry/database', 'database'],
+    ],
+  );
+  assert.deepEqual(
+    plan.clusterSPIFFEIDs.map((report) => report.name),
+    ['ClusterSPIFFEID/default', 'ClusterSPIFFEID/fallback'],
   );
 });

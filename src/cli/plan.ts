@@ -98,6 +98,7 @@ export function planDocument(plan: Plan): Record<string, unknown> {
   return {
     entries: plan.entries.map(entryDocument),
     identities: plan.identities,
+    clusterSPIFFEIDs: plan.clusterSPIFFEIDs,
     spiffeIds: plan.spiffeIds,
     clusters: plan.clusters,
     errors: plan.errors,
@@ -110,7 +111,10 @@ function table(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0))).join('   ')).join('\n') + '\n';
 }
 
-/** The plan for people: entries, then identities, ClusterSpiffeIDs and SpiffeIDs (if any), clusters and errors. */
+/**
+ * The plan for people: entries, then identities (ClusterSPIFFEIDs among them, by source name), the
+ * ClusterSpiffeIDs, SpiffeIDs and ClusterStaticEntries (if any), clusters and errors.
+ */
 export function planTable(plan: Plan): string {
   const entries = table([
     ['SPIFFE ID', 'PARENT ID', 'SELECTORS', 'CLUSTER', 'IDENTITIES', 'ID'],
@@ -118,7 +122,7 @@ export function planTable(plan: Plan): string {
   ]);
   const identities = table([
     ['IDENTITY', 'CLUSTERS', 'NAMESPACES', 'PODS', 'ENTRIES', 'MASKED', 'FAILURES'],
-    ...plan.identities.map(({ name, stats }) => [
+    ...[...plan.identities, ...plan.clusterSPIFFEIDs].map(({ name, stats }) => [
       name,
       String(stats.clustersTargeted),
       String(stats.namespacesFound),

@@ -121,6 +121,9 @@ class InformerObjects implements ClusterObjects {
   hasNamespace(name: string): boolean {
     return this.namespaces.store.get(name) !== undefined;
   }
+  namespace(name: string): ClusterNamespace | undefined {
+    return this.namespaces.store.get(name);
+  }
   endpointSlices(): Iterable<ClusterEndpointSlice> {
     return this.slices?.store.list() ?? [];
   }

@@ -1,8 +1,11 @@
+import type { ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
+import type { LabelSelector } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import { compileIdentityTemplates, type IdentityTemplates } from '../identity/render-entry.ts';
 import type { ClusterPod } from '../identity/cluster-objects.ts';
 import { TemplateError } from '../template/index.ts';
+import { clusterSPIFFEIDAsIdentity } from './cluster-spiffeid-identity.ts';
 import { podControllerIdentity, podControllerSource } from './pod-controller.ts';
 
 /** The order in which sources win: the oldest identity first; never stored objects after stored ones; then by name. */
@@ -20,8 +23,12 @@ export interface CompiledIdentity {
   /** Its place in age order (0 the oldest): the lower rank wins an entry's fields. */
   readonly rank: number;
   readonly templates: IdentityTemplates;
-  /** How errors name it: `WorkloadIdentity <name>`, or `config podController`. */
+  /** How errors name it: `WorkloadIdentity <name>`, `ClusterSPIFFEID <name>` or `config podController`. */
   readonly title: string;
+  /** A ClusterSPIFFEID's: the labels of the pod's namespace must match. Undefined: every namespace. */
+  readonly namespaceSelector?: LabelSelector;
+  /** A ClusterSPIFFEID's fallback: it selects only pods that no identity without it selects. */
+  readonly fallback?: boolean;
   /** What its podSelector cannot say (the pod controller's annotation); undefined: the podSelector alone. */
   readonly selects?: (pod: ClusterPod) => boolean;
 }
@@ -35,24 +42,31 @@ export interface IdentityError {
 }
 
 /**
- * The identities in age order, compiled, and the pod controller's (podController in the config) last;
- * those whose templates do not compile are `broken`, each with its error.
+ * The identities and ClusterSPIFFEIDs (rendered as identities, clusterSPIFFEIDAsIdentity) in age order,
+ * compiled, and the pod controller's (podController in the config) last; those whose templates do not
+ * compile are `broken`, each with its error.
  */
 export function compileIdentities(
   identities: Iterable<WorkloadIdentity>,
   config: ControllerManagerConfig,
+  clusterSPIFFEIDs: Iterable<ClusterSPIFFEID> = [],
 ): { readonly compiled: CompiledIdentity[]; readonly broken: WorkloadIdentity[]; readonly errors: IdentityError[] } {
   const compiled: CompiledIdentity[] = [];
   const broken: WorkloadIdentity[] = [];
   const errors: IdentityError[] = [];
-  for (const [rank, identity] of [...identities].sort(compareIdentityAge).entries()) {
+  const extras = new Map<WorkloadIdentity, Pick<CompiledIdentity, 'namespaceSelector' | 'fallback'> & { readonly title: string }>();
+  for (const object of clusterSPIFFEIDs) {
+    extras.set(clusterSPIFFEIDAsIdentity(object), { title: `ClusterSPIFFEID ${object.metadata.name}`, namespaceSelector: object.spec.namespaceSelector, fallback: object.spec.fallback });
+  }
+  for (const [rank, identity] of [...identities, ...extras.keys()].sort(compareIdentityAge).entries()) {
     const name = identity.metadata.name;
+    const extra = extras.get(identity) ?? { title: `WorkloadIdentity ${name}` };
     try {
-      compiled.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate), title: `WorkloadIdentity ${name}` });
+      compiled.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate), ...extra });
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       broken.push(identity);
-      errors.push({ identity: name, message: `WorkloadIdentity ${name}: ${error.message}` });
+      errors.push({ identity: name, message: `${extra.title}: ${error.message}` });
     }
   }
   const pods = podControllerIdentity(config.podController);

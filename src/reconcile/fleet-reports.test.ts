@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sampleConfig, sampleIdentity, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
+import { sampleClusterSPIFFEID, sampleConfig, sampleIdentity, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
 import { compileIdentities } from './compile-identities.ts';
 import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type MutableStats } from './fleet-reports.ts';
 
@@ -19,7 +19,7 @@ test('a targeted cluster counts for each identity; its namespaces only once it i
   const { compiled } = compileIdentities([sampleIdentity('all'), sampleIdentity('shop', { namespace: 'shop' }), sampleIdentity('bank', { namespace: 'bank' })], sampleConfig());
   const stats = new Map(compiled.map((identity) => [identity.name, zeroStats()]));
   countTargetedCluster(stats, compiled, undefined);
-  countTargetedCluster(stats, compiled, { count: 4, has: (namespace) => namespace === 'shop' });
+  countTargetedCluster(stats, compiled, { count: 4, has: (namespace) => namespace === 'shop', matching: () => 2 });
   assert.deepEqual(
     compiled.map(({ name }) => [name, stats.get(name)?.clustersTargeted, stats.get(name)?.namespacesFound]),
     [
@@ -28,6 +28,13 @@ test('a targeted cluster counts for each identity; its namespaces only once it i
       ['shop', 2, 1],
     ],
   );
+});
+
+test("a ClusterSPIFFEID's namespaces are those its namespace selector matches", () => {
+  const { compiled } = compileIdentities([], sampleConfig(), [sampleClusterSPIFFEID('team', { namespaceSelector: { matchLabels: { team: 'a' } } })]);
+  const stats = new Map(compiled.map((identity) => [identity.name, zeroStats()]));
+  countTargetedCluster(stats, compiled, { count: 4, has: () => true, matching: (selector) => (selector.matchLabels['team'] === 'a' ? 3 : 0) });
+  assert.deepEqual(stats.get('ClusterSPIFFEID/team')?.namespacesFound, 3);
 });
 
 test('kept: the unsynced clusters, then the managed ones a broken identity targets; never an unmanaged one', () => {

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import type { LabelSelector } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import type { RegistrationEntry } from '../spire/entry.ts';
-import { sampleConfig, sampleIdentity, sampleNamespace, sampleNode, samplePod, sampleRegistry, sampleSpiffeId } from '../../test/fixtures/fleet-objects.ts';
+import { sampleClusterSPIFFEID, sampleClusterStaticEntry, sampleConfig, sampleIdentity, sampleNamespace, sampleNode, samplePod, sampleRegistry, sampleSpiffeId } from '../../test/fixtures/fleet-objects.ts';
 import { podFromKubernetes } from '../identity/cluster-objects.ts';
 import { MemoryCluster } from '../../test/support/memory-cluster.ts';
 import { registrationEntry } from '../../test/support/registration-entry.ts';
@@ -34,8 +35,10 @@ const namespaces = ['shop', 'bank', 'kube-system'];
 interface World {
   readonly registries: Map<string, EKSClusterRegistry>;
   readonly identities: Map<string, WorkloadIdentity>;
-  /** ClusterSpiffeIDs and SpiffeIDs by source name. */
+  /** ClusterSpiffeIDs, SpiffeIDs and ClusterStaticEntries by source name. */
   readonly spiffeIds: Map<string, SpiffeIdObject>;
+  /** ClusterSPIFFEIDs by source name. */
+  readonly clusterSPIFFEIDs: Map<string, ClusterSPIFFEID>;
   readonly clusters: Map<string, MemoryCluster>;
   readonly synced: Set<string>;
 }
@@ -65,8 +68,40 @@ function randomIdentity(name: string, pick: <T>(items: readonly T[]) => T): Work
   return identity;
 }
 
-/** A ClusterSpiffeID or SpiffeID whose entries often collide with each other's (the same key in one or every cluster). */
+const clusterSelectorAnnotation = 'eksclusterregistry.spire.spiffe.io/cluster-selector';
+
+/**
+ * A ClusterSPIFFEID whose entries often collide with the identities' (the first template, no workload
+ * selectors, the config's parent: the same key), with a namespace selector, a fallback or another class.
+ */
+function randomClusterSPIFFEID(pick: <T>(items: readonly T[]) => T): ClusterSPIFFEID {
+  return sampleClusterSPIFFEID(
+    pick(['k1', 'k2', 'k3']),
+    {
+      spiffeIDTemplate: pick(['spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}', 'spiffe://{{ .TrustDomain }}/c/{{ .ClusterName }}/{{ .PodMeta.Labels.ver }}']),
+      ...pick([{}, { namespaceSelector: { matchLabels: { team: 'a' } } }]),
+      ...pick([{}, { podSelector: { matchLabels: { app: 'web' } } }]),
+      ...pick([{}, { workloadSelectorTemplates: ['k8s:ns:{{ .PodMeta.Namespace }}'] }]),
+      fallback: pick([false, false, true]),
+      className: pick(['', '', '', 'other']),
+      autoPopulateDNSNames: pick([false, true]),
+    },
+    { creationTimestamp: pick(['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z', '2025-01-03T00:00:00Z']), ...pick([{}, { annotations: { [clusterSelectorAnnotation]: '{"matchLabels":{"env":"prod"}}' } }]) },
+  );
+}
+
+/** A ClusterStaticEntry whose entry often collides with a ClusterSpiffeID's (parent gateway, k8s:ns:shop). */
+function randomClusterStaticEntry(pick: <T>(items: readonly T[]) => T): SpiffeIdObject {
+  return sampleClusterStaticEntry(
+    'e1',
+    { spiffeID: pick(['spiffe://example.org/shop', 'spiffe://example.org/db']), parentID: 'spiffe://example.org/gateway', selectors: ['k8s:ns:shop'], className: pick(['', '', 'other']) },
+    { creationTimestamp: pick(['2025-01-01T00:00:00Z', '2025-01-03T00:00:00Z']), ...pick([{}, { annotations: { [clusterSelectorAnnotation]: '{"matchLabels":{"env":"dev"}}' } }]) },
+  );
+}
+
+/** A ClusterSpiffeID, SpiffeID or ClusterStaticEntry whose entries often collide with each other's (the same key in one or every cluster). */
 function randomSpiffeId(pick: <T>(items: readonly T[]) => T): SpiffeIdObject {
+  if (pick([false, false, false, true])) return randomClusterStaticEntry(pick);
   const [name, namespace] = pick<[string, string | undefined]>([['c1', undefined], ['c2', undefined], ['s1', 'shop']]);
   const spec = {
     spiffeId: pick(['spiffe://example.org/ns/shop/sa/web', 'spiffe://example.org/shop']),
@@ -84,7 +119,7 @@ function step(world: World, state: FleetState, rand: () => number, uids: { next:
   const clusterName = pick(clusterNames);
   const cluster = world.clusters.get(clusterName) as MemoryCluster;
   const live = world.synced.has(clusterName) && world.registries.has(clusterName);
-  switch (pick(['registry', 'registry', 'unregister', 'sync', 'unsync', 'identity', 'identity', 'unidentity', 'spiffeid', 'spiffeid', 'unspiffeid', 'pod', 'pod', 'pod', 'pod', 'unpod', 'node', 'unnode', 'namespace', 'unnamespace', 'slice', 'all'])) {
+  switch (pick(['registry', 'registry', 'unregister', 'sync', 'unsync', 'identity', 'identity', 'unidentity', 'spiffeid', 'spiffeid', 'unspiffeid', 'csid', 'csid', 'uncsid', 'pod', 'pod', 'pod', 'pod', 'unpod', 'node', 'unnode', 'namespace', 'unnamespace', 'slice', 'all'])) {
     case 'registry': {
       const registry = sampleRegistry(clusterName, {
         labels: pick<Record<string, string>>([{ env: 'prod' }, { env: 'dev' }, {}]),
@@ -127,8 +162,20 @@ function step(world: World, state: FleetState, rand: () => number, uids: { next:
       state.setSpiffeId(object);
       return `set ${spiffeIdSourceName(object)} ${JSON.stringify(object.spec)}`;
     }
+    case 'csid': {
+      const object = randomClusterSPIFFEID(pick);
+      world.clusterSPIFFEIDs.set(object.metadata.name, object);
+      state.setClusterSPIFFEID(object);
+      return `set ClusterSPIFFEID ${object.metadata.name} ${JSON.stringify(object.spec)}`;
+    }
+    case 'uncsid': {
+      const name = pick(['k1', 'k2', 'k3']);
+      world.clusterSPIFFEIDs.delete(name);
+      state.removeClusterSPIFFEID(name);
+      return `remove ClusterSPIFFEID ${name}`;
+    }
     case 'unspiffeid': {
-      const name = pick(['ClusterSpiffeID/c1', 'ClusterSpiffeID/c2', 'SpiffeID/shop/s1']);
+      const name = pick(['ClusterSpiffeID/c1', 'ClusterSpiffeID/c2', 'SpiffeID/shop/s1', 'ClusterStaticEntry/e1']);
       world.spiffeIds.delete(name);
       state.removeSpiffeId(name);
       return `remove ${name}`;
@@ -170,7 +217,7 @@ function step(world: World, state: FleetState, rand: () => number, uids: { next:
     }
     case 'namespace': {
       const name = pick(namespaces);
-      cluster.namespaces.set(name, sampleNamespace(name));
+      cluster.namespaces.set(name, sampleNamespace(name, { labels: pick<Record<string, string>>([{}, { team: 'a' }]) }));
       if (live) state.namespaceChanged(clusterName, name);
       return `set namespace ${clusterName} ${name}`;
     }
@@ -199,13 +246,21 @@ function assertMatchesPlan(world: World, state: FleetState, history: readonly st
   // The state lists registries and identities in the order they were first set; planEntries in input order.
   const registries = state.clusterReports().map((report) => world.registries.get(report.name) as EKSClusterRegistry);
   const identities = state.identityReports().map((report) => world.identities.get(report.name) as WorkloadIdentity);
-  const spiffeIds = state.spiffeIdReports().map((report) => world.spiffeIds.get(report.name) as SpiffeIdObject);
-  const plan = planEntries({ config: state.config, registries, identities, spiffeIds, snapshots });
+  // The state forgets objects of another controller class; planEntries is given them too, and leaves them.
+  const reported = new Set(state.spiffeIdReports().map((report) => report.name));
+  const spiffeIds = [...state.spiffeIdReports().map((report) => world.spiffeIds.get(report.name) as SpiffeIdObject), ...[...world.spiffeIds].filter(([name]) => !reported.has(name)).map(([, object]) => object)];
+  const csids = new Set(state.clusterSPIFFEIDReports().map((report) => report.name));
+  const clusterSPIFFEIDs = [
+    ...[...world.clusterSPIFFEIDs.values()].filter((object) => csids.has(`ClusterSPIFFEID/${object.metadata.name}`)).sort((a, b) => [...csids].indexOf(`ClusterSPIFFEID/${a.metadata.name}`) - [...csids].indexOf(`ClusterSPIFFEID/${b.metadata.name}`)),
+    ...[...world.clusterSPIFFEIDs.values()].filter((object) => !csids.has(`ClusterSPIFFEID/${object.metadata.name}`)),
+  ];
+  const plan = planEntries({ config: state.config, registries, identities, spiffeIds, clusterSPIFFEIDs, snapshots });
   const message = `after:\n${history.slice(-8).join('\n')}`;
   assert.deepEqual([...state.entries()].sort(compareEntries), plan.entries, message);
   assert.deepEqual(state.identityReports(), plan.identities, message);
   assert.deepEqual(state.clusterReports(), plan.clusters, message);
   assert.deepEqual(state.spiffeIdReports(), plan.spiffeIds, message);
+  assert.deepEqual(state.clusterSPIFFEIDReports(), plan.clusterSPIFFEIDs, message);
   assert.deepEqual(new Set(state.keepIdPrefixes()), new Set(plan.keepIdPrefixes), message);
   assert.deepEqual(state.keepPodUids(), plan.keepPodUids, message);
   for (const entry of plan.entries) assert.deepEqual(state.entry(entry.id), entry, message);
@@ -221,7 +276,7 @@ for (const [what, stateConfig, seeds] of [
   test(`after any sequence of changes, the incremental state equals planEntries over the same inputs${what}`, () => {
     for (let seed = 1; seed <= seeds; seed++) {
       const rand = random(seed);
-      const world: World = { registries: new Map(), identities: new Map(), spiffeIds: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster({ nodes: [], namespaces: [] })])), synced: new Set() };
+      const world: World = { registries: new Map(), identities: new Map(), spiffeIds: new Map(), clusterSPIFFEIDs: new Map(), clusters: new Map(clusterNames.map((name) => [name, new MemoryCluster({ nodes: [], namespaces: [] })])), synced: new Set() };
       const state = new FleetState(stateConfig);
       const history: string[] = [`seed ${seed}`];
       const uids = { next: 0 };

@@ -1,11 +1,14 @@
+import type { ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import { matchesLabels, type LabelSelector } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
-import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
+import type { ClusterEndpointSlice, ClusterNamespace, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import { clusterEntryIdPrefix, entryId, keyDigestLength } from '../identity/entry-id.ts';
 import { compileNodeAliasTemplate } from '../identity/node-alias.ts';
 import type { RenderedEntry } from '../identity/render-entry.ts';
 import { templateReach, type TemplateReach } from '../identity/template-reach.ts';
+import { actsOnClass, clusterSPIFFEIDAsIdentity, clusterSPIFFEIDSourceName } from './cluster-spiffeid-identity.ts';
 import { compileIdentities, type CompiledIdentity } from './compile-identities.ts';
 import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type MutableStats } from './fleet-reports.ts';
 import type { PlannedEntry } from './planned-entry.ts';
@@ -28,6 +31,7 @@ export interface ClusterObjects {
   node(name: string): ClusterNode | undefined;
   namespaceNames(): Iterable<string>;
   hasNamespace(name: string): boolean;
+  namespace(name: string): ClusterNamespace | undefined;
   endpointSlices(): Iterable<ClusterEndpointSlice>;
 }
 
@@ -99,6 +103,8 @@ export class FleetState {
   readonly config: ControllerManagerConfig;
   readonly #clusters = new Map<string, ClusterState>();
   readonly #identities = new Map<string, WorkloadIdentity>();
+  /** ClusterSPIFFEIDs of this class by source name, in the order first set. */
+  readonly #clusterSPIFFEIDs = new Map<string, ClusterSPIFFEID>();
   /** ClusterSpiffeIDs and SpiffeIDs by source name, in the order first set. */
   readonly #spiffeIds = new Map<string, SpiffeIdSource>();
   readonly #aliasTemplate: CompiledTemplate;
@@ -209,14 +215,39 @@ export class FleetState {
     return this.#identityChanged(old, undefined);
   }
 
-  /** Adds or replaces a ClusterSpiffeID or SpiffeID: its entries in every cluster it targets or targeted. */
+  /**
+   * Adds or replaces a ClusterSPIFFEID: re-renders the pods of the clusters it targets or targeted. One of
+   * another controller class is removed.
+   */
+  setClusterSPIFFEID(object: ClusterSPIFFEID): Set<string> {
+    const name = clusterSPIFFEIDSourceName(object.metadata.name);
+    if (!actsOnClass(object.spec.className)) return this.removeClusterSPIFFEID(object.metadata.name);
+    const old = this.#clusterSPIFFEIDs.get(name);
+    this.#clusterSPIFFEIDs.set(name, object);
+    return this.#identityChanged(old === undefined ? undefined : clusterSPIFFEIDAsIdentity(old), clusterSPIFFEIDAsIdentity(object));
+  }
+
+  /** Removes the ClusterSPIFFEID of this (object) name. */
+  removeClusterSPIFFEID(name: string): Set<string> {
+    const source = clusterSPIFFEIDSourceName(name);
+    const old = this.#clusterSPIFFEIDs.get(source);
+    if (old === undefined) return new Set();
+    this.#clusterSPIFFEIDs.delete(source);
+    return this.#identityChanged(clusterSPIFFEIDAsIdentity(old), undefined);
+  }
+
+  /**
+   * Adds or replaces a ClusterSpiffeID, SpiffeID or ClusterStaticEntry: its entries in every cluster it
+   * targets or targeted. A ClusterStaticEntry of another controller class is removed.
+   */
   setSpiffeId(object: SpiffeIdObject): Set<string> {
     const name = spiffeIdSourceName(object);
+    if (object.kind === 'ClusterStaticEntry' && !actsOnClass(object.spec.className)) return this.removeSpiffeId(name);
     this.#spiffeIds.set(name, { name, object });
     return this.#spiffeIdsChanged();
   }
 
-  /** Removes the ClusterSpiffeID or SpiffeID of this source name (spiffeIdSourceName). */
+  /** Removes the ClusterSpiffeID, SpiffeID or ClusterStaticEntry of this source name (spiffeIdSourceName). */
   removeSpiffeId(name: string): Set<string> {
     if (!this.#spiffeIds.delete(name)) return new Set();
     return this.#spiffeIdsChanged();
@@ -322,13 +353,35 @@ export class FleetState {
 
   /** Per-identity stats, in the order identities were first set, as planEntries reports them. */
   identityReports(): IdentityReport[] {
+    const stats = this.#stats();
+    return [...this.#identities.keys()].map((name) => ({ name, stats: stats.get(name) ?? zeroStats() }));
+  }
+
+  /** Per-ClusterSPIFFEID stats (by source name), in the order first set, as planEntries reports them. */
+  clusterSPIFFEIDReports(): IdentityReport[] {
+    const stats = this.#stats();
+    return [...this.#clusterSPIFFEIDs.keys()].map((name) => ({ name, stats: stats.get(name) ?? zeroStats() }));
+  }
+
+  /** The stats of every compiled identity, ClusterSPIFFEIDs included. */
+  #stats(): Map<string, MutableStats> {
     const stats = new Map<string, MutableStats>();
     for (const identity of this.#compiled) stats.set(identity.name, zeroStats());
     for (const cluster of this.#clusters.values()) {
       if (!cluster.managed) continue;
       const objects = cluster.objects;
       const counted = objects !== undefined && cluster.targeting.length > 0;
-      const namespaces = counted ? { count: this.#namespaceCount(objects), has: (namespace: string) => objects.hasNamespace(namespace) && this.#isAllowed(namespace) } : undefined;
+      const namespaces = counted
+        ? {
+            count: this.#namespaceCount(objects),
+            has: (namespace: string) => objects.hasNamespace(namespace) && this.#isAllowed(namespace),
+            matching: (selector: LabelSelector) => {
+              let count = 0;
+              for (const name of objects.namespaceNames()) if (this.#isAllowed(name) && matchesLabels(selector, objects.namespace(name)?.labels ?? {})) count++;
+              return count;
+            },
+          }
+        : undefined;
       countTargetedCluster(stats, cluster.targeting, namespaces);
       for (const pod of cluster.pods.values()) {
         for (const name of pod.selectedBy) (stats.get(name) as MutableStats).podsSelected++;
@@ -336,10 +389,10 @@ export class FleetState {
       }
     }
     for (const contributions of this.#byDigest.values()) countEntry(stats, contributions, identityOf);
-    return [...this.#identities.keys()].map((name) => ({ name, stats: stats.get(name) ?? zeroStats() }));
+    return stats;
   }
 
-  /** Per ClusterSpiffeID and SpiffeID, in the order first set, as planEntries reports them. */
+  /** Per ClusterSpiffeID, SpiffeID and ClusterStaticEntry, in the order first set, as planEntries reports them. */
   spiffeIdReports(): SpiffeIdReport[] {
     return [...this.#spiffeIds.keys()].map((name) => {
       const clusters = [];
@@ -387,7 +440,7 @@ export class FleetState {
 
   #identityChanged(old: WorkloadIdentity | undefined, current: WorkloadIdentity | undefined): Set<string> {
     const changed = new Set<string>();
-    const compiled = compileIdentities(this.#identities.values(), this.config);
+    const compiled = compileIdentities(this.#identities.values(), this.config, this.#clusterSPIFFEIDs.values());
     this.#compiled = compiled.compiled;
     this.#rankSources();
     this.#broken = compiled.broken;
@@ -486,7 +539,7 @@ export class FleetState {
     if (!cluster.managed || objects === undefined || cluster.targeting.length === 0) return;
     const pod = objects.pod(key);
     if (pod === undefined || !podEligible(pod) || !this.#isAllowed(pod.namespace)) return;
-    cluster.context ??= new ClusterContext(cluster.name, clusterFacts(cluster.registry, this.config), () => objects.endpointSlices());
+    cluster.context ??= new ClusterContext(cluster.name, clusterFacts(cluster.registry, this.config), () => objects.endpointSlices(), (name) => objects.namespace(name));
     const state = { uid: pod.uid, contributions: [] as Contribution[], selectedBy: [] as string[], failures: [] as PodState['failures'][number][] };
     const sink: PodRenderSink = {
       selected: (identity) => void state.selectedBy.push(identity.name),

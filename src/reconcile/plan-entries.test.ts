@@ -6,7 +6,7 @@ import type { ControllerManagerConfig } from '../config/controller-manager-confi
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
 import { formatSelector } from '../spire/entry.ts';
-import { sampleConfig, sampleIdentity, samplePod, sampleRegistry, sampleSnapshot, sampleSpiffeId } from '../../test/fixtures/fleet-objects.ts';
+import { sampleClusterStaticEntry, sampleConfig, sampleIdentity, samplePod, sampleRegistry, sampleSnapshot, sampleSpiffeId } from '../../test/fixtures/fleet-objects.ts';
 import { diffEntries } from './diff-entries.ts';
 import { planEntries, type Plan } from './plan-entries.ts';
 
@@ -359,4 +359,37 @@ test('a node alias that does not render: the entries parented to it fail, and th
   assert.match(result.errors[0]?.message ?? '', /^ClusterSpiffeID\/payments-api: cluster west: no parent: the node alias did not render: config nodeAliasIDTemplate: rendered "spiffe:\/\/example.org\/\.\." for cluster west-eks/);
   assert.deepEqual(result.keepIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'west')]);
   assert.equal(result.spiffeIds[0]?.clusters[1]?.state, 'Failed');
+});
+
+test('a ClusterStaticEntry: its literal entry, once for every cluster it applies to (the same key), before any pod exists', () => {
+  const registries = [sampleRegistry('east', { labels: { env: 'prod' } }), sampleRegistry('west', { labels: { env: 'dev' } })];
+  const database = sampleClusterStaticEntry('db', { spiffeID: 'spiffe://example.org/db', selectors: ['unix:uid:999'], x509SVIDTTL: '4h', dnsNames: ['db.example.org'], hint: 'db' });
+  const result = planEntries({ config: sampleConfig(), registries, identities: [], clusterStaticEntries: [database], snapshots: new Map() });
+  assert.deepEqual(result.errors, []);
+  assert.deepEqual(shown(result), [['east', 'spiffe://example.org/db', 'spiffe://example.org/spire/agent/join_token/host-1', 'unix:uid:999', 'ClusterStaticEntry/db']]);
+  const [entry] = result.entries;
+  assert.deepEqual([entry?.x509SvidTtl, entry?.dnsNames, entry?.hint], [14400, ['db.example.org'], 'db']);
+  assert.deepEqual(result.spiffeIds, [
+    {
+      name: 'ClusterStaticEntry/db',
+      clusters: [
+        { cluster: 'east', entryId: entry?.id, state: 'Written', message: '' },
+        { cluster: 'west', entryId: entry?.id, state: 'Written', message: '' },
+      ],
+    },
+  ]);
+  const narrowed = sampleClusterStaticEntry('db', {}, { annotations: { 'eksclusterregistry.spire.spiffe.io/cluster-selector': '{"matchLabels":{"env":"dev"}}' } });
+  const onlyWest = planEntries({ config: sampleConfig(), registries, identities: [], clusterStaticEntries: [narrowed], snapshots: new Map() });
+  assert.deepEqual(onlyWest.spiffeIds[0]?.clusters.map((cluster) => cluster.cluster), ['west']);
+  const other = planEntries({ config: sampleConfig(), registries, identities: [], clusterStaticEntries: [sampleClusterStaticEntry('db', { className: 'other' })], snapshots: new Map() });
+  assert.deepEqual([other.entries, other.spiffeIds], [[], []], 'another controller class: left alone');
+});
+
+test('a ClusterStaticEntry and an older ClusterSpiffeID wanting the same entry: the ClusterSpiffeID decides, the static entry is masked', () => {
+  const older = sampleSpiffeId('shop', { spiffeId: 'spiffe://example.org/shop', parentId: 'spiffe://example.org/gateway', selector: { namespace: 'shop' }, hint: 'csid' }, { creationTimestamp: '2025-01-01T00:00:00Z' });
+  const newer = sampleClusterStaticEntry('shop', { spiffeID: 'spiffe://example.org/shop', parentID: 'spiffe://example.org/gateway', selectors: ['k8s:ns:shop'], hint: 'static' }, { creationTimestamp: '2025-01-02T00:00:00Z' });
+  const result = planEntries({ config: sampleConfig(), registries: [sampleRegistry('east')], identities: [], spiffeIds: [older], clusterStaticEntries: [newer], snapshots: new Map() });
+  assert.equal(result.entries.length, 1);
+  assert.deepEqual([result.entries[0]?.hint, result.entries[0]?.identities], ['csid', ['ClusterSpiffeID/shop', 'ClusterStaticEntry/shop']]);
+  assert.deepEqual(result.spiffeIds[1]?.clusters[0]?.state, 'Masked');
 });

@@ -1,10 +1,14 @@
+import type { ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
+import type { ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
+import { matchesLabels } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import type { ClusterPod } from '../identity/cluster-objects.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { clusterEntryIdPrefix, keyDigestLength } from '../identity/entry-id.ts';
 import { compileNodeAliasTemplate } from '../identity/node-alias.ts';
+import { actsOnClass, clusterSPIFFEIDSourceName } from './cluster-spiffeid-identity.ts';
 import { compileIdentities, type CompiledIdentity } from './compile-identities.ts';
 import { DesiredEntries, type EntrySource } from './desired-entries.ts';
 import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type KeepCandidate, type MutableStats } from './fleet-reports.ts';
@@ -20,8 +24,11 @@ export interface PlanInput {
   readonly config: ControllerManagerConfig;
   readonly registries: readonly EKSClusterRegistry[];
   readonly identities: readonly WorkloadIdentity[];
-  /** ClusterSpiffeIDs and SpiffeIDs. Default none. */
+  /** ClusterSpiffeIDs and SpiffeIDs (ClusterStaticEntries may be given here too, to keep an order). Default none. */
   readonly spiffeIds?: readonly SpiffeIdObject[];
+  /** spire-controller-manager's kinds; those of another controller class are left alone. Default none. */
+  readonly clusterSPIFFEIDs?: readonly ClusterSPIFFEID[];
+  readonly clusterStaticEntries?: readonly ClusterStaticEntry[];
   /** Snapshots by registry name; a managed cluster without one is unsynced (its entries are kept as they are). */
   readonly snapshots: ReadonlyMap<string, ClusterSnapshot>;
 }
@@ -43,8 +50,10 @@ export interface Plan {
   readonly identities: readonly IdentityReport[];
   /** In the order of the input. */
   readonly clusters: readonly ClusterReport[];
-  /** The ClusterSpiffeIDs and SpiffeIDs, in the order of the input. */
+  /** The ClusterSpiffeIDs, SpiffeIDs and ClusterStaticEntries (of this class), in the order of the input. */
   readonly spiffeIds: readonly SpiffeIdReport[];
+  /** The ClusterSPIFFEIDs of this class, by source name (`ClusterSPIFFEID/<name>`), in the order of the input. */
+  readonly clusterSPIFFEIDs: readonly IdentityReport[];
   readonly errors: readonly PlanError[];
   /**
    * ID prefixes of the clusters whose entries must all stay (pass them to diffEntries as keepIdPrefixes):
@@ -73,10 +82,12 @@ export function planEntries(input: PlanInput): Plan {
   const { config } = input;
   const errors: PlanError[] = [];
 
-  const { compiled, broken, errors: identityErrors } = compileIdentities(input.identities, config);
+  const clusterSPIFFEIDs = (input.clusterSPIFFEIDs ?? []).filter((object) => actsOnClass(object.spec.className));
+  const { compiled, broken, errors: identityErrors } = compileIdentities(input.identities, config, clusterSPIFFEIDs);
   errors.push(...identityErrors);
   const stats = new Map(compiled.map((identity) => [identity.name, zeroStats()]));
-  const spiffeIds: SpiffeIdSource[] = (input.spiffeIds ?? []).map((object) => ({ name: spiffeIdSourceName(object), object }));
+  const declaring = [...(input.spiffeIds ?? []), ...(input.clusterStaticEntries ?? [])].filter((object) => object.kind !== 'ClusterStaticEntry' || actsOnClass(object.spec.className));
+  const spiffeIds: SpiffeIdSource[] = declaring.map((object) => ({ name: spiffeIdSourceName(object), object }));
   const ranks = sourceRanks([
     ...compiled.map((identity) => ({ name: identity.name, creationTimestamp: identity.identity.metadata.creationTimestamp })),
     ...spiffeIds.map((source) => ({ name: source.name, creationTimestamp: source.object.metadata.creationTimestamp })),
@@ -124,7 +135,11 @@ export function planEntries(input: PlanInput): Plan {
     }
     let namespacesCount = 0;
     for (const namespace of snapshot.namespaces.keys()) if (isAllowed(namespace)) namespacesCount++;
-    countTargetedCluster(stats, targeting, { count: namespacesCount, has: (namespace) => snapshot.namespaces.has(namespace) && isAllowed(namespace) });
+    countTargetedCluster(stats, targeting, {
+      count: namespacesCount,
+      has: (namespace) => snapshot.namespaces.has(namespace) && isAllowed(namespace),
+      matching: (selector) => [...snapshot.namespaces.values()].filter((namespace) => isAllowed(namespace.name) && matchesLabels(selector, namespace.labels)).length,
+    });
     planCluster(registry, snapshot, entryIdPrefix, targeting, config, isAllowed, stats, desired, errors, failedPods);
     clusters.push({ ...report, namespacesCount });
   }
@@ -140,6 +155,10 @@ export function planEntries(input: PlanInput): Plan {
   return {
     entries,
     identities: input.identities.map((identity) => ({ name: identity.metadata.name, stats: stats.get(identity.metadata.name) ?? zeroStats() })),
+    clusterSPIFFEIDs: clusterSPIFFEIDs.map(({ metadata }) => {
+      const name = clusterSPIFFEIDSourceName(metadata.name);
+      return { name, stats: stats.get(name) ?? zeroStats() };
+    }),
     clusters: clusters.map((cluster) => ({ ...cluster, entriesRegistered: entriesPerCluster.get(cluster.name) ?? 0 })),
     spiffeIds: spiffeIds.map(({ name }) => ({
       name,
@@ -167,7 +186,7 @@ function planCluster(
   failedPods: Set<string>,
 ): void {
   const cluster = registry.metadata.name;
-  const clusterContext = new ClusterContext(cluster, clusterFacts(registry, config), () => snapshot.endpointSlices);
+  const clusterContext = new ClusterContext(cluster, clusterFacts(registry, config), () => snapshot.endpointSlices, (name) => snapshot.namespaces.get(name));
   const sources = new Map<string, EntrySource>(identities.map((identity) => [identity.name, { identity: identity.name, cluster, clusterIdPrefix }]));
   let current: ClusterPod | undefined;
   const sink: PodRenderSink = {

@@ -16,7 +16,7 @@ function render(identities: readonly WorkloadIdentity[], node: ClusterNode | und
     rendered: (identity, entry) => void heard.push(`rendered ${identity.name} ${entry.spiffeId}`),
     failed: (identity, message) => void heard.push(`failed ${identity.name}: ${message}`),
   };
-  const cluster = new ClusterContext('prod', clusterFacts(sampleRegistry('prod'), config), () => []);
+  const cluster = new ClusterContext('prod', clusterFacts(sampleRegistry('prod'), config), () => [], () => undefined);
   renderPod(cluster, samplePod('shop', 'web-1', { labels: { app: 'web' }, serviceAccountName: 'web' }), node, compiled, sink);
   return heard;
 }

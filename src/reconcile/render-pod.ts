@@ -1,6 +1,7 @@
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
-import type { ClusterEndpointSlice, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
+import { everything, matchesLabels } from '../api/v1alpha1/label-selector.ts';
+import type { ClusterEndpointSlice, ClusterNamespace, ClusterNode, ClusterPod } from '../identity/cluster-objects.ts';
 import { renderEntry, type RenderedEntry, type RenderInputs, type RenderOutcome } from '../identity/render-entry.ts';
 import { serviceDnsNames, servicesByPod, type ServicesByPod } from '../identity/service-dns-names.ts';
 import { nodeTemplateParts, podTemplateParts, templateData, type ClusterFacts, type NodeTemplateParts, type PodTemplateParts } from '../identity/template-data.ts';
@@ -21,22 +22,26 @@ export function clusterFacts(registry: EKSClusterRegistry, config: ControllerMan
 }
 
 /**
- * What the pods of one cluster share: its name and facts, its nodes' template data, its Services. The
- * Services index is built on first use from `endpointSlices`; make a new context when they change.
+ * What the pods of one cluster share: its name and facts, its nodes' template data, its Services, its
+ * namespaces (for namespace selectors). The Services index is built on first use from `endpointSlices`;
+ * make a new context when they change.
  */
 export class ClusterContext {
   /** The EKSClusterRegistry's name. */
   readonly name: string;
   readonly facts: ClusterFacts;
   readonly #endpointSlices: () => Iterable<ClusterEndpointSlice>;
+  /** The namespace of this name, undefined when the cluster does not know it. */
+  readonly namespace: (name: string) => ClusterNamespace | undefined;
   // Weak: a node's parts go with the node object when an update replaces it.
   readonly #nodeParts = new WeakMap<ClusterNode, NodeTemplateParts>();
   #services: ServicesByPod | undefined;
 
-  constructor(name: string, facts: ClusterFacts, endpointSlices: () => Iterable<ClusterEndpointSlice>) {
+  constructor(name: string, facts: ClusterFacts, endpointSlices: () => Iterable<ClusterEndpointSlice>, namespace: (name: string) => ClusterNamespace | undefined) {
     this.name = name;
     this.facts = facts;
     this.#endpointSlices = endpointSlices;
+    this.namespace = namespace;
   }
 
   nodeParts(node: ClusterNode): NodeTemplateParts {
@@ -59,21 +64,33 @@ export interface PodRenderSink {
   failed(identity: CompiledIdentity, message: string): void;
 }
 
+/** Whether the compiled identity selects the pod: as its WorkloadIdentity does, its own rule, and its namespace selector. */
+function selects(cluster: ClusterContext, compiled: CompiledIdentity, pod: ClusterPod): boolean {
+  if (!identitySelectsPod(compiled.identity, pod) || (compiled.selects !== undefined && !compiled.selects(pod))) return false;
+  const selector = compiled.namespaceSelector;
+  if (selector === undefined || selector === everything) return true;
+  const namespace = cluster.namespace(pod.namespace);
+  // As spire-controller-manager, which lists the namespaces first: a namespace not known selects nothing.
+  return namespace !== undefined && matchesLabels(selector, namespace.labels);
+}
+
 /**
  * Renders the entries that `identities` (those targeting the pod's cluster, in age order) want for one
  * pod: the one way the project renders, shared by planEntries and the controller's incremental state
  * (fleet-state.ts). The pod must be eligible and in an allowed namespace; `node` is its node, undefined
- * when the cluster does not know it (a failure of every identity that selects the pod).
+ * when the cluster does not know it (a failure of every identity that selects the pod). Fallback
+ * identities come last and select the pod only when no other identity did.
  */
 export function renderPod(cluster: ClusterContext, pod: ClusterPod, node: ClusterNode | undefined, identities: readonly CompiledIdentity[], sink: PodRenderSink): void {
   let context: PodContext | undefined;
-  for (const compiled of identities) {
+  let selectedByOthers = false;
+  let fallbacks: CompiledIdentity[] | undefined;
+  const render = (compiled: CompiledIdentity): void => {
     const { identity } = compiled;
-    if (!identitySelectsPod(identity, pod) || (compiled.selects !== undefined && !compiled.selects(pod))) continue;
     sink.selected(compiled);
     if (node === undefined) {
       sink.failed(compiled, `${compiled.title}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}: node ${JSON.stringify(pod.nodeName)} of the pod is unknown in the cluster`);
-      continue;
+      return;
     }
     const where = `${compiled.title}: cluster ${cluster.name}: pod ${pod.namespace}/${pod.name}`;
     // Whatever goes wrong here fails this pod for this identity only, never the caller's reconciliation.
@@ -83,11 +100,20 @@ export function renderPod(cluster: ClusterContext, pod: ClusterPod, node: Cluste
       outcome = renderEntry(identity, compiled.templates, context.data(identity.spec.applicationName), context);
     } catch (error) {
       sink.failed(compiled, `${where}: ${error instanceof Error ? error.message : String(error)}`);
-      continue;
+      return;
     }
     if (outcome.ok) sink.rendered(compiled, outcome.entry);
     else sink.failed(compiled, `${where}: ${outcome.failure.field}: ${outcome.failure.problem}`);
+  };
+  for (const compiled of identities) {
+    if (compiled.fallback === true) (fallbacks ??= []).push(compiled);
+    else if (selects(cluster, compiled, pod)) {
+      selectedByOthers = true;
+      render(compiled);
+    }
   }
+  if (selectedByOthers || fallbacks === undefined) return;
+  for (const compiled of fallbacks) if (selects(cluster, compiled, pod)) render(compiled);
 }
 
 /** What every identity shares about one pod, built on first use and dropped after the pod. */

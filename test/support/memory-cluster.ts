@@ -46,6 +46,9 @@ export class MemoryCluster implements ClusterObjects {
   hasNamespace(name: string): boolean {
     return this.namespaces.has(name);
   }
+  namespace(name: string): ClusterNamespace | undefined {
+    return this.namespaces.get(name);
+  }
   endpointSlices(): Iterable<ClusterEndpointSlice> {
     return this.slices.values();
   }
