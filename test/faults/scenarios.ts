@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { logMessages } from '../../src/observability/log-messages.ts';
 import { group, identities, must, registries } from '../e2e/e2e-fixture.ts';
@@ -161,7 +160,7 @@ export const scenarios: readonly Scenario[] = [
   {
     id: 4,
     title: 'workload apiserver SIGSTOP 60 s',
-    boundSeconds: 90,
+    boundSeconds: 120,
     async inject({ ff, note, fail }) {
       await sleep(5000);
       const api = ff.fleet.workloads[1]?.apiServer;
@@ -353,7 +352,9 @@ export const scenarios: readonly Scenario[] = [
     boundSeconds: 120,
     async inject({ ff, note }) {
       await sleep(5000);
-      const holder = await lockDatabase(join(ff.fleet.dir, 'spire-server', 'data', 'datastore.sqlite3'));
+      const { datastore } = ff.spireServer;
+      if (datastore.type !== 'sqlite3') throw new Error(`scenario 11 locks a SQLite datastore; this one is ${datastore.type}`);
+      const holder = await lockDatabase(datastore.path);
       try {
         await sleep(45_000);
       } finally {
