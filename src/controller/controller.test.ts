@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseClusterSpiffeID, type ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { parseSpiffeID, type SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import { parseClusterSPIFFEID, type ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
+import { parseClusterStaticEntry, type ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
 import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { parseWorkloadIdentity, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { Validated } from '../api/validation.ts';
@@ -28,6 +30,7 @@ import { workItem, type WorkItem, type WorkKey } from './work-item.ts';
 
 const group = 'eksclusterregistry.spire.spiffe.io';
 const spiffeIdApi = { group: 'spiffeid.spiffe.io', version: 'v1beta1' };
+const spireApi = { group: 'spire.spiffe.io', version: 'v1alpha1' };
 
 /** A management informer's cache, filled by the test. */
 class Managed<T> implements ManagedObjects<T> {
@@ -116,6 +119,8 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
   identities: Managed<WorkloadIdentity>;
   clusterSpiffeIds: Managed<ClusterSpiffeID>;
   spiffeIds: Managed<SpiffeID>;
+  clusterSPIFFEIDs: Managed<ClusterSPIFFEID>;
+  clusterStaticEntries: Managed<ClusterStaticEntry>;
   clusters: () => FakeClusters;
   management: Management;
   queue: WorkQueue<WorkKey>;
@@ -132,6 +137,8 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
   const identities = new Managed(parseWorkloadIdentity);
   const clusterSpiffeIds = new Managed((raw) => parseClusterSpiffeID(raw, config.trustDomain));
   const spiffeIds = new Managed((raw) => parseSpiffeID(raw, config.trustDomain));
+  const clusterSPIFFEIDs = new Managed((raw) => parseClusterSPIFFEID(raw, config.trustDomain));
+  const clusterStaticEntries = new Managed((raw) => parseClusterStaticEntry(raw, config.trustDomain));
   const management = new Management();
   const clock = new ManualClock();
   const queue = new WorkQueue<WorkKey>({ clock });
@@ -142,6 +149,8 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
   const identityStatus = writer('workloadidentities');
   const clusterSpiffeIdStatus = writer('clusterspiffeids', spiffeIdApi);
   const spiffeIdStatus = writer('spiffeids', spiffeIdApi, true);
+  const clusterSPIFFEIDStatus = writer('clusterspiffeids', spireApi);
+  const clusterStaticEntryStatus = writer('clusterstaticentries', spireApi);
   const events = new EventRecorder({ connection: management, logger, clock, instance: 'test' });
   const metrics = createMetrics();
   const controller = new Controller({
@@ -154,11 +163,15 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
     identities,
     clusterSpiffeIds,
     spiffeIds,
+    clusterSPIFFEIDs,
+    clusterStaticEntries,
     clusters: (listener) => (clusters = new FakeClusters(listener)),
     registryStatus,
     identityStatus,
     clusterSpiffeIdStatus,
     spiffeIdStatus,
+    clusterSPIFFEIDStatus,
+    clusterStaticEntryStatus,
     events,
     patchRegistryFinalizers: async (name, resourceVersion, finalizers) => {
       await management.requestJson('PATCH', `/apis/${group}/v1alpha1/eksclusterregistries/${name}`, { body: { metadata: { finalizers, resourceVersion } } });
@@ -174,13 +187,15 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
     identities,
     clusterSpiffeIds,
     spiffeIds,
+    clusterSPIFFEIDs,
+    clusterStaticEntries,
     clusters: () => clusters as FakeClusters,
     management,
     queue,
     clock,
     run: (item) => controller.process(item, signal),
     flush: async () => {
-      await Promise.all([registryStatus, identityStatus, clusterSpiffeIdStatus, spiffeIdStatus, events].map((sink) => sink.flush()));
+      await Promise.all([registryStatus, identityStatus, clusterSpiffeIdStatus, spiffeIdStatus, clusterSPIFFEIDStatus, clusterStaticEntryStatus, events].map((sink) => sink.flush()));
     },
   };
 }
@@ -439,6 +454,78 @@ test('a ClusterSpiffeID and a WorkloadIdentity wanting the same key: one entry, 
   t.identities.remove('web');
   await t.run({ kind: 'identity', name: 'web' });
   assert.deepEqual([...t.entries.entries.values()].map((entry) => [entry.id, entry.x509SvidTtl]), [[wanted.id, 3600]], 'the same entry, now with the fields of the ClusterSpiffeID');
+});
+
+/** A spire.spiffe.io object (ClusterSPIFFEID or ClusterStaticEntry) as the management apiserver serves it. */
+function spireObject(kind: 'ClusterSPIFFEID' | 'ClusterStaticEntry', name: string, spec: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: 'spire.spiffe.io/v1alpha1', kind, metadata: { name, uid: `uid-${name}`, generation: 1, resourceVersion: '9', creationTimestamp: '2026-03-01T00:00:00Z' }, spec };
+}
+
+function spireStatus(t: ReturnType<typeof setup>, plural: string, name: string): Record<string, unknown> | undefined {
+  const writes = t.management.requests.filter((r) => r.method === 'PATCH' && r.path === `/apis/spire.spiffe.io/v1alpha1/${plural}/${name}/status`);
+  return (writes.at(-1)?.body as { status: Record<string, unknown> } | undefined)?.status;
+}
+
+test("a ClusterSPIFFEID: an entry per selected pod of the synced cluster, SCM's stats in its status; deleted, the entries go", async () => {
+  const t = setup();
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'registry', name: 'east' });
+  await syncEast(t, 2);
+  t.clusterSPIFFEIDs.put(spireObject('ClusterSPIFFEID', 'scm', { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}', hint: 'scm' }));
+  await t.run({ kind: 'clusterSPIFFEID', name: 'scm' });
+  const written = [...t.entries.entries.values()].map((entry) => [entry.spiffeId, entry.selectors.map((selector) => `${selector.type}:${selector.value}`).join(','), entry.hint]).sort();
+  assert.deepEqual(written, [
+    ['spiffe://example.org/ns/shop/sa/default', 'k8s:pod-uid:uid-shop-web-0', 'scm'],
+    ['spiffe://example.org/ns/shop/sa/default', 'k8s:pod-uid:uid-shop-web-1', 'scm'],
+  ]);
+  await t.run({ kind: 'status' });
+  await t.flush();
+  const status = spireStatus(t, 'clusterspiffeids', 'scm') as { stats: Record<string, number>; conditions: { reason: string }[] } | undefined;
+  assert.deepEqual(status?.stats, { namespacesSelected: 1, namespacesIgnored: 0, podsSelected: 2, podEntryRenderFailures: 0, entriesMasked: 0, entriesToSet: 2, entryFailures: 0 });
+  assert.deepEqual(status?.conditions.map((c) => c.reason), ['Reconciled']);
+
+  t.clusterSPIFFEIDs.remove('scm');
+  await t.run({ kind: 'clusterSPIFFEID', name: 'scm' });
+  assert.deepEqual(ownedIds(t.entries), []);
+});
+
+test('an invalid ClusterSPIFFEID: Ready=False naming the field, an InvalidSpec event, no entry', async () => {
+  const t = setup();
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'registry', name: 'east' });
+  await syncEast(t, 1);
+  t.clusterSPIFFEIDs.put(spireObject('ClusterSPIFFEID', 'bad', { spiffeIDTemplate: 'spiffe://other.org/x' }));
+  await t.run({ kind: 'clusterSPIFFEID', name: 'bad' });
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.deepEqual(ownedIds(t.entries), []);
+  const ready = (spireStatus(t, 'clusterspiffeids', 'bad') as { conditions: { status: string; reason: string; message: string }[] } | undefined)?.conditions[0];
+  assert.deepEqual([ready?.status, ready?.reason], ['False', 'InvalidSpec']);
+  assert.match(ready?.message ?? '', /^ClusterSPIFFEID bad: spec\.spiffeIDTemplate: /);
+  const event = t.management.requests.find((r) => r.method === 'POST' && (r.body as { reason?: string }).reason === 'InvalidSpec');
+  assert.equal((event?.body as { involvedObject: { apiVersion: string } } | undefined)?.involvedObject.apiVersion, 'spire.spiffe.io/v1alpha1');
+});
+
+test("a ClusterStaticEntry: its literal entry before any sync, SCM's rendered, masked and set in its status; one of another class is left alone", async () => {
+  const t = setup();
+  t.registries.put(registryObject('east'));
+  await t.run({ kind: 'registry', name: 'east' });
+  t.clusterStaticEntries.put(spireObject('ClusterStaticEntry', 'db', { spiffeID: 'spiffe://example.org/db', parentID: 'spiffe://example.org/spire/agent/join_token/host', selectors: ['unix:uid:999'] }));
+  t.clusterStaticEntries.put(spireObject('ClusterStaticEntry', 'theirs', { spiffeID: 'spiffe://example.org/theirs', parentID: 'spiffe://example.org/spire/agent/join_token/host', selectors: ['unix:uid:1'], className: 'other' }));
+  await t.run({ kind: 'clusterStaticEntry', name: 'db' });
+  await t.run({ kind: 'clusterStaticEntry', name: 'theirs' });
+  assert.deepEqual([...t.entries.entries.values()].map((entry) => [entry.spiffeId, entry.parentId]), [['spiffe://example.org/db', 'spiffe://example.org/spire/agent/join_token/host']]);
+  await t.run({ kind: 'status' });
+  await t.flush();
+  const status = spireStatus(t, 'clusterstaticentries', 'db') as { rendered: boolean; masked: boolean; set: boolean } | undefined;
+  assert.deepEqual([status?.rendered, status?.masked, status?.set], [true, false, true]);
+  assert.equal(spireStatus(t, 'clusterstaticentries', 'theirs'), undefined, "another controller's object: no status written");
+
+  t.clusterStaticEntries.remove('db');
+  await t.run({ kind: 'clusterStaticEntry', name: 'db' });
+  assert.equal(ownedIds(t.entries).length, 1, 'an unsynced cluster keeps its entries');
+  await syncEast(t, 0);
+  assert.deepEqual(ownedIds(t.entries), [], 'once synced, it goes');
 });
 
 test('the pod controller: a labelled pod gets its entry, losing the label loses it; a bad value fails that pod alone, on its registry', async () => {

@@ -1,6 +1,10 @@
 import type { ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { spiffeIdGroupVersion } from '../api/spiffeid-v1beta1/group-version.ts';
 import type { SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import type { ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
+import type { ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
+import { spireGroupVersion } from '../api/spire-v1alpha1/group-version.ts';
+import { actsOnClass, clusterSPIFFEIDSourceName } from '../reconcile/cluster-spiffeid-identity.ts';
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { apiGroup, groupVersion } from '../api/v1alpha1/group-version.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
@@ -18,7 +22,7 @@ import { podControllerSource } from '../reconcile/pod-controller.ts';
 import type { WriteFailure } from '../reconcile/apply-diff.ts';
 import type { ReconcileReport } from '../reconcile/reconciler.ts';
 import type { ManagedObject } from './managed-object.ts';
-import { identityStatus, registryStatus, spiffeIdStatus, type KnownClusterStatus } from './status-reporter.ts';
+import { clusterSPIFFEIDStatus, clusterStaticEntryStatus, identityStatus, registryStatus, spiffeIdStatus, type KnownClusterStatus } from './status-reporter.ts';
 import { describeWorkItem, workItem, workKey, type WorkItem, type WorkKey } from './work-item.ts';
 
 /** Removed from an EKSClusterRegistry once the entries of its cluster are gone. */
@@ -78,23 +82,28 @@ export interface ControllerDeps {
   readonly clusterSpiffeIds: ManagedObjects<ClusterSpiffeID>;
   /** Keyed `namespace/name`. */
   readonly spiffeIds: ManagedObjects<SpiffeID>;
+  readonly clusterSPIFFEIDs: ManagedObjects<ClusterSPIFFEID>;
+  readonly clusterStaticEntries: ManagedObjects<ClusterStaticEntry>;
   /** Makes the cluster connections, which tell the controller of their clusters through `listener`. */
   readonly clusters: (listener: ClusterListener) => Clusters;
   readonly registryStatus: StatusSink;
   readonly identityStatus: StatusSink;
   readonly clusterSpiffeIdStatus: StatusSink;
   readonly spiffeIdStatus: StatusSink;
+  readonly clusterSPIFFEIDStatus: StatusSink;
+  readonly clusterStaticEntryStatus: StatusSink;
   readonly events: EventSink;
   /** Replaces a registry's finalizers (optimistically, at `resourceVersion`). */
   patchRegistryFinalizers(name: string, resourceVersion: string, finalizers: readonly string[]): Promise<void>;
   readonly queue?: WorkQueue<WorkKey>;
 }
 
-type SpiffeIdKind = 'ClusterSpiffeID' | 'SpiffeID';
-type Kind = 'EKSClusterRegistry' | 'WorkloadIdentity' | SpiffeIdKind;
+/** The kinds whose entries are declared up front (FleetState.setSpiffeId). */
+type SpiffeIdKind = 'ClusterSpiffeID' | 'SpiffeID' | 'ClusterStaticEntry';
+type Kind = 'EKSClusterRegistry' | 'WorkloadIdentity' | 'ClusterSPIFFEID' | SpiffeIdKind;
 
 function involved<T>(kind: Kind, object: ManagedObject<T>): InvolvedObject {
-  const apiVersion = kind === 'ClusterSpiffeID' || kind === 'SpiffeID' ? spiffeIdGroupVersion : groupVersion;
+  const apiVersion = kind === 'ClusterSpiffeID' || kind === 'SpiffeID' ? spiffeIdGroupVersion : kind === 'ClusterSPIFFEID' || kind === 'ClusterStaticEntry' ? spireGroupVersion : groupVersion;
   return { apiVersion, kind, name: object.name, uid: object.uid, ...(object.namespace === '' ? {} : { namespace: object.namespace }) };
 }
 
@@ -123,11 +132,15 @@ export class Controller {
   readonly #identities: ManagedObjects<WorkloadIdentity>;
   readonly #clusterSpiffeIds: ManagedObjects<ClusterSpiffeID>;
   readonly #spiffeIds: ManagedObjects<SpiffeID>;
+  readonly #clusterSPIFFEIDs: ManagedObjects<ClusterSPIFFEID>;
+  readonly #clusterStaticEntries: ManagedObjects<ClusterStaticEntry>;
   readonly #clusters: Clusters;
   readonly #registryStatus: StatusSink;
   readonly #identityStatus: StatusSink;
   readonly #clusterSpiffeIdStatus: StatusSink;
   readonly #spiffeIdStatus: StatusSink;
+  readonly #clusterSPIFFEIDStatus: StatusSink;
+  readonly #clusterStaticEntryStatus: StatusSink;
   readonly #events: EventSink;
   readonly #patchRegistryFinalizers: ControllerDeps['patchRegistryFinalizers'];
   readonly #queue: WorkQueue<WorkKey>;
@@ -153,10 +166,14 @@ export class Controller {
     this.#identities = deps.identities;
     this.#clusterSpiffeIds = deps.clusterSpiffeIds;
     this.#spiffeIds = deps.spiffeIds;
+    this.#clusterSPIFFEIDs = deps.clusterSPIFFEIDs;
+    this.#clusterStaticEntries = deps.clusterStaticEntries;
     this.#registryStatus = deps.registryStatus;
     this.#identityStatus = deps.identityStatus;
     this.#clusterSpiffeIdStatus = deps.clusterSpiffeIdStatus;
     this.#spiffeIdStatus = deps.spiffeIdStatus;
+    this.#clusterSPIFFEIDStatus = deps.clusterSPIFFEIDStatus;
+    this.#clusterStaticEntryStatus = deps.clusterStaticEntryStatus;
     this.#events = deps.events;
     this.#patchRegistryFinalizers = deps.patchRegistryFinalizers;
     this.#queue = deps.queue ?? new WorkQueue<WorkKey>();
@@ -221,13 +238,13 @@ export class Controller {
       );
     } finally {
       await this.#clusters.stopAll();
-      await Promise.all([this.#registryStatus, this.#identityStatus, this.#clusterSpiffeIdStatus, this.#spiffeIdStatus, this.#events].map((sink) => sink.flush())).catch(() => {});
+      await Promise.all([this.#registryStatus, this.#identityStatus, this.#clusterSpiffeIdStatus, this.#spiffeIdStatus, this.#clusterSPIFFEIDStatus, this.#clusterStaticEntryStatus, this.#events].map((sink) => sink.flush())).catch(() => {});
     }
   }
 
   /** The management informers. */
   #managed(): ManagedObjects<unknown>[] {
-    return [this.#registries, this.#identities, this.#clusterSpiffeIds, this.#spiffeIds];
+    return [this.#registries, this.#identities, this.#clusterSpiffeIds, this.#spiffeIds, this.#clusterSPIFFEIDs, this.#clusterStaticEntries];
   }
 
   /** Processes one work item; throws to have it retried with backoff. */
@@ -281,6 +298,10 @@ export class Controller {
         return this.#spiffeIdChanged('ClusterSpiffeID', item.name);
       case 'spiffeid':
         return this.#spiffeIdChanged('SpiffeID', item.key);
+      case 'clusterStaticEntry':
+        return this.#spiffeIdChanged('ClusterStaticEntry', item.name);
+      case 'clusterSPIFFEID':
+        return this.#clusterSPIFFEIDChanged(item.name);
       case 'cluster':
         // A full reconciliation may have taken the cluster's objects already.
         if (!this.#pendingObjects.has(item.cluster)) return this.#reconciler.targeted([]);
@@ -308,6 +329,11 @@ export class Controller {
       for (const object of this.#identities.store.list()) {
         await this.#isolated('WorkloadIdentity', object, () => {
           if (object.parsed.ok) this.#state.setIdentity(object.parsed.value);
+        });
+      }
+      for (const object of this.#clusterSPIFFEIDs.store.list()) {
+        await this.#isolated('ClusterSPIFFEID', object, () => {
+          if (object.parsed.ok) this.#state.setClusterSPIFFEID(object.parsed.value);
         });
       }
       for (const [kind, objects] of this.#spiffeIdKinds()) {
@@ -436,11 +462,36 @@ export class Controller {
     return this.#reconciler.targeted(changed);
   }
 
-  #spiffeIdKinds(): [SpiffeIdKind, ManagedObjects<ClusterSpiffeID | SpiffeID>, StatusSink][] {
+  #spiffeIdKinds(): [SpiffeIdKind, ManagedObjects<ClusterSpiffeID | SpiffeID | ClusterStaticEntry>, StatusSink][] {
     return [
       ['ClusterSpiffeID', this.#clusterSpiffeIds, this.#clusterSpiffeIdStatus],
       ['SpiffeID', this.#spiffeIds, this.#spiffeIdStatus],
+      ['ClusterStaticEntry', this.#clusterStaticEntries, this.#clusterStaticEntryStatus],
     ];
+  }
+
+  /** A ClusterSPIFFEID was added, changed or deleted: as a WorkloadIdentity, under its source name. */
+  async #clusterSPIFFEIDChanged(name: string): Promise<ReconcileReport> {
+    const object = this.#clusterSPIFFEIDs.store.get(name);
+    const source = clusterSPIFFEIDSourceName(name);
+    if (object === undefined) {
+      const changed = this.#state.removeClusterSPIFFEID(name);
+      this.#clusterSPIFFEIDStatus.forget(name);
+      await this.#clusters.refresh();
+      return this.#reconciler.targeted(changed);
+    }
+    if (!object.parsed.ok) {
+      const message = object.parsed.errors.join('; ');
+      this.#logger.warn({ identity: source }, message);
+      this.#events.event(involved('ClusterSPIFFEID', object), 'Warning', 'InvalidSpec', message);
+      // An invalid object keeps what it had: unknown intent deletes nothing.
+      this.enqueue({ kind: 'status' }, 200);
+      return this.#reconciler.targeted([]);
+    }
+    this.#logger.info({ identity: source }, logMessages.targetedReconciliation);
+    const changed = this.#state.setClusterSPIFFEID(object.parsed.value);
+    await this.#clusters.refresh();
+    return this.#reconciler.targeted(changed);
   }
 
   /**
@@ -533,16 +584,29 @@ export class Controller {
       for (const refused of refusedWrites.slice(0, 5)) this.#events.event(involved('WorkloadIdentity', object), 'Warning', 'EntryFailed', refused.message);
       this.#identityStatus.update(name, identityStatus(object, { stats: stats.get(name), templateError, renderFailures, refusedWrites }, now));
     }
+    const csidStats = new Map(this.#state.clusterSPIFFEIDReports().map((report) => [report.name, report.stats]));
+    for (const name of this.#clusterSPIFFEIDs.store.keys()) {
+      const object = this.#clusterSPIFFEIDs.store.get(name);
+      // An object of another controller class is that controller's to report on.
+      if (object === undefined || (object.parsed.ok && !actsOnClass(object.parsed.value.spec.className))) continue;
+      const source = clusterSPIFFEIDSourceName(name);
+      const renderFailures = failures.filter((failure) => failure.identity === source);
+      const refusedWrites = refusedBy.get(source) ?? [];
+      for (const failure of renderFailures.slice(0, 5)) this.#events.event(involved('ClusterSPIFFEID', object), 'Warning', 'RenderFailed', failure.message);
+      for (const refused of refusedWrites.slice(0, 5)) this.#events.event(involved('ClusterSPIFFEID', object), 'Warning', 'EntryFailed', refused.message);
+      this.#clusterSPIFFEIDStatus.update(name, clusterSPIFFEIDStatus(object, { stats: csidStats.get(source), templateError: this.#state.identityError(source), renderFailures, refusedWrites }, now));
+    }
     const reports = new Map(this.#state.spiffeIdReports().map((report) => [report.name, report]));
     for (const [kind, objects, status] of this.#spiffeIdKinds()) {
       const counts = { Written: 0, Masked: 0, Failed: 0 };
       for (const key of objects.store.keys()) {
         const object = objects.store.get(key);
         if (object === undefined) continue;
+        if (object.parsed.ok && object.parsed.value.kind === 'ClusterStaticEntry' && !actsOnClass(object.parsed.value.spec.className)) continue;
         const clusters = reports.get(spiffeIdSource(kind, key))?.clusters ?? [];
         for (const cluster of clusters) counts[cluster.state]++;
         for (const failed of clusters.filter((cluster) => cluster.state === 'Failed').slice(0, 5)) this.#events.event(involved(kind, object), 'Warning', 'EntryFailed', failed.message);
-        status.update(key, spiffeIdStatus(object, clusters, now));
+        status.update(key, kind === 'ClusterStaticEntry' ? clusterStaticEntryStatus(object, clusters, now) : spiffeIdStatus(object, clusters, now));
       }
       for (const [state, count] of Object.entries(counts)) this.#metrics.spiffeIdEntries.set({ kind, state }, count);
     }

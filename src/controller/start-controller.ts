@@ -1,6 +1,9 @@
 import { parseClusterSpiffeID, type ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { spiffeIdApiGroup, spiffeIdApiVersion } from '../api/spiffeid-v1beta1/group-version.ts';
 import { parseSpiffeID, type SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import { parseClusterSPIFFEID, type ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
+import { parseClusterStaticEntry, type ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
+import { spireApiGroup, spireApiVersion } from '../api/spire-v1alpha1/group-version.ts';
 import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { apiGroup, apiVersion, groupVersion } from '../api/v1alpha1/group-version.ts';
 import { parseWorkloadIdentity, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
@@ -59,6 +62,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
   const enqueue = (item: WorkItem): void => controller.enqueue(item);
   const registrarApi = { group: apiGroup, version: apiVersion };
   const spiffeIdApi = { group: spiffeIdApiGroup, version: spiffeIdApiVersion };
+  const spireApi = { group: spireApiGroup, version: spireApiVersion };
   const informer = <T,>(
     api: { group: string; version: string },
     plural: string,
@@ -83,15 +87,22 @@ export function composeController(options: StartControllerOptions): ComposedCont
   const registries = informer<EKSClusterRegistry>(registrarApi, 'eksclusterregistries', parseEKSClusterRegistry, (name) => ({ kind: 'registry', name }));
   const identities = informer<WorkloadIdentity>(registrarApi, 'workloadidentities', parseWorkloadIdentity, (name) => ({ kind: 'identity', name }));
   // Kinds of a later release, whose CRDs an upgrade may have left out: OptionalKind.
-  const optionalKind = <T,>(plural: string, parse: (raw: unknown) => Validated<T>, item: (key: string) => WorkItem): { informer: Informer<ManagedObject<T>>; objects: OptionalKind<T> } => {
+  const optionalKind = <T,>(
+    api: { group: string; version: string },
+    plural: string,
+    parse: (raw: unknown) => Validated<T>,
+    item: (key: string) => WorkItem,
+  ): { informer: Informer<ManagedObject<T>>; objects: OptionalKind<T> } => {
     const holder: { kind?: OptionalKind<T> } = {};
-    const created = informer(spiffeIdApi, plural, parse, item, holder);
+    const created = informer(api, plural, parse, item, holder);
     holder.kind = new OptionalKind(created);
     return { informer: created, objects: holder.kind };
   };
   // Their IDs are checked against the configured trust domain at the edge, as plan does.
-  const clusterSpiffeIds = optionalKind<ClusterSpiffeID>('clusterspiffeids', (raw) => parseClusterSpiffeID(raw, config.trustDomain), (name) => ({ kind: 'clusterspiffeid', name }));
-  const spiffeIds = optionalKind<SpiffeID>('spiffeids', (raw) => parseSpiffeID(raw, config.trustDomain), (key) => ({ kind: 'spiffeid', key }));
+  const clusterSpiffeIds = optionalKind<ClusterSpiffeID>(spiffeIdApi, 'clusterspiffeids', (raw) => parseClusterSpiffeID(raw, config.trustDomain), (name) => ({ kind: 'clusterspiffeid', name }));
+  const spiffeIds = optionalKind<SpiffeID>(spiffeIdApi, 'spiffeids', (raw) => parseSpiffeID(raw, config.trustDomain), (key) => ({ kind: 'spiffeid', key }));
+  const clusterSPIFFEIDs = optionalKind<ClusterSPIFFEID>(spireApi, 'clusterspiffeids', (raw) => parseClusterSPIFFEID(raw, config.trustDomain), (name) => ({ kind: 'clusterSPIFFEID', name }));
+  const clusterStaticEntries = optionalKind<ClusterStaticEntry>(spireApi, 'clusterstaticentries', (raw) => parseClusterStaticEntry(raw, config.trustDomain), (name) => ({ kind: 'clusterStaticEntry', name }));
 
   const statusWriter = (api: { group: string; version: string }, plural: string, namespaced = false): StatusWriter => new StatusWriter({ connection, ...api, plural, namespaced, logger });
   const controller = new Controller({
@@ -104,6 +115,8 @@ export function composeController(options: StartControllerOptions): ComposedCont
     identities,
     clusterSpiffeIds: clusterSpiffeIds.objects,
     spiffeIds: spiffeIds.objects,
+    clusterSPIFFEIDs: clusterSPIFFEIDs.objects,
+    clusterStaticEntries: clusterStaticEntries.objects,
     clusters: (listener) =>
       new ClusterManager({
         config,
@@ -117,6 +130,8 @@ export function composeController(options: StartControllerOptions): ComposedCont
     identityStatus: statusWriter(registrarApi, 'workloadidentities'),
     clusterSpiffeIdStatus: statusWriter(spiffeIdApi, 'clusterspiffeids'),
     spiffeIdStatus: statusWriter(spiffeIdApi, 'spiffeids', true),
+    clusterSPIFFEIDStatus: statusWriter(spireApi, 'clusterspiffeids'),
+    clusterStaticEntryStatus: statusWriter(spireApi, 'clusterstaticentries'),
     events: new EventRecorder({ connection, logger }),
     patchRegistryFinalizers: async (name, resourceVersion, finalizers) => {
       await connection.requestJson('PATCH', `/apis/${groupVersion}/eksclusterregistries/${encodeURIComponent(name)}`, {
@@ -126,7 +141,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
     },
   });
   const lead = async (leading: AbortSignal): Promise<void> => {
-    const running = [registries, identities, clusterSpiffeIds.informer, spiffeIds.informer].map((cache) => cache.run(leading).catch(() => {}));
+    const running = [registries, identities, clusterSpiffeIds.informer, spiffeIds.informer, clusterSPIFFEIDs.informer, clusterStaticEntries.informer].map((cache) => cache.run(leading).catch(() => {}));
     try {
       await controller.lead(leading);
     } finally {

@@ -40,7 +40,7 @@ export interface IdentityFindings {
 }
 
 /** The status of a WorkloadIdentity: its stats and whether every selected pod rendered. */
-export function identityStatus(object: ManagedObject<WorkloadIdentity>, findings: IdentityFindings, now: Date): Record<string, unknown> {
+export function identityStatus<T = WorkloadIdentity>(object: ManagedObject<T>, findings: IdentityFindings, now: Date): Record<string, unknown> {
   if (!object.parsed.ok) return invalidStatus(object, object.parsed.errors, now);
   const condition = identityReadyCondition({
     generation: object.generation,
@@ -78,4 +78,38 @@ export function spiffeIdStatus<T>(object: ManagedObject<T>, clusters: readonly S
     lastReconciliation: now.toISOString(),
     conditions: setCondition(object.conditions, condition, now),
   };
+}
+
+/**
+ * The status of a ClusterSPIFFEID: spire-controller-manager's stats (summed over the targeted clusters;
+ * namespacesIgnored is not counted) and the Ready condition a WorkloadIdentity gets.
+ */
+export function clusterSPIFFEIDStatus<T>(object: ManagedObject<T>, findings: IdentityFindings, now: Date): Record<string, unknown> {
+  const { stats: _identityStats, ...status } = identityStatus(object, findings, now);
+  if (!object.parsed.ok) return status;
+  const stats = findings.stats;
+  return {
+    stats: {
+      namespacesSelected: stats?.namespacesFound ?? 0,
+      namespacesIgnored: 0,
+      podsSelected: stats?.podsSelected ?? 0,
+      podEntryRenderFailures: stats?.renderFailures ?? 0,
+      entriesMasked: stats?.entriesMasked ?? 0,
+      entriesToSet: stats?.entriesRegistered ?? 0,
+      entryFailures: findings.refusedWrites?.length ?? 0,
+    },
+    clustersTargeted: stats?.clustersTargeted ?? 0,
+    ...status,
+  };
+}
+
+/**
+ * The status of a ClusterStaticEntry: spire-controller-manager's flags (rendered: the object made a valid
+ * entry; masked: an older source decides it in a targeted cluster; set: it is written as this object says
+ * in one, with none failed) and the Ready condition a ClusterSpiffeID gets.
+ */
+export function clusterStaticEntryStatus<T>(object: ManagedObject<T>, clusters: readonly SpiffeIdClusterEntry[], now: Date): Record<string, unknown> {
+  const { conditions } = spiffeIdStatus(object, clusters, now);
+  const has = (state: SpiffeIdClusterEntry['state']): boolean => clusters.some((cluster) => cluster.state === state);
+  return { rendered: object.parsed.ok, masked: object.parsed.ok && has('Masked'), set: object.parsed.ok && has('Written') && !has('Failed'), conditions };
 }

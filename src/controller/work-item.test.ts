@@ -9,6 +9,8 @@ test('every kind of work item survives its key; equal items have equal keys, dif
     { kind: 'registry', name: 'prod.eu' },
     { kind: 'identity', name: 'web' },
     { kind: 'clusterspiffeid', name: 'web' },
+    { kind: 'clusterSPIFFEID', name: 'web' },
+    { kind: 'clusterStaticEntry', name: 'web' },
     { kind: 'spiffeid', key: 'shop/web' },
     { kind: 'cluster', cluster: 'prod' },
     { kind: 'pod', cluster: 'prod', key: 'shop/web-1' },

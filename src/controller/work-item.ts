@@ -5,11 +5,14 @@
 export type WorkItem =
   /** List the owned entries, re-render everything, repair drift (every gcInterval, and on request). */
   | { readonly kind: 'full' }
-  /** Write the statuses of every registry, identity, ClusterSpiffeID and SpiffeID (at most once a second). */
+  /** Write the statuses of every registry, identity and declaring object (at most once a second). */
   | { readonly kind: 'status' }
   | { readonly kind: 'registry'; readonly name: string }
   | { readonly kind: 'identity'; readonly name: string }
   | { readonly kind: 'clusterspiffeid'; readonly name: string }
+  /** spire-controller-manager's kinds (spire.spiffe.io), whose lowercase names the spiffeid.spiffe.io kinds take. */
+  | { readonly kind: 'clusterSPIFFEID'; readonly name: string }
+  | { readonly kind: 'clusterStaticEntry'; readonly name: string }
   /** `key` is the SpiffeID's `namespace/name`. */
   | { readonly kind: 'spiffeid'; readonly key: string }
   /** The cluster's caches synced or were lost. */
@@ -24,7 +27,7 @@ export type WorkItem =
 /** The queue's key of a work item: equal items have equal keys. */
 export type WorkKey = string & { readonly __workKey: never };
 
-const kinds = new Set<WorkItem['kind']>(['full', 'status', 'registry', 'identity', 'clusterspiffeid', 'spiffeid', 'cluster', 'pod', 'node', 'namespace', 'slices']);
+const kinds = new Set<WorkItem['kind']>(['full', 'status', 'registry', 'identity', 'clusterspiffeid', 'clusterSPIFFEID', 'clusterStaticEntry', 'spiffeid', 'cluster', 'pod', 'node', 'namespace', 'slices']);
 
 /** The item's key: its fields in a JSON array, so no name can be mistaken for a separator. */
 export function workKey(item: WorkItem): WorkKey {
@@ -35,6 +38,8 @@ export function workKey(item: WorkItem): WorkKey {
     case 'registry':
     case 'identity':
     case 'clusterspiffeid':
+    case 'clusterSPIFFEID':
+    case 'clusterStaticEntry':
       return JSON.stringify([item.kind, item.name]) as WorkKey;
     case 'spiffeid':
       return JSON.stringify([item.kind, item.key]) as WorkKey;
@@ -62,6 +67,8 @@ export function workItem(key: WorkKey): WorkItem {
     case 'registry':
     case 'identity':
     case 'clusterspiffeid':
+    case 'clusterSPIFFEID':
+    case 'clusterStaticEntry':
       return { kind, name: a };
     case 'spiffeid':
       return { kind, key: a };
@@ -86,6 +93,8 @@ export function describeWorkItem(item: WorkItem): string {
     case 'registry':
     case 'identity':
     case 'clusterspiffeid':
+    case 'clusterSPIFFEID':
+    case 'clusterStaticEntry':
       return `${item.kind}:${item.name}`;
     case 'spiffeid':
       return `spiffeid:${item.key}`;

@@ -18,6 +18,9 @@ export const identities = `/apis/${group}/v1alpha1/workloadidentities`;
 export const clusterSpiffeIds = '/apis/spiffeid.spiffe.io/v1beta1/clusterspiffeids';
 /** Every namespace's SpiffeIDs (list only); one namespace's: spiffeIdsIn. */
 export const spiffeIds = '/apis/spiffeid.spiffe.io/v1beta1/spiffeids';
+/** spire-controller-manager's kinds (spire.spiffe.io). */
+export const clusterSPIFFEIDs = '/apis/spire.spiffe.io/v1alpha1/clusterspiffeids';
+export const clusterStaticEntries = '/apis/spire.spiffe.io/v1alpha1/clusterstaticentries';
 
 export function spiffeIdsIn(namespace: string): string {
   return `/apis/spiffeid.spiffe.io/v1beta1/namespaces/${namespace}/spiffeids`;
@@ -52,11 +55,13 @@ export async function installCrds(api: ApiServer): Promise<void> {
     'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml',
     'spiffeid.spiffe.io_clusterspiffeids.yaml',
     'spiffeid.spiffe.io_spiffeids.yaml',
+    'spire.spiffe.io_clusterspiffeids.yaml',
+    'spire.spiffe.io_clusterstaticentries.yaml',
   ]) {
     const crd = parseAllDocuments(readFileSync(join(repoRoot, 'config/crd/bases', file), 'utf8'))[0]?.toJS();
     await must(api, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
   }
-  for (const path of [registries, identities, clusterSpiffeIds, spiffeIds]) await eventually(`${path} served`, async () => (await api.request('GET', path)).status === 200);
+  for (const path of [registries, identities, clusterSpiffeIds, spiffeIds, clusterSPIFFEIDs, clusterStaticEntries]) await eventually(`${path} served`, async () => (await api.request('GET', path)).status === 200);
 }
 
 export async function createNode(api: ApiServer, name: string): Promise<void> {

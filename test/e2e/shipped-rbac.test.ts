@@ -15,6 +15,8 @@ import {
   eventually,
   group as registrarGroup,
   clusterSpiffeIds,
+  clusterSPIFFEIDs,
+  clusterStaticEntries,
   identities,
   installCrds,
   logLines,
@@ -61,6 +63,7 @@ const shippedConfig = parse((parse(readFileSync(join(configDir, 'manager/control
   leaderElection: { resourceNamespace: string; resourceName: string };
 };
 const spiffeIdGroup = 'spiffeid.spiffe.io';
+const spireGroup = 'spire.spiffe.io';
 const lease = { namespace: shippedConfig.leaderElection.resourceNamespace, name: shippedConfig.leaderElection.resourceName };
 const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${lease.namespace}/leases/${lease.name}`;
 
@@ -89,6 +92,12 @@ const needed: readonly Need[] = [
   { verb: 'list', group: spiffeIdGroup, resource: 'spiffeids', why: 'the SpiffeID informer (every namespace)' },
   { verb: 'watch', group: spiffeIdGroup, resource: 'spiffeids', why: 'the SpiffeID informer (every namespace)' },
   { verb: 'patch', group: spiffeIdGroup, resource: 'spiffeids', subresource: 'status', namespace: 'default', why: 'SpiffeID status' },
+  { verb: 'list', group: spireGroup, resource: 'clusterspiffeids', why: 'the ClusterSPIFFEID informer' },
+  { verb: 'watch', group: spireGroup, resource: 'clusterspiffeids', why: 'the ClusterSPIFFEID informer' },
+  { verb: 'patch', group: spireGroup, resource: 'clusterspiffeids', subresource: 'status', why: 'ClusterSPIFFEID status' },
+  { verb: 'list', group: spireGroup, resource: 'clusterstaticentries', why: 'the ClusterStaticEntry informer' },
+  { verb: 'watch', group: spireGroup, resource: 'clusterstaticentries', why: 'the ClusterStaticEntry informer' },
+  { verb: 'patch', group: spireGroup, resource: 'clusterstaticentries', subresource: 'status', why: 'ClusterStaticEntry status' },
   { verb: 'create', group: '', resource: 'events', namespace: 'default', why: 'events about the cluster-scoped objects' },
   { verb: 'patch', group: '', resource: 'events', namespace: 'default', why: 'an event repeated: its count', provoke: reconnect },
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: lease.namespace, why: 'leader election: the first candidate creates the Lease' },
@@ -343,6 +352,14 @@ before(async () => {
   await must(management, 'POST', identities, webAppIdentity());
   await must(management, 'POST', clusterSpiffeIds, { apiVersion: `${spiffeIdGroup}/v1beta1`, kind: 'ClusterSpiffeID', metadata: { name: 'api' }, spec: { spiffeId: 'spiffe://example.org/api', selector: { namespace: 'api' } } });
   await must(management, 'POST', spiffeIdsIn('default'), { apiVersion: `${spiffeIdGroup}/v1beta1`, kind: 'SpiffeID', metadata: { name: 'web' }, spec: { spiffeId: 'spiffe://example.org/web', selector: { podLabel: { app: 'web' } } } });
+  // Selects no pod: a status, and no entry beside the web-app identity's.
+  await must(management, 'POST', clusterSPIFFEIDs, { apiVersion: `${spireGroup}/v1alpha1`, kind: 'ClusterSPIFFEID', metadata: { name: 'none' }, spec: { spiffeIDTemplate: 'spiffe://example.org/none', podSelector: { matchLabels: { app: 'none' } } } });
+  await must(management, 'POST', clusterStaticEntries, {
+    apiVersion: `${spireGroup}/v1alpha1`,
+    kind: 'ClusterStaticEntry',
+    metadata: { name: 'db' },
+    spec: { spiffeID: 'spiffe://example.org/db', parentID: 'spiffe://example.org/spire/agent/join_token/db-host', selectors: ['unix:uid:999'] },
+  });
 });
 
 after(async () => {
@@ -377,7 +394,7 @@ async function entryPods(): Promise<string> {
   return (await spire.listEntries())
     .filter((entry) => entry.id.startsWith(shippedConfig.entryIDPrefix as string))
     .map(podNameOf)
-    // The ClusterSpiffeID's, the SpiffeID's and the node alias name no pod.
+    // The ClusterSpiffeID's, the SpiffeID's, the ClusterStaticEntry's and the node alias name no pod.
     .filter((pod) => pod !== '')
     .sort()
     .join();
@@ -392,12 +409,20 @@ test('with only the shipped RBAC and in-cluster credentials, Example 1 converges
   assert.ok(auditedRequests().some((r) => r.key === keyOf(needed[0] as Permission) && r.code === 200), 'the registry list, made as the ServiceAccount');
 });
 
-test('registry, identity, ClusterSpiffeID and SpiffeID statuses are written', async () => {
-  // The two pods', the ClusterSpiffeID's, the SpiffeID's and the node alias they are parented to.
-  await eventually('production-cluster Ready, 5 entries', async () => {
+test('registry, identity, ClusterSpiffeID, SpiffeID, ClusterSPIFFEID and ClusterStaticEntry statuses are written', async () => {
+  // The two pods', the ClusterSpiffeID's, the SpiffeID's, the node alias they are parented to and the ClusterStaticEntry's.
+  await eventually('production-cluster Ready, 6 entries', async () => {
     const { status } = await registryObject();
     const ready = status?.conditions?.find((c) => c.type === 'Ready');
-    return (ready?.status === 'True' && ready.reason === 'Synced' && status?.entriesRegistered === 5) || JSON.stringify(status);
+    return (ready?.status === 'True' && ready.reason === 'Synced' && status?.entriesRegistered === 6) || JSON.stringify(status);
+  });
+  await eventually('ClusterSPIFFEID none: stats', async () => {
+    const { status } = (await must(fleet.management, 'GET', `${clusterSPIFFEIDs}/none`)) as { status?: { stats?: Record<string, number> } };
+    return status?.stats?.podsSelected === 0 || JSON.stringify(status);
+  });
+  await eventually('ClusterStaticEntry db: set', async () => {
+    const { status } = (await must(fleet.management, 'GET', `${clusterStaticEntries}/db`)) as { status?: { set?: boolean } };
+    return status?.set === true || JSON.stringify(status);
   });
   for (const path of [`${clusterSpiffeIds}/api`, `${spiffeIdsIn('default')}/web`]) {
     await eventually(`${path} written in one cluster`, async () => {
@@ -460,7 +485,7 @@ test('each permission the controller needs, taken alone out of config/rbac, make
       // What each run starts from: a registry without finalizer or status, an identity without status, no Lease.
       if ((await fleet.management.request('GET', `${registries}/production-cluster`)).status === 404) await must(fleet.management, 'POST', registries, registry());
       await mergePatch(`${registries}/production-cluster`, { metadata: { finalizers: null } });
-      for (const path of [`${registries}/production-cluster`, `${identities}/web-app`, `${clusterSpiffeIds}/api`, `${spiffeIdsIn('default')}/web`]) await mergePatch(`${path}/status`, { status: null });
+      for (const path of [`${registries}/production-cluster`, `${identities}/web-app`, `${clusterSpiffeIds}/api`, `${spiffeIdsIn('default')}/web`, `${clusterSPIFFEIDs}/none`, `${clusterStaticEntries}/db`]) await mergePatch(`${path}/status`, { status: null });
       const deleted = await fleet.management.request('DELETE', leasePath);
       assert.ok(deleted.status === 200 || deleted.status === 404, `DELETE the Lease: HTTP ${deleted.status}`);
       await grant(withoutPermission(rbac, p));

@@ -41,7 +41,7 @@ let deployment: Promise<void> | undefined;
 function deployed(): Promise<void> {
   deployment ??= (async () => {
     const crds = objects.filter(({ object }) => object.kind === 'CustomResourceDefinition').map(({ object }) => object);
-    assert.equal(crds.length, 4);
+    assert.equal(crds.length, 6);
     await kube.installCrds(crds);
     const rest = objects.filter(({ object }) => object.kind !== 'CustomResourceDefinition');
     for (const { object, source } of rest) {
@@ -64,6 +64,8 @@ test('kubectl apply -k config/default: every object is accepted, first in a dry 
     'ClusterRoleBinding spire-eks-workload-registrar',
     'ConfigMap spire-system/controller-manager-config',
     'CustomResourceDefinition clusterspiffeids.spiffeid.spiffe.io',
+    'CustomResourceDefinition clusterspiffeids.spire.spiffe.io',
+    'CustomResourceDefinition clusterstaticentries.spire.spiffe.io',
     'CustomResourceDefinition eksclusterregistries.eksclusterregistry.spire.spiffe.io',
     'CustomResourceDefinition spiffeids.spiffeid.spiffe.io',
     'CustomResourceDefinition workloadidentities.eksclusterregistry.spire.spiffe.io',
@@ -95,7 +97,7 @@ test('kubectl apply -f config/samples/: every sample is accepted', async () => {
       count++;
     }
   }
-  assert.equal(count, 11);
+  assert.equal(count, 14);
 });
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
