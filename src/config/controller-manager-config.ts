@@ -79,6 +79,14 @@ export interface ControllerManagerConfig {
   readonly nodeAliasIDTemplate: string;
   /** Off by default. */
   readonly podController: PodControllerConfig;
+  /**
+   * The controller class of this registrar, as spire-controller-manager's: it acts on ClusterSPIFFEIDs and
+   * ClusterStaticEntries whose `spec.className` is this. Default empty (then it acts on the objects without
+   * one), so that two registrars can share a management cluster.
+   */
+  readonly className: string;
+  /** Whether it also acts on objects without `spec.className` when `className` is set. Default false. */
+  readonly watchClassless: boolean;
   /** Full reconciliation period. Default 10m. */
   readonly gcIntervalMs: number;
   /** Pods of namespaces matching any of these (unanchored, as Go's regexp.MatchString) are never selected. */
@@ -205,6 +213,8 @@ export const controllerManagerConfigSchema = z
       })
       .refine((pods) => pods.podLabel === '' || pods.podAnnotation === '', { error: 'set podLabel or podAnnotation, not both', path: ['podAnnotation'] })
       .nullish(),
+    className: z.string().default(''),
+    watchClassless: z.boolean().default(false),
     gcInterval: positiveDurationMsSchema.default(600_000),
     ignoreNamespaces: z.array(regexSchema).nullish(),
     aws: z
@@ -254,6 +264,8 @@ export const controllerManagerConfigSchema = z
       parentIDTemplate: config.parentIDTemplate,
       nodeAliasIDTemplate: config.nodeAliasIDTemplate,
       podController: config.podController ?? { enabled: false, podLabel: '', podAnnotation: '' },
+      className: config.className,
+      watchClassless: config.watchClassless,
       gcIntervalMs: config.gcInterval,
       ignoreNamespaces: config.ignoreNamespaces ?? [],
       aws: {

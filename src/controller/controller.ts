@@ -588,7 +588,7 @@ export class Controller {
     for (const name of this.#clusterSPIFFEIDs.store.keys()) {
       const object = this.#clusterSPIFFEIDs.store.get(name);
       // An object of another controller class is that controller's to report on.
-      if (object === undefined || (object.parsed.ok && !actsOnClass(object.parsed.value.spec.className))) continue;
+      if (object === undefined || (object.parsed.ok && !actsOnClass(object.parsed.value.spec.className, this.#config))) continue;
       const source = clusterSPIFFEIDSourceName(name);
       const renderFailures = failures.filter((failure) => failure.identity === source);
       const refusedWrites = refusedBy.get(source) ?? [];
@@ -602,7 +602,7 @@ export class Controller {
       for (const key of objects.store.keys()) {
         const object = objects.store.get(key);
         if (object === undefined) continue;
-        if (object.parsed.ok && object.parsed.value.kind === 'ClusterStaticEntry' && !actsOnClass(object.parsed.value.spec.className)) continue;
+        if (object.parsed.ok && object.parsed.value.kind === 'ClusterStaticEntry' && !actsOnClass(object.parsed.value.spec.className, this.#config)) continue;
         const clusters = reports.get(spiffeIdSource(kind, key))?.clusters ?? [];
         for (const cluster of clusters) counts[cluster.state]++;
         for (const failed of clusters.filter((cluster) => cluster.state === 'Failed').slice(0, 5)) this.#events.event(involved(kind, object), 'Warning', 'EntryFailed', failed.message);

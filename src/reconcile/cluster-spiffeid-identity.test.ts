@@ -6,6 +6,7 @@ import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { formatSelector } from '../spire/entry.ts';
 import { sampleClusterSPIFFEID, sampleConfig, sampleIdentity, sampleNamespace, samplePod, sampleRegistry, sampleSnapshot } from '../../test/fixtures/fleet-objects.ts';
+import { actsOnClass } from './cluster-spiffeid-identity.ts';
 import { planEntries, type Plan } from './plan-entries.ts';
 
 function plan(clusterSPIFFEIDs: readonly ClusterSPIFFEID[], snapshots: Readonly<Record<string, ClusterSnapshot>>, options: { identities?: readonly WorkloadIdentity[]; registries?: readonly EKSClusterRegistry[] } = {}): Plan {
@@ -102,4 +103,24 @@ test('a pod whose entry fails to render is reported with the object, cluster, po
   assert.deepEqual(result.entries, []);
   assert.match(result.errors[0]?.message ?? '', /^ClusterSPIFFEID ver: cluster prod: pod shop\/web: spec\.spiffeIDTemplate: /);
   assert.deepEqual(result.keepPodUids, ['uid-shop-web']);
+});
+
+test("the controller class rule is spire-controller-manager's: className, and watchClassless for objects without one", () => {
+  const cases: [objectClass: string, className: string, watchClassless: boolean, acts: boolean][] = [
+    ['', '', false, true],
+    ['east', '', false, false],
+    ['east', 'east', false, true],
+    ['', 'east', false, false],
+    ['', 'east', true, true],
+    ['west', 'east', true, false],
+  ];
+  for (const [objectClass, className, watchClassless, acts] of cases) assert.equal(actsOnClass(objectClass, { className, watchClassless }), acts, JSON.stringify([objectClass, className, watchClassless]));
+  const east = planEntries({
+    config: sampleConfig({ className: 'east' }),
+    registries: [sampleRegistry('prod')],
+    identities: [],
+    clusterSPIFFEIDs: [sampleClusterSPIFFEID('mine', { className: 'east' }), sampleClusterSPIFFEID('classless')],
+    snapshots: new Map([['prod', sampleSnapshot([samplePod('shop', 'web')])]]),
+  });
+  assert.deepEqual(east.clusterSPIFFEIDs.map((report) => report.name), ['ClusterSPIFFEID/mine']);
 });

@@ -1,5 +1,6 @@
 import type { ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import { workloadIdentityKind, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
+import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 
 /**
  * The name of a ClusterSPIFFEID as a source of entries, in the one space of source names (beside
@@ -10,12 +11,11 @@ export function clusterSPIFFEIDSourceName(name: string): string {
 }
 
 /**
- * Whether this registrar acts on the object: spire-controller-manager's default class rule (no
- * `className` configured, classless objects watched), so an object meant for another controller class is
- * left to it.
+ * Whether this registrar acts on an object of this `spec.className`: spire-controller-manager's rule over
+ * the config's `className` and `watchClassless`, so that an object meant for another controller is left to it.
  */
-export function actsOnClass(className: string): boolean {
-  return className === '';
+export function actsOnClass(className: string, config: Pick<ControllerManagerConfig, 'className' | 'watchClassless'>): boolean {
+  return (className === '' && config.watchClassless) || className === config.className;
 }
 
 /**

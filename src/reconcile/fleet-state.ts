@@ -221,7 +221,7 @@ export class FleetState {
    */
   setClusterSPIFFEID(object: ClusterSPIFFEID): Set<string> {
     const name = clusterSPIFFEIDSourceName(object.metadata.name);
-    if (!actsOnClass(object.spec.className)) return this.removeClusterSPIFFEID(object.metadata.name);
+    if (!actsOnClass(object.spec.className, this.config)) return this.removeClusterSPIFFEID(object.metadata.name);
     const old = this.#clusterSPIFFEIDs.get(name);
     this.#clusterSPIFFEIDs.set(name, object);
     return this.#identityChanged(old === undefined ? undefined : clusterSPIFFEIDAsIdentity(old), clusterSPIFFEIDAsIdentity(object));
@@ -242,7 +242,7 @@ export class FleetState {
    */
   setSpiffeId(object: SpiffeIdObject): Set<string> {
     const name = spiffeIdSourceName(object);
-    if (object.kind === 'ClusterStaticEntry' && !actsOnClass(object.spec.className)) return this.removeSpiffeId(name);
+    if (object.kind === 'ClusterStaticEntry' && !actsOnClass(object.spec.className, this.config)) return this.removeSpiffeId(name);
     this.#spiffeIds.set(name, { name, object });
     return this.#spiffeIdsChanged();
   }

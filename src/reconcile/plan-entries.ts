@@ -82,11 +82,11 @@ export function planEntries(input: PlanInput): Plan {
   const { config } = input;
   const errors: PlanError[] = [];
 
-  const clusterSPIFFEIDs = (input.clusterSPIFFEIDs ?? []).filter((object) => actsOnClass(object.spec.className));
+  const clusterSPIFFEIDs = (input.clusterSPIFFEIDs ?? []).filter((object) => actsOnClass(object.spec.className, config));
   const { compiled, broken, errors: identityErrors } = compileIdentities(input.identities, config, clusterSPIFFEIDs);
   errors.push(...identityErrors);
   const stats = new Map(compiled.map((identity) => [identity.name, zeroStats()]));
-  const declaring = [...(input.spiffeIds ?? []), ...(input.clusterStaticEntries ?? [])].filter((object) => object.kind !== 'ClusterStaticEntry' || actsOnClass(object.spec.className));
+  const declaring = [...(input.spiffeIds ?? []), ...(input.clusterStaticEntries ?? [])].filter((object) => object.kind !== 'ClusterStaticEntry' || actsOnClass(object.spec.className, config));
   const spiffeIds: SpiffeIdSource[] = declaring.map((object) => ({ name: spiffeIdSourceName(object), object }));
   const ranks = sourceRanks([
     ...compiled.map((identity) => ({ name: identity.name, creationTimestamp: identity.identity.metadata.creationTimestamp })),
