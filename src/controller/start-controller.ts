@@ -70,15 +70,17 @@ export function composeController(options: StartControllerOptions): ComposedCont
     item: (key: string) => WorkItem,
     optional?: { kind?: OptionalKind<T> },
   ): Informer<ManagedObject<T>> => {
+    // Named as its CRD is: two groups serve a clusterspiffeids resource.
+    const resource = `${plural}.${api.group}`;
     const created = new Informer<ManagedObject<T>>({
       source: httpResourceSource(connection, { ...api, resource: plural }),
       transform: managedObject(parse),
-      onError: (error) => logger.warn({ err: error }, `management ${plural}: ${error instanceof Error ? error.message : String(error)}`),
+      onError: (error) => logger.warn({ err: error }, `management ${resource}: ${error instanceof Error ? error.message : String(error)}`),
       // A refused list or watch (a missing permission, say) must be visible: the reflector retries it for ever.
       onReflectorEvent: (event) => {
         const kind = optional?.kind;
-        if (kind?.observe(event) === true) logger.warn(`management ${plural}: not served (its CRD is not installed): none are handled until it is`);
-        else if (event.type === 'error' && kind?.absent !== true) logger.warn({ err: event.error, retryInMs: event.retryInMs }, `management ${plural}: ${event.phase} failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
+        if (kind?.observe(event) === true) logger.warn(`management ${resource}: not served (its CRD is not installed): none are handled until it is`);
+        else if (event.type === 'error' && kind?.absent !== true) logger.warn({ err: event.error, retryInMs: event.retryInMs }, `management ${resource}: ${event.phase} failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
       },
     });
     created.addEventHandler(objectHandlers(item, enqueue));
