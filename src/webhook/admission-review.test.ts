@@ -87,3 +87,17 @@ test('a SpiffeID that reaches into another namespace is refused; one in its own 
   assert.match(refused.response.status?.message ?? '', /^SpiffeID shop\/web: spec\.selector\.namespace: namespace "payments" is not this SpiffeID's own "shop"/);
   assert.equal(reviewAdmission(request(spiffeId('shop')), validators).response.allowed, true);
 });
+
+test("spire-controller-manager's kinds: a bad registry selector annotation or a static entry without selectors is refused, naming the field", () => {
+  const request = (kind: string, object: unknown): unknown => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: 'u-4', kind: { group: 'spire.spiffe.io', version: 'v1alpha1', kind }, operation: 'CREATE', object },
+  });
+  const csid = (annotations: Record<string, string>): unknown => ({ apiVersion: 'spire.spiffe.io/v1alpha1', kind: 'ClusterSPIFFEID', metadata: { name: 'web', annotations }, spec: { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/web' } });
+  assert.equal(reviewAdmission(request('ClusterSPIFFEID', csid({})), validators).response.allowed, true);
+  const refused = reviewAdmission(request('ClusterSPIFFEID', csid({ 'eksclusterregistry.spire.spiffe.io/cluster-selector': 'env=prod' })), validators);
+  assert.match(refused.response.status?.message ?? '', /^ClusterSPIFFEID web: metadata\.annotations\["eksclusterregistry\.spire\.spiffe\.io\/cluster-selector"\]: not JSON/);
+  const staticEntry = { apiVersion: 'spire.spiffe.io/v1alpha1', kind: 'ClusterStaticEntry', metadata: { name: 'db' }, spec: { spiffeID: 'spiffe://example.org/db', parentID: 'spiffe://example.org/agent', selectors: [] } };
+  assert.match(reviewAdmission(request('ClusterStaticEntry', staticEntry), validators).response.status?.message ?? '', /^ClusterStaticEntry db: spec\.selectors: at least one selector is required/);
+});
