@@ -25,6 +25,7 @@ import { FleetState } from '../reconcile/fleet-state.ts';
 import { Reconciler } from '../reconcile/reconciler.ts';
 import { createEntryClient } from '../spire/entry-client.ts';
 import { kindValidators } from '../webhook/kind-validators.ts';
+import { duplicateFinders } from '../webhook/duplicate-identities.ts';
 import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { Controller } from './controller.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
@@ -163,7 +164,13 @@ export function composeController(options: StartControllerOptions): ComposedCont
         }),
       );
       // Every replica serves the webhook, the standbys too: admission must not wait for a leader.
-      servers.push(await startWebhookServer({ port: config.webhook.port, certDir: config.webhook.certDir, validators: kindValidators(config), logger }));
+      // Duplicates are looked up with a list per request: standbys have no caches, and applies are rare.
+      const listObjects = async (path: string): Promise<readonly unknown[]> => {
+        const list = (await connection.requestJson('GET', path, { timeoutMs: 2000 })) as { items?: unknown };
+        return Array.isArray(list.items) ? list.items : [];
+      };
+      const duplicates = duplicateFinders(config.trustDomain, listObjects);
+      servers.push(await startWebhookServer({ port: config.webhook.port, certDir: config.webhook.certDir, validators: kindValidators(config), duplicates, logger }));
       const { leaderElection } = config;
       if (!leaderElection.leaderElect) {
         await lead(signal);

@@ -26,6 +26,8 @@ export interface AdmissionResponse {
     readonly uid: string;
     readonly allowed: boolean;
     readonly status?: { readonly code: number; readonly reason: string; readonly message: string };
+    /** Shown by kubectl as `Warning: ...`; the request is allowed. */
+    readonly warnings?: readonly string[];
   };
 }
 

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RunningServer } from '../observability/http-server.ts';
 import type { Logger } from '../observability/logger.ts';
 import { BadReviewError, reviewAdmission, type KindValidators } from './admission-review.ts';
+import { duplicateWarnings, type DuplicateFinder } from './duplicate-identities.ts';
 
 /** The path the ValidatingWebhookConfiguration calls for every served kind. */
 export const validatePath = '/validate';
@@ -19,6 +20,8 @@ export interface WebhookServerOptions {
   /** Holds `tls.crt` and `tls.key`, as a kubernetes.io/tls Secret mounts them. */
   readonly certDir: string;
   readonly validators: KindValidators;
+  /** Name the stored objects a valid one duplicates, as warnings. Default none. */
+  readonly duplicates?: ReadonlyMap<string, DuplicateFinder>;
   readonly logger: Logger;
   /** How often the certificate is read again, to follow a renewal. Default 10 s. */
   readonly reloadIntervalMs?: number;
@@ -43,7 +46,7 @@ function reply(response: ServerResponse, status: number, body: unknown): void {
   response.end(JSON.stringify(body));
 }
 
-function handle(validators: KindValidators, logger: Logger, request: IncomingMessage, response: ServerResponse): void {
+function handle(validators: KindValidators, duplicates: ReadonlyMap<string, DuplicateFinder>, logger: Logger, request: IncomingMessage, response: ServerResponse): void {
   if (new URL(request.url ?? '/', 'https://webhook').pathname !== validatePath) return reply(response, 404, { message: 'not found' });
   if (request.method !== 'POST') return reply(response, 405, { message: 'method not allowed' });
   const chunks: Buffer[] = [];
@@ -55,11 +58,13 @@ function handle(validators: KindValidators, logger: Logger, request: IncomingMes
       request.destroy();
     } else chunks.push(chunk);
   });
-  request.on('end', () => {
+  request.on('end', async () => {
     try {
-      const verdict = reviewAdmission(JSON.parse(Buffer.concat(chunks).toString('utf8')), validators);
+      const review: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      const verdict = reviewAdmission(review, validators);
       if (!verdict.response.allowed) logger.info({ uid: verdict.response.uid }, `Webhook refused: ${verdict.response.status?.message ?? ''}`);
-      reply(response, 200, verdict);
+      const warnings = verdict.response.allowed ? await duplicateWarnings(review, duplicates) : [];
+      reply(response, 200, warnings.length === 0 ? verdict : { ...verdict, response: { ...verdict.response, warnings } });
     } catch (error) {
       // A request the webhook cannot read is the caller's fault; anything else must not stop the controller.
       if (error instanceof BadReviewError || error instanceof SyntaxError) return reply(response, 400, { message: error.message });
@@ -95,7 +100,7 @@ export async function startWebhookServer(options: WebhookServerOptions): Promise
     }
     if (current !== undefined && current.cert.equals(pair.cert) && current.key.equals(pair.key)) return;
     if (server === undefined) {
-      const created = createServer({ cert: pair.cert, key: pair.key }, (request, response) => handle(options.validators, logger, request, response));
+      const created = createServer({ cert: pair.cert, key: pair.key }, (request, response) => handle(options.validators, options.duplicates ?? new Map(), logger, request, response));
       await new Promise<void>((resolve, reject) => {
         created.once('error', reject);
         created.listen(options.port, () => {

@@ -60,6 +60,13 @@ test('the apiserver calls the webhook: a broken template is refused at create wi
   assert.match((outside.body as { message: string }).message, /WorkloadIdentity outside: spec\.spiffeIDTemplate: SPIFFE ID "spiffe:\/\/elsewhere\.org\/web" is not in trust domain "example\.org"$/);
 
   assert.equal((await h.fleet.management.request('POST', identities, identity('web-app', 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/web'))).status, 201);
+  // A duplicate is allowed (the older one wins, the other counts as masked), and named in a warning.
+  const copy = await h.fleet.management.request('POST', identities, identity('web-app-copy', 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/web'));
+  assert.equal(copy.status, 201);
+  assert.ok(
+    copy.warnings.some((warning) => warning.includes('WorkloadIdentity web-app-copy wants the same entries as WorkloadIdentity web-app: where both apply, the older decides')),
+    JSON.stringify(copy.warnings),
+  );
 
   // A tenant's SpiffeID cannot reach into another namespace.
   await must(h.fleet.management, 'POST', '/api/v1/namespaces', { metadata: { name: 'shop' } });

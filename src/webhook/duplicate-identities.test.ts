@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { duplicateFinders, duplicateWarnings } from './duplicate-identities.ts';
+
+const identity = (name: string, spiffeIDTemplate: string, selectors: string[]): unknown => ({
+  apiVersion: 'eksclusterregistry.spire.spiffe.io/v1alpha1',
+  kind: 'WorkloadIdentity',
+  metadata: { name },
+  spec: { spiffeIDTemplate, workloadSelectorTemplates: selectors },
+});
+
+const clusterSpiffeId = (name: string, spiffeId: string): unknown => ({
+  apiVersion: 'spiffeid.spiffe.io/v1beta1',
+  kind: 'ClusterSpiffeID',
+  metadata: { name },
+  spec: { spiffeId, selector: { namespace: 'shop', podLabel: { app: 'web' } } },
+});
+
+const spiffeId = (name: string, spiffeIdText: string): unknown => ({
+  apiVersion: 'spiffeid.spiffe.io/v1beta1',
+  kind: 'SpiffeID',
+  metadata: { name, namespace: 'shop' },
+  spec: { spiffeId: spiffeIdText, selector: { podLabel: { app: 'web' } } },
+});
+
+const stored: Readonly<Record<string, readonly unknown[]>> = {
+  '/apis/eksclusterregistry.spire.spiffe.io/v1alpha1/workloadidentities': [
+    identity('web', 'spiffe://{{ .TrustDomain }}/web', ['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:sa:{{ .PodSpec.ServiceAccountName }}']),
+    identity('api', 'spiffe://{{ .TrustDomain }}/api', ['k8s:ns:{{ .PodMeta.Namespace }}']),
+    { kind: 'WorkloadIdentity', metadata: { name: 'broken' }, spec: 'not a spec' },
+  ],
+  '/apis/spiffeid.spiffe.io/v1beta1/clusterspiffeids': [clusterSpiffeId('shop-web', 'spiffe://example.org/shop/web')],
+  '/apis/spiffeid.spiffe.io/v1beta1/spiffeids': [],
+};
+const finders = duplicateFinders('example.org', async (path) => stored[path] ?? []);
+
+function review(group: string, kind: string, object: unknown, operation = 'CREATE'): unknown {
+  return { request: { kind: { group, kind }, operation, object } };
+}
+
+test('an identity with the same SPIFFE ID, parent and selector templates as a stored one (in any order) is named', async () => {
+  const copy = identity('web-copy', 'spiffe://{{ .TrustDomain }}/web', ['k8s:sa:{{ .PodSpec.ServiceAccountName }}', 'k8s:ns:{{ .PodMeta.Namespace }}']);
+  assert.deepEqual(await duplicateWarnings(review('eksclusterregistry.spire.spiffe.io', 'WorkloadIdentity', copy), finders), [
+    'WorkloadIdentity web-copy wants the same entries as WorkloadIdentity web: where both apply, the older decides each entry and the other counts it as masked',
+  ]);
+});
+
+test('an identity is not its own duplicate (an update), and a different one has none', async () => {
+  const web = identity('web', 'spiffe://{{ .TrustDomain }}/web', ['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:sa:{{ .PodSpec.ServiceAccountName }}']);
+  assert.deepEqual(await duplicateWarnings(review('eksclusterregistry.spire.spiffe.io', 'WorkloadIdentity', web, 'UPDATE'), finders), []);
+  const other = identity('other', 'spiffe://{{ .TrustDomain }}/other', ['k8s:ns:{{ .PodMeta.Namespace }}']);
+  assert.deepEqual(await duplicateWarnings(review('eksclusterregistry.spire.spiffe.io', 'WorkloadIdentity', other), finders), []);
+});
+
+test('a SpiffeID wanting the entry a ClusterSpiffeID wants is named across the two kinds', async () => {
+  const warnings = await duplicateWarnings(review('spiffeid.spiffe.io', 'SpiffeID', spiffeId('web', 'spiffe://example.org/shop/web')), finders);
+  assert.deepEqual(warnings, ['SpiffeID shop/web wants the same entries as ClusterSpiffeID shop-web: where both apply, the older decides each entry and the other counts it as masked']);
+  assert.deepEqual(await duplicateWarnings(review('spiffeid.spiffe.io', 'SpiffeID', spiffeId('web', 'spiffe://example.org/shop/other')), finders), []);
+});
+
+test('a delete, a kind without duplicates, or a list that fails gives no warning', async () => {
+  assert.deepEqual(await duplicateWarnings(review('eksclusterregistry.spire.spiffe.io', 'WorkloadIdentity', {}, 'DELETE'), finders), []);
+  assert.deepEqual(await duplicateWarnings(review('eksclusterregistry.spire.spiffe.io', 'EKSClusterRegistry', {}), finders), []);
+  const failing = duplicateFinders('example.org', () => Promise.reject(new Error('403')));
+  const copy = identity('web-copy', 'spiffe://{{ .TrustDomain }}/web', ['k8s:ns:{{ .PodMeta.Namespace }}']);
+  assert.deepEqual(await duplicateWarnings(review('eksclusterregistry.spire.spiffe.io', 'WorkloadIdentity', copy), failing), []);
+});
