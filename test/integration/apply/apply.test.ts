@@ -131,6 +131,38 @@ test('a ClusterSpiffeID: apply writes its entry and the node alias, which the SP
   assert.deepEqual(await apply(manifests, cluster), { created: 0, updated: 0, deleted: 2, failed: 0 });
 });
 
+test("spire-controller-manager's ClusterSPIFFEID and ClusterStaticEntry: apply writes their entries, which the SPIRE server accepts as they are; without them, they go", async () => {
+  const manifests = writeManifests('30m');
+  const cluster = writeCluster(2);
+  await apply(manifests, cluster);
+  const scm = join(dir, 'scm.yaml');
+  writeFileSync(
+    scm,
+    [
+      'apiVersion: spire.spiffe.io/v1alpha1',
+      'kind: ClusterSPIFFEID',
+      'metadata: {name: scm}',
+      'spec: {spiffeIDTemplate: "spiffe://{{ .TrustDomain }}/scm/{{ .PodMeta.Name }}", workloadSelectorTemplates: ["k8s:ns:{{ .PodMeta.Namespace }}"], ttl: 2h, hint: scm}',
+      '---',
+      'apiVersion: spire.spiffe.io/v1alpha1',
+      'kind: ClusterStaticEntry',
+      'metadata: {name: db}',
+      'spec: {spiffeID: "spiffe://example.org/db", parentID: "spiffe://example.org/spire/agent/join_token/db-host", selectors: ["unix:uid:999"], x509SVIDTTL: 4h}',
+      '',
+    ].join('\n'),
+  );
+  const result = await run('apply', '--config', configPath, '-f', manifests, '-f', scm, '--cluster', `prod=${cluster}`, '--spire-socket', spire.socketPath);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(JSON.parse(result.stdout), { created: 3, updated: 0, deleted: 0, failed: 0 });
+  const stored = (await ownedEntries()).filter((entry) => !entry.spiffeId.startsWith('spiffe://example.org/ns/'));
+  assert.deepEqual(stored.map((entry) => [entry.spiffeId, entry.selectors.map(formatSelector).filter((selector) => !selector.startsWith('k8s:pod-uid:')).join(','), entry.x509SvidTtl, entry.hint]).sort(), [
+    ['spiffe://example.org/db', 'unix:uid:999', 14400, ''],
+    ['spiffe://example.org/scm/web-0', 'k8s:ns:shop', 7200, 'scm'],
+    ['spiffe://example.org/scm/web-1', 'k8s:ns:shop', 7200, 'scm'],
+  ]);
+  assert.deepEqual(await apply(manifests, cluster), { created: 0, updated: 0, deleted: 3, failed: 0 });
+});
+
 test('a server restart in the middle of an apply loses and duplicates nothing', async () => {
   const manifests = writeManifests('30m');
   const cluster = writeCluster(3_000);
