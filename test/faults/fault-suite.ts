@@ -113,6 +113,7 @@ async function runScenario(ff: FaultFleet, scenario: Scenario, churnPerSecond: n
   let check: EntryCheck | undefined;
   let convergeSeconds: number | undefined;
   let lastCheckError = '';
+  let firstFailureNoted = false;
   const deadline = faultEnded + scenario.boundSeconds * 1000;
   for (;;) {
     try {
@@ -120,6 +121,11 @@ async function runScenario(ff: FaultFleet, scenario: Scenario, churnPerSecond: n
       if (checkPasses(check)) {
         convergeSeconds = (performance.now() - faultEnded) / 1000;
         break;
+      }
+      // What was still wrong right after the fault says where the time to converge goes.
+      if (!firstFailureNoted) {
+        firstFailureNoted = true;
+        notes.push(`first check after the fault: ${JSON.stringify(summary(check))}`);
       }
     } catch (error) {
       // A server just back may refuse a list for a moment; only the last such failure is worth a note.
