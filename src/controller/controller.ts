@@ -576,7 +576,8 @@ export class Controller {
     const refusedBy = this.#refusedByIdentity();
     for (const name of this.#identities.store.keys()) {
       const object = this.#identities.store.get(name);
-      if (object === undefined) continue;
+      // An identity of another controller class is that controller's to report on.
+      if (object === undefined || (object.parsed.ok && !actsOnClass(object.parsed.value.spec.className, this.#config))) continue;
       const renderFailures = failures.filter((failure) => failure.identity === name);
       const templateError = this.#state.identityError(name);
       const refusedWrites = refusedBy.get(name) ?? [];

@@ -19,10 +19,9 @@ export function actsOnClass(className: string, config: Pick<ControllerManagerCon
 }
 
 /**
- * The WorkloadIdentity a ClusterSPIFFEID renders as: the same templates, pod selector and entry options,
- * every namespace (its namespaceSelector and fallback are applied beside it, compile-identities.ts), the
- * config's parentIDTemplate (whose default is spire-controller-manager's), no applicationName. Named by
- * its source name, so that stats and errors never mix it up with a WorkloadIdentity.
+ * The WorkloadIdentity a ClusterSPIFFEID renders as: the same templates, selectors, fallback and entry
+ * options, the config's parentIDTemplate (whose default is spire-controller-manager's), no
+ * applicationName. Named by its source name, so that stats and errors never mix it up with a WorkloadIdentity.
  */
 export function clusterSPIFFEIDAsIdentity(object: ClusterSPIFFEID): WorkloadIdentity {
   const { spec } = object;
@@ -34,6 +33,7 @@ export function clusterSPIFFEIDAsIdentity(object: ClusterSPIFFEID): WorkloadIden
       namespace: undefined,
       spiffeIDTemplate: spec.spiffeIDTemplate,
       parentIDTemplate: undefined,
+      namespaceSelector: spec.namespaceSelector,
       podSelector: spec.podSelector,
       clusterSelector: spec.clusterSelector,
       dnsNameTemplates: spec.dnsNameTemplates,
@@ -45,6 +45,8 @@ export function clusterSPIFFEIDAsIdentity(object: ClusterSPIFFEID): WorkloadIden
       admin: spec.admin,
       downstream: spec.downstream,
       hint: spec.hint,
+      className: spec.className,
+      fallback: spec.fallback,
     },
     status: { stats: undefined, lastReconciliation: undefined, conditions: [] },
   };

@@ -1,5 +1,4 @@
 import type { ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
-import type { LabelSelector } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import { compileIdentityTemplates, type IdentityTemplates } from '../identity/render-entry.ts';
@@ -25,10 +24,6 @@ export interface CompiledIdentity {
   readonly templates: IdentityTemplates;
   /** How errors name it: `WorkloadIdentity <name>`, `ClusterSPIFFEID <name>` or `config podController`. */
   readonly title: string;
-  /** A ClusterSPIFFEID's: the labels of the pod's namespace must match. Undefined: every namespace. */
-  readonly namespaceSelector?: LabelSelector;
-  /** A ClusterSPIFFEID's fallback: it selects only pods that no identity without it selects. */
-  readonly fallback?: boolean;
   /** What its podSelector cannot say (the pod controller's annotation); undefined: the podSelector alone. */
   readonly selects?: (pod: ClusterPod) => boolean;
 }
@@ -54,19 +49,17 @@ export function compileIdentities(
   const compiled: CompiledIdentity[] = [];
   const broken: WorkloadIdentity[] = [];
   const errors: IdentityError[] = [];
-  const extras = new Map<WorkloadIdentity, Pick<CompiledIdentity, 'namespaceSelector' | 'fallback'> & { readonly title: string }>();
-  for (const object of clusterSPIFFEIDs) {
-    extras.set(clusterSPIFFEIDAsIdentity(object), { title: `ClusterSPIFFEID ${object.metadata.name}`, namespaceSelector: object.spec.namespaceSelector, fallback: object.spec.fallback });
-  }
-  for (const [rank, identity] of [...identities, ...extras.keys()].sort(compareIdentityAge).entries()) {
+  const titles = new Map<WorkloadIdentity, string>();
+  for (const object of clusterSPIFFEIDs) titles.set(clusterSPIFFEIDAsIdentity(object), `ClusterSPIFFEID ${object.metadata.name}`);
+  for (const [rank, identity] of [...identities, ...titles.keys()].sort(compareIdentityAge).entries()) {
     const name = identity.metadata.name;
-    const extra = extras.get(identity) ?? { title: `WorkloadIdentity ${name}` };
+    const title = titles.get(identity) ?? `WorkloadIdentity ${name}`;
     try {
-      compiled.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate), ...extra });
+      compiled.push({ identity, name, rank, templates: compileIdentityTemplates(identity, config.parentIDTemplate), title });
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
       broken.push(identity);
-      errors.push({ identity: name, message: `${extra.title}: ${error.message}` });
+      errors.push({ identity: name, message: `${title}: ${error.message}` });
     }
   }
   const pods = podControllerIdentity(config.podController);

@@ -1,5 +1,5 @@
 import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
-import type { LabelSelector } from '../api/v1alpha1/label-selector.ts';
+import { everything, type LabelSelector } from '../api/v1alpha1/label-selector.ts';
 import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
 import type { CompiledIdentity } from './compile-identities.ts';
 import { identityTargetsCluster } from './selection.ts';
@@ -44,24 +44,24 @@ export interface AllowedNamespaces {
   readonly count: number;
   /** Whether the cluster has this namespace and it is allowed. */
   has(namespace: string): boolean;
-  /** How many allowed namespaces of the cluster match a namespace selector. */
-  matching(selector: LabelSelector): number;
+  /** How many allowed namespaces of the cluster (only `namespace`, when given) match a namespace selector. */
+  matching(selector: LabelSelector, namespace?: string): number;
 }
 
 /**
  * Counts a managed cluster for the identities that target it: clustersTargeted and, once it is synced
  * (`namespaces` known), namespacesFound: every allowed namespace for an identity of all namespaces, its
- * own namespace if the cluster has it for the others, those its namespace selector matches for a
- * ClusterSPIFFEID.
+ * own namespace if the cluster has it for the others; with a namespace selector, those of them it matches.
  */
 export function countTargetedCluster(stats: ReadonlyMap<string, MutableStats>, targeting: readonly CompiledIdentity[], namespaces: AllowedNamespaces | undefined): void {
-  for (const { name, identity, namespaceSelector } of targeting) {
+  for (const { name, identity } of targeting) {
     const counts = stats.get(name);
     if (counts === undefined) continue;
     counts.clustersTargeted++;
     if (namespaces === undefined) continue;
     const namespace = identity.spec.namespace;
-    if (namespaceSelector !== undefined) counts.namespacesFound += namespaces.matching(namespaceSelector);
+    const { namespaceSelector } = identity.spec;
+    if (namespaceSelector !== everything) counts.namespacesFound += namespaces.matching(namespaceSelector, namespace);
     else counts.namespacesFound += namespace === undefined ? namespaces.count : namespaces.has(namespace) ? 1 : 0;
   }
 }

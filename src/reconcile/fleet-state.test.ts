@@ -60,6 +60,9 @@ function randomIdentity(name: string, pick: <T>(items: readonly T[]) => T): Work
       ttlSeconds: pick([0, 3600]),
       autoPopulateDNSNames: pick([false, true]),
       workloadSelectorTemplates: pick([[], ['k8s:ns:{{ .PodMeta.Namespace }}']]),
+      namespaceSelector: pick<LabelSelector>([{ matchLabels: {}, matchExpressions: [] }, { matchLabels: { team: 'a' }, matchExpressions: [] }]),
+      fallback: pick([false, false, false, true]),
+      className: pick(['', '', '', '', 'other']),
     },
     pick(['2025-01-01T00:00:00Z', '2025-01-02T00:00:00Z', '2025-01-03T00:00:00Z']),
   );

@@ -203,6 +203,8 @@ export class FleetState {
 
   /** Adds or replaces an identity: re-renders the pods of the clusters it targets or targeted. */
   setIdentity(identity: WorkloadIdentity): Set<string> {
+    // One of another controller class is that controller's.
+    if (!actsOnClass(identity.spec.className, this.config)) return this.removeIdentity(identity.metadata.name);
     const old = this.#identities.get(identity.metadata.name);
     this.#identities.set(identity.metadata.name, identity);
     return this.#identityChanged(old, identity);
@@ -375,9 +377,12 @@ export class FleetState {
         ? {
             count: this.#namespaceCount(objects),
             has: (namespace: string) => objects.hasNamespace(namespace) && this.#isAllowed(namespace),
-            matching: (selector: LabelSelector) => {
+            matching: (selector: LabelSelector, only?: string) => {
               let count = 0;
-              for (const name of objects.namespaceNames()) if (this.#isAllowed(name) && matchesLabels(selector, objects.namespace(name)?.labels ?? {})) count++;
+              for (const name of only === undefined ? objects.namespaceNames() : [only]) {
+                const namespace = objects.namespace(name);
+                if (namespace !== undefined && this.#isAllowed(name) && matchesLabels(selector, namespace.labels)) count++;
+              }
               return count;
             },
           }

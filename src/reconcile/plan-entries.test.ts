@@ -393,3 +393,19 @@ test('a ClusterStaticEntry and an older ClusterSpiffeID wanting the same entry: 
   assert.deepEqual([result.entries[0]?.hint, result.entries[0]?.identities], ['csid', ['ClusterSpiffeID/shop', 'ClusterStaticEntry/shop']]);
   assert.deepEqual(result.spiffeIds[1]?.clusters[0]?.state, 'Masked');
 });
+
+test('a WorkloadIdentity says what a ClusterSPIFFEID says: namespaceSelector (with namespace, both), fallback, className', () => {
+  const pods = [samplePod('shop', 'web', { labels: { app: 'web' } }), samplePod('shop', 'job'), samplePod('bank', 'job')];
+  const snapshot = sampleSnapshot(pods);
+  const labelled = { ...snapshot, namespaces: new Map([...snapshot.namespaces].map(([name, namespace]) => [name, { ...namespace, labels: name === 'shop' ? { team: 'a' } : ({} as Record<string, string>) }])) };
+  const teamA = { matchLabels: { team: 'a' }, matchExpressions: [] };
+  const web = sampleIdentity('web', { spiffeIDTemplate: 'spiffe://example.org/web', podSelector: { matchLabels: { app: 'web' }, matchExpressions: [] } });
+  const fallback = sampleIdentity('fallback', { spiffeIDTemplate: 'spiffe://example.org/fallback/{{ .PodMeta.Namespace }}/{{ .PodMeta.Name }}', namespaceSelector: teamA, fallback: true });
+  const theirs = sampleIdentity('theirs', { spiffeIDTemplate: 'spiffe://example.org/theirs', className: 'other' });
+  const result = plan([web, fallback, theirs], { prod: labelled });
+  assert.deepEqual(result.entries.map((entry) => entry.spiffeId), ['spiffe://example.org/fallback/shop/job', 'spiffe://example.org/web']);
+  assert.deepEqual(result.identities.map((identity) => identity.name), ['web', 'fallback'], 'another controller class: left alone');
+  assert.equal(statsOf(result, 'fallback').namespacesFound, 1);
+  const inBank = plan([sampleIdentity('bank', { namespace: 'bank', namespaceSelector: teamA })], { prod: labelled });
+  assert.deepEqual(inBank.entries, [], 'namespace bank is not labelled team: a');
+});

@@ -46,7 +46,7 @@ export interface PlanError {
 export interface Plan {
   /** Sorted by SPIFFE ID, parent ID, selectors. */
   readonly entries: readonly PlannedEntry[];
-  /** In the order of the input. */
+  /** Those of this controller class, in the order of the input. */
   readonly identities: readonly IdentityReport[];
   /** In the order of the input. */
   readonly clusters: readonly ClusterReport[];
@@ -83,7 +83,8 @@ export function planEntries(input: PlanInput): Plan {
   const errors: PlanError[] = [];
 
   const clusterSPIFFEIDs = (input.clusterSPIFFEIDs ?? []).filter((object) => actsOnClass(object.spec.className, config));
-  const { compiled, broken, errors: identityErrors } = compileIdentities(input.identities, config, clusterSPIFFEIDs);
+  const identities = input.identities.filter((identity) => actsOnClass(identity.spec.className, config));
+  const { compiled, broken, errors: identityErrors } = compileIdentities(identities, config, clusterSPIFFEIDs);
   errors.push(...identityErrors);
   const stats = new Map(compiled.map((identity) => [identity.name, zeroStats()]));
   const declaring = [...(input.spiffeIds ?? []), ...(input.clusterStaticEntries ?? [])].filter((object) => object.kind !== 'ClusterStaticEntry' || actsOnClass(object.spec.className, config));
@@ -138,7 +139,8 @@ export function planEntries(input: PlanInput): Plan {
     countTargetedCluster(stats, targeting, {
       count: namespacesCount,
       has: (namespace) => snapshot.namespaces.has(namespace) && isAllowed(namespace),
-      matching: (selector) => [...snapshot.namespaces.values()].filter((namespace) => isAllowed(namespace.name) && matchesLabels(selector, namespace.labels)).length,
+      matching: (selector, only) =>
+        [...snapshot.namespaces.values()].filter((namespace) => (only === undefined || namespace.name === only) && isAllowed(namespace.name) && matchesLabels(selector, namespace.labels)).length,
     });
     planCluster(registry, snapshot, entryIdPrefix, targeting, config, isAllowed, stats, desired, errors, failedPods);
     clusters.push({ ...report, namespacesCount });
@@ -154,7 +156,7 @@ export function planEntries(input: PlanInput): Plan {
   }
   return {
     entries,
-    identities: input.identities.map((identity) => ({ name: identity.metadata.name, stats: stats.get(identity.metadata.name) ?? zeroStats() })),
+    identities: identities.map((identity) => ({ name: identity.metadata.name, stats: stats.get(identity.metadata.name) ?? zeroStats() })),
     clusterSPIFFEIDs: clusterSPIFFEIDs.map(({ metadata }) => {
       const name = clusterSPIFFEIDSourceName(metadata.name);
       return { name, stats: stats.get(name) ?? zeroStats() };

@@ -54,6 +54,9 @@ export function podControllerIdentity(
       downstream: false,
       autoPopulateDNSNames: false,
       hint: '',
+      namespaceSelector: everything,
+      className: '',
+      fallback: false,
     },
     status: { stats: undefined, lastReconciliation: undefined, conditions: [] },
   };

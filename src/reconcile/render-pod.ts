@@ -67,8 +67,8 @@ export interface PodRenderSink {
 /** Whether the compiled identity selects the pod: as its WorkloadIdentity does, its own rule, and its namespace selector. */
 function selects(cluster: ClusterContext, compiled: CompiledIdentity, pod: ClusterPod): boolean {
   if (!identitySelectsPod(compiled.identity, pod) || (compiled.selects !== undefined && !compiled.selects(pod))) return false;
-  const selector = compiled.namespaceSelector;
-  if (selector === undefined || selector === everything) return true;
+  const selector = compiled.identity.spec.namespaceSelector;
+  if (selector === everything) return true;
   const namespace = cluster.namespace(pod.namespace);
   // As spire-controller-manager, which lists the namespaces first: a namespace not known selects nothing.
   return namespace !== undefined && matchesLabels(selector, namespace.labels);
@@ -106,7 +106,7 @@ export function renderPod(cluster: ClusterContext, pod: ClusterPod, node: Cluste
     else sink.failed(compiled, `${where}: ${outcome.failure.field}: ${outcome.failure.problem}`);
   };
   for (const compiled of identities) {
-    if (compiled.fallback === true) (fallbacks ??= []).push(compiled);
+    if (compiled.identity.spec.fallback) (fallbacks ??= []).push(compiled);
     else if (selects(cluster, compiled, pod)) {
       selectedByOthers = true;
       render(compiled);

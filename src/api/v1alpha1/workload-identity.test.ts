@@ -37,6 +37,7 @@ test("the seed's WorkloadIdentity loads into typed values", async () => {
     namespace: 'test-app',
     spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .PodMeta.Namespace }}/sa/{{ .PodSpec.ServiceAccountName }}',
     parentIDTemplate: undefined,
+    namespaceSelector: { matchLabels: {}, matchExpressions: [] },
     podSelector: { matchLabels: { app: 'test-app' }, matchExpressions: [] },
     clusterSelector: { matchLabels: { type: 'workload' }, matchExpressions: [] },
     ttlSeconds: 3600,
@@ -48,7 +49,20 @@ test("the seed's WorkloadIdentity loads into typed values", async () => {
     downstream: false,
     autoPopulateDNSNames: true,
     hint: '',
+    className: '',
+    fallback: false,
   });
+});
+
+test('namespaceSelector, className and fallback, as a ClusterSPIFFEID says them', () => {
+  const parsed = parseWorkloadIdentity({
+    apiVersion: 'eksclusterregistry.spire.spiffe.io/v1alpha1',
+    kind: 'WorkloadIdentity',
+    metadata: { name: 'teams' },
+    spec: { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/x', namespaceSelector: { matchLabels: { team: 'a' } }, className: 'east', fallback: true },
+  });
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
+  assert.deepEqual([parsed.value.spec.namespaceSelector.matchLabels, parsed.value.spec.className, parsed.value.spec.fallback], [{ team: 'a' }, 'east', true]);
 });
 
 test("the seed's examples 1 and 2 load unchanged, with defaults for what they omit", async () => {

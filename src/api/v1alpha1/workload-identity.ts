@@ -21,6 +21,8 @@ export interface WorkloadIdentitySpec extends EntryOptions {
   readonly spiffeIDTemplate: string;
   /** Undefined: the config's `parentIDTemplate` applies. */
   readonly parentIDTemplate: string | undefined;
+  /** Over the labels of the pod's namespace, as a ClusterSPIFFEID's. Default: every namespace. */
+  readonly namespaceSelector: LabelSelector;
   /** Default: every pod (of the namespace). */
   readonly podSelector: LabelSelector;
   /** Over EKSClusterRegistry `spec.labels`. Default: every enabled cluster. */
@@ -29,6 +31,10 @@ export interface WorkloadIdentitySpec extends EntryOptions {
   readonly workloadSelectorTemplates: readonly string[];
   /** Add the DNS names of the Services whose EndpointSlices point at the pod. Default false. */
   readonly autoPopulateDNSNames: boolean;
+  /** The controller class that acts on it (config `className`, `watchClassless`). Default empty. */
+  readonly className: string;
+  /** Applies only to pods that no other (non-fallback) identity selects. Default false. */
+  readonly fallback: boolean;
 }
 
 /** Counts from the last reconciliation. */
@@ -60,6 +66,7 @@ const specSchema = z
       .nullish(),
     spiffeIDTemplate: templateTextSchema('spec.spiffeIDTemplate'),
     parentIDTemplate: templateTextSchema('spec.parentIDTemplate', { allowEmpty: true }).nullish(),
+    namespaceSelector: labelSelectorSchema.nullish(),
     podSelector: labelSelectorSchema.nullish(),
     clusterSelector: labelSelectorSchema.nullish(),
     ttl: ttlSecondsSchema.nullish(),
@@ -71,6 +78,8 @@ const specSchema = z
     downstream: z.boolean().nullish(),
     autoPopulateDNSNames: z.boolean().nullish(),
     hint: z.string().nullish(),
+    className: z.string().nullish(),
+    fallback: z.boolean().nullish(),
   })
   .transform(
     (spec): WorkloadIdentitySpec => ({
@@ -78,6 +87,7 @@ const specSchema = z
       namespace: spec.namespace === '' || spec.namespace === null ? undefined : spec.namespace,
       spiffeIDTemplate: spec.spiffeIDTemplate,
       parentIDTemplate: spec.parentIDTemplate === '' || spec.parentIDTemplate === null ? undefined : spec.parentIDTemplate,
+      namespaceSelector: spec.namespaceSelector ?? everything,
       podSelector: spec.podSelector ?? everything,
       clusterSelector: spec.clusterSelector ?? everything,
       ttlSeconds: spec.ttl ?? 0,
@@ -89,6 +99,8 @@ const specSchema = z
       downstream: spec.downstream ?? false,
       autoPopulateDNSNames: spec.autoPopulateDNSNames ?? false,
       hint: spec.hint ?? '',
+      className: spec.className ?? '',
+      fallback: spec.fallback ?? false,
     }),
   );
 
