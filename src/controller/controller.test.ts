@@ -599,3 +599,28 @@ test('an entry the SPIRE server refuses: the others are written; the identity is
   assert.equal(t.entries.entries.size, 2);
   assert.deepEqual([ready()?.status, ready()?.reason], ['True', 'Reconciled']);
 });
+
+test('a full reconciliation after the first repairs drift and tells it: a DriftRepaired event on the registry and the drift metric', async () => {
+  const t = setup();
+  await webOnEast(t, 3);
+  await t.run({ kind: 'full' });
+  const ids = ownedIds(t.entries);
+  const [removed, copied] = ids;
+  assert.ok(removed !== undefined && copied !== undefined);
+  const original = t.entries.entries.get(copied);
+  assert.ok(original);
+  t.entries.entries.delete(removed);
+  t.entries.entries.set(`${east}0000stray`, { ...original, id: `${east}0000stray`, spiffeId: 'spiffe://example.org/stray' });
+  await t.run({ kind: 'full' });
+  await t.flush();
+  assert.deepEqual(ownedIds(t.entries), ids, 'the removed entry is back, the stray one gone');
+  const drift = t.management.requests
+    .filter((r) => r.method === 'POST' && r.path.endsWith('/events'))
+    .map((r) => r.body as { reason: string; message: string; involvedObject: { kind: string; name: string } })
+    .filter((event) => event.reason === 'DriftRepaired');
+  assert.equal(drift.length, 1);
+  assert.deepEqual(drift[0]?.involvedObject.name, 'east');
+  assert.match(drift[0]?.message ?? '', /repaired them: 1 created, 0 updated, 1 deleted$/);
+  const counts = Object.fromEntries((await t.metrics.driftRepaired.get()).values.map((v) => [v.labels.operation, v.value]));
+  assert.deepEqual(counts, { create: 1, update: 0, delete: 1 });
+});

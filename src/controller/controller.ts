@@ -366,12 +366,30 @@ export class Controller {
       this.#pendingObjects.clear();
       const report = await this.#reconciler.full();
       this.#spireReachable = true;
+      // The first full writes what changed while the registrar was away; later ones write only drift.
+      if (this.#firstFullDone) this.#reportDrift(report);
       this.#firstFullDone = true;
       this.#logger.info({ created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failures.length, entries: this.#state.entryCount }, 'Full reconciliation done');
       return report;
     } finally {
       // Also after a failure: the queue's backoff retries sooner, and this bounds its wait by gcInterval.
       this.enqueue({ kind: 'full' }, this.#config.gcIntervalMs);
+    }
+  }
+
+  /** Counts and tells, on each registry, the entries a full reconciliation had to repair. */
+  #reportDrift(report: ReconcileReport): void {
+    const { written } = report;
+    if (written === undefined) return;
+    const operations = ['create', 'update', 'delete'] as const;
+    for (const operation of operations) if (written[operation].length > 0) this.#metrics.driftRepaired.inc({ operation }, written[operation].length);
+    for (const object of this.#registries.store.list()) {
+      const prefix = this.#state.clusterIdPrefix(object.name);
+      const [created, updated, deleted] = operations.map((operation) => written[operation].filter((id) => id.startsWith(prefix)).length);
+      if (created === 0 && updated === 0 && deleted === 0) continue;
+      const message = `SPIRE did not hold this cluster's entries as the registrar wrote them (changed or removed out of band, or an event missed); the full reconciliation repaired them: ${created} created, ${updated} updated, ${deleted} deleted`;
+      this.#logger.info({ cluster: object.name, created, updated, deleted }, `Drift repaired: ${message}`);
+      this.#events.event(involved('EKSClusterRegistry', object), 'Warning', 'DriftRepaired', message);
     }
   }
 

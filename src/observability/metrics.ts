@@ -15,6 +15,12 @@ export interface RegistrarMetrics {
   readonly registry: Registry;
   /** `spire_eks_registrar_entry_writes_total{operation, outcome}`: entries, not batches. */
   readonly entryWrites: Counter<'operation' | 'outcome'>;
+  /**
+   * `spire_eks_registrar_drift_repaired_total{operation}`: entries a full reconciliation after the first
+   * had to write, because SPIRE no longer held what the registrar last wrote (changed or removed out of
+   * band) or an event was missed.
+   */
+  readonly driftRepaired: Counter<'operation'>;
   /** `spire_eks_registrar_spire_calls_total{rpc}`: calls to the SPIRE server, e.g. `BatchCreateEntry`. */
   readonly spireCalls: Counter<'rpc'>;
   /** `spire_eks_registrar_reconciliations_total{kind, outcome}`. */
@@ -52,6 +58,12 @@ export function createMetrics(): RegistrarMetrics {
     name: `${prefix}entry_writes_total`,
     help: 'SPIRE entry writes by operation and outcome, counted per entry.',
     labelNames: ['operation', 'outcome'] as const,
+    registers,
+  });
+  const driftRepaired = new Counter({
+    name: `${prefix}drift_repaired_total`,
+    help: 'Entries a full reconciliation (after the first) wrote to repair drift, by operation.',
+    labelNames: ['operation'] as const,
     registers,
   });
   const spireCalls = new Counter({
@@ -99,6 +111,7 @@ export function createMetrics(): RegistrarMetrics {
   // before the first failure happens.
   for (const operation of ['create', 'update', 'delete'] satisfies EntryWriteOperation[]) {
     for (const outcome of ['ok', 'failed'] satisfies Outcome[]) entryWrites.inc({ operation, outcome }, 0);
+    driftRepaired.inc({ operation }, 0);
   }
   for (const kind of ['targeted', 'full'] satisfies ReconciliationKind[]) {
     for (const outcome of ['ok', 'failed'] satisfies Outcome[]) reconciliations.inc({ kind, outcome }, 0);
@@ -109,6 +122,7 @@ export function createMetrics(): RegistrarMetrics {
   return {
     registry,
     entryWrites,
+    driftRepaired,
     spireCalls,
     reconciliations,
     reconcileDuration,

@@ -79,6 +79,8 @@ export interface ReconcileReport {
   readonly updated: number;
   readonly deleted: number;
   readonly failures: readonly WriteFailure[];
+  /** Full reconciliations only: the IDs of the entries written, by operation (what drift was repaired). */
+  readonly written?: Readonly<Record<WriteFailure['operation'], readonly string[]>>;
 }
 
 /**
@@ -168,8 +170,10 @@ export class Reconciler {
     const desiredById = new Map<string, RegistrationEntry>();
     for (const entry of diff.creates) desiredById.set(entry.id, entry);
     for (const update of diff.updates) desiredById.set(update.entry.id, update.entry);
+    const written = { create: [] as string[], update: [] as string[], delete: [] as string[] };
     const observe = (operation: WriteFailure['operation'], outcome: WriteOutcome): void => {
       this.#metrics?.entryWrites.inc({ operation, outcome: outcome.kind === 'ok' || (operation === 'delete' && outcome.kind === 'not-found') ? 'ok' : 'failed' });
+      if (kind === 'full' && outcome.kind === 'ok') written[operation].push(outcome.entryId);
       if (operation === 'delete') {
         if (outcome.kind === 'ok' || outcome.kind === 'not-found') {
           cache.delete(outcome.entryId);
@@ -188,6 +192,6 @@ export class Reconciler {
     };
     const report = await applyInChunks(this.#client, diff, observe);
     for (const failure of report.failures) this.#logger.warn({ entryID: failure.entryId, operation: failure.operation }, `SPIRE entry write failed: ${failure.message}`);
-    return { kind, ...report };
+    return kind === 'full' ? { kind, ...report, written } : { kind, ...report };
   }
 }
