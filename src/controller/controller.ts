@@ -459,23 +459,41 @@ export class Controller {
     return this.#reconciler.targetedPrefix(prefix);
   }
 
-  async #identityChanged(name: string): Promise<ReconcileReport> {
-    const object = this.#identities.store.get(name);
+  #identityChanged(name: string): Promise<ReconcileReport> {
+    return this.#templatedIdentityChanged('WorkloadIdentity', this.#identities, this.#identityStatus, name, name, {
+      remove: () => this.#state.removeIdentity(name),
+      set: (identity) => this.#state.setIdentity(identity),
+    });
+  }
+
+  /**
+   * An identity rendered per pod from templates (a WorkloadIdentity, or a ClusterSPIFFEID as one, under its
+   * source name) was added, changed or deleted. An invalid one keeps what it had: unknown intent deletes nothing.
+   */
+  async #templatedIdentityChanged<T>(
+    kind: 'WorkloadIdentity' | 'ClusterSPIFFEID',
+    objects: ManagedObjects<T>,
+    status: StatusSink,
+    name: string,
+    source: string,
+    state: { readonly remove: () => Set<string>; readonly set: (value: T) => Set<string> },
+  ): Promise<ReconcileReport> {
+    const object = objects.store.get(name);
     if (object === undefined) {
-      const changed = this.#state.removeIdentity(name);
-      this.#identityStatus.forget(name);
+      const changed = state.remove();
+      status.forget(name);
       await this.#clusters.refresh();
       return this.#reconciler.targeted(changed);
     }
     if (!object.parsed.ok) {
       const message = object.parsed.errors.join('; ');
-      this.#logger.warn({ identity: name }, message);
-      this.#events.event(involved('WorkloadIdentity', object), 'Warning', 'InvalidSpec', message);
+      this.#logger.warn({ identity: source }, message);
+      this.#events.event(involved(kind, object), 'Warning', 'InvalidSpec', message);
       this.enqueue({ kind: 'status' }, 200);
       return this.#reconciler.targeted([]);
     }
-    this.#logger.info({ identity: name }, logMessages.targetedReconciliation);
-    const changed = this.#state.setIdentity(object.parsed.value);
+    this.#logger.info({ identity: source }, logMessages.targetedReconciliation);
+    const changed = state.set(object.parsed.value);
     await this.#clusters.refresh();
     return this.#reconciler.targeted(changed);
   }
@@ -489,27 +507,11 @@ export class Controller {
   }
 
   /** A ClusterSPIFFEID was added, changed or deleted: as a WorkloadIdentity, under its source name. */
-  async #clusterSPIFFEIDChanged(name: string): Promise<ReconcileReport> {
-    const object = this.#clusterSPIFFEIDs.store.get(name);
-    const source = clusterSPIFFEIDSourceName(name);
-    if (object === undefined) {
-      const changed = this.#state.removeClusterSPIFFEID(name);
-      this.#clusterSPIFFEIDStatus.forget(name);
-      await this.#clusters.refresh();
-      return this.#reconciler.targeted(changed);
-    }
-    if (!object.parsed.ok) {
-      const message = object.parsed.errors.join('; ');
-      this.#logger.warn({ identity: source }, message);
-      this.#events.event(involved('ClusterSPIFFEID', object), 'Warning', 'InvalidSpec', message);
-      // An invalid object keeps what it had: unknown intent deletes nothing.
-      this.enqueue({ kind: 'status' }, 200);
-      return this.#reconciler.targeted([]);
-    }
-    this.#logger.info({ identity: source }, logMessages.targetedReconciliation);
-    const changed = this.#state.setClusterSPIFFEID(object.parsed.value);
-    await this.#clusters.refresh();
-    return this.#reconciler.targeted(changed);
+  #clusterSPIFFEIDChanged(name: string): Promise<ReconcileReport> {
+    return this.#templatedIdentityChanged('ClusterSPIFFEID', this.#clusterSPIFFEIDs, this.#clusterSPIFFEIDStatus, name, clusterSPIFFEIDSourceName(name), {
+      remove: () => this.#state.removeClusterSPIFFEID(name),
+      set: (identity) => this.#state.setClusterSPIFFEID(identity),
+    });
   }
 
   /**

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { customResourceSchema, parseCustomResource, type CustomResource } from '../custom-resource.ts';
-import type { EntryOptions } from '../entry-options.ts';
+import { podIdentityTemplateFields, podIdentityTemplates, type PodIdentityTemplates } from '../pod-identity-templates.ts';
 import { entrySpiffeIdProblem } from '../../identity/entry-spiffe-id.ts';
-import { trustDomainSchema } from '../trust-domain-schema.ts';
-import { ttlSecondsSchema } from '../ttl-seconds-schema.ts';
 import { conditionSchema, type Condition } from '../v1alpha1/condition.ts';
-import { everything, labelSelectorSchema, type LabelSelector } from '../v1alpha1/label-selector.ts';
-import { templateTextSchema } from '../v1alpha1/template-text.ts';
+import { everything, type LabelSelector } from '../v1alpha1/label-selector.ts';
 import type { Validated } from '../validation.ts';
 import { spireGroupVersion } from './group-version.ts';
 import { registrySelectorOf } from './registry-selector.ts';
@@ -17,20 +14,7 @@ export const clusterSPIFFEIDKind = 'ClusterSPIFFEID';
  * spire-controller-manager's ClusterSPIFFEID: an entry per selected pod, rendered from Go templates, here
  * in every managed cluster its registry selector (an annotation, registry-selector.ts) matches.
  */
-export interface ClusterSPIFFEIDSpec extends EntryOptions {
-  readonly spiffeIDTemplate: string;
-  /** Default (absent): every namespace. */
-  readonly namespaceSelector: LabelSelector;
-  /** Default (absent): every pod of the selected namespaces. */
-  readonly podSelector: LabelSelector;
-  readonly dnsNameTemplates: readonly string[];
-  readonly workloadSelectorTemplates: readonly string[];
-  /** Add the DNS names of the Services whose endpoints are the pod. Default false. */
-  readonly autoPopulateDNSNames: boolean;
-  /** The controller class that acts on the object; empty (the default) is the classless one. */
-  readonly className: string;
-  /** Applies only to pods that no other (non-fallback) identity selects. Default false. */
-  readonly fallback: boolean;
+export interface ClusterSPIFFEIDSpec extends PodIdentityTemplates {
   /** Over EKSClusterRegistry `spec.labels`, from the registry selector annotation. Default: every managed cluster. */
   readonly clusterSelector: LabelSelector;
 }
@@ -52,42 +36,7 @@ export interface ClusterSPIFFEIDStatus {
 
 export type ClusterSPIFFEID = CustomResource<typeof clusterSPIFFEIDKind, ClusterSPIFFEIDSpec, ClusterSPIFFEIDStatus>;
 
-const specSchema = z
-  .strictObject({
-    spiffeIDTemplate: templateTextSchema('spec.spiffeIDTemplate'),
-    namespaceSelector: labelSelectorSchema.nullish(),
-    podSelector: labelSelectorSchema.nullish(),
-    ttl: ttlSecondsSchema.nullish(),
-    jwtTtl: ttlSecondsSchema.nullish(),
-    dnsNameTemplates: z.array(templateTextSchema('spec.dnsNameTemplates')).nullish(),
-    workloadSelectorTemplates: z.array(templateTextSchema('spec.workloadSelectorTemplates')).nullish(),
-    federatesWith: z.array(trustDomainSchema).nullish(),
-    admin: z.boolean().nullish(),
-    downstream: z.boolean().nullish(),
-    autoPopulateDNSNames: z.boolean().nullish(),
-    className: z.string().nullish(),
-    fallback: z.boolean().nullish(),
-    hint: z.string().nullish(),
-  })
-  .transform(
-    (spec): ClusterSPIFFEIDSpec => ({
-      spiffeIDTemplate: spec.spiffeIDTemplate,
-      namespaceSelector: spec.namespaceSelector ?? everything,
-      podSelector: spec.podSelector ?? everything,
-      ttlSeconds: spec.ttl ?? 0,
-      jwtTtlSeconds: spec.jwtTtl ?? 0,
-      dnsNameTemplates: spec.dnsNameTemplates ?? [],
-      workloadSelectorTemplates: spec.workloadSelectorTemplates ?? [],
-      federatesWith: [...new Set(spec.federatesWith ?? [])].sort(),
-      admin: spec.admin ?? false,
-      downstream: spec.downstream ?? false,
-      autoPopulateDNSNames: spec.autoPopulateDNSNames ?? false,
-      className: spec.className ?? '',
-      fallback: spec.fallback ?? false,
-      hint: spec.hint ?? '',
-      clusterSelector: everything,
-    }),
-  );
+const specSchema = z.strictObject(podIdentityTemplateFields).transform((spec): ClusterSPIFFEIDSpec => ({ ...podIdentityTemplates(spec), clusterSelector: everything }));
 
 const countSchema = z.number().int().nonnegative().nullish();
 
