@@ -23,6 +23,15 @@ const spiffeId = (name: string, spiffeIdText: string): unknown => ({
   spec: { spiffeId: spiffeIdText, selector: { podLabel: { app: 'web' } } },
 });
 
+function staticEntry(name: string): unknown {
+  return {
+    apiVersion: 'spire.spiffe.io/v1alpha1',
+    kind: 'ClusterStaticEntry',
+    metadata: { name },
+    spec: { spiffeID: 'spiffe://example.org/db', parentID: 'spiffe://example.org/spire/server', selectors: ['unix:uid:999', 'k8s:ns:db'] },
+  };
+}
+
 const stored: Readonly<Record<string, readonly unknown[]>> = {
   '/apis/eksclusterregistry.spire.spiffe.io/v1alpha1/workloadidentities': [
     identity('web', 'spiffe://{{ .TrustDomain }}/web', ['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:sa:{{ .PodSpec.ServiceAccountName }}']),
@@ -31,6 +40,8 @@ const stored: Readonly<Record<string, readonly unknown[]>> = {
   ],
   '/apis/spiffeid.spiffe.io/v1beta1/clusterspiffeids': [clusterSpiffeId('shop-web', 'spiffe://example.org/shop/web')],
   '/apis/spiffeid.spiffe.io/v1beta1/spiffeids': [],
+  '/apis/spire.spiffe.io/v1alpha1/clusterspiffeids': [],
+  '/apis/spire.spiffe.io/v1alpha1/clusterstaticentries': [staticEntry('static-a')],
 };
 const finders = duplicateFinders('example.org', async (path) => stored[path] ?? []);
 
@@ -64,4 +75,19 @@ test('a delete, a kind without duplicates, or a list that fails gives no warning
   const failing = duplicateFinders('example.org', () => Promise.reject(new Error('403')));
   const copy = identity('web-copy', 'spiffe://{{ .TrustDomain }}/web', ['k8s:ns:{{ .PodMeta.Namespace }}']);
   assert.deepEqual(await duplicateWarnings(review('eksclusterregistry.spire.spiffe.io', 'WorkloadIdentity', copy), failing), []);
+});
+
+test("spire-controller-manager's kinds join their families: a ClusterSPIFFEID like a WorkloadIdentity, a ClusterStaticEntry like a ClusterSpiffeID", async () => {
+  const scm = {
+    apiVersion: 'spire.spiffe.io/v1alpha1',
+    kind: 'ClusterSPIFFEID',
+    metadata: { name: 'web-scm' },
+    spec: { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/web', workloadSelectorTemplates: ['k8s:sa:{{ .PodSpec.ServiceAccountName }}', 'k8s:ns:{{ .PodMeta.Namespace }}'] },
+  };
+  assert.deepEqual(await duplicateWarnings(review('spire.spiffe.io', 'ClusterSPIFFEID', scm), finders), [
+    'ClusterSPIFFEID web-scm wants the same entries as WorkloadIdentity web: where both apply, the older decides each entry and the other counts it as masked',
+  ]);
+  assert.deepEqual(await duplicateWarnings(review('spire.spiffe.io', 'ClusterStaticEntry', staticEntry('static-b')), finders), [
+    'ClusterStaticEntry static-b wants the same entries as ClusterStaticEntry static-a: where both apply, the older decides each entry and the other counts it as masked',
+  ]);
 });

@@ -1,4 +1,7 @@
 import { parseClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
+import { parseClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
+import { parseClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
+import { spireApiGroup, spireGroupVersion } from '../api/spire-v1alpha1/group-version.ts';
 import { spiffeIdApiGroup, spiffeIdGroupVersion } from '../api/spiffeid-v1beta1/group-version.ts';
 import { parseSpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
 import { apiGroup, groupVersion } from '../api/v1alpha1/group-version.ts';
@@ -36,23 +39,40 @@ function reader<T extends { readonly metadata: { readonly name: string; readonly
 const selectorText = (selectors: readonly { readonly type: string; readonly value: string }[]): string[] => selectors.map((s) => `${s.type}:${s.value}`).sort();
 
 /**
- * What makes two objects duplicates. WorkloadIdentities with the same SPIFFE ID, parent and selector
- * templates want the same entry for every pod both select. A ClusterSpiffeID and a SpiffeID with the
- * same SPIFFE ID, parent and selectors want the same entry in every cluster both target.
+ * What makes two objects duplicates. Identities rendered per pod (WorkloadIdentity, ClusterSPIFFEID) with
+ * the same SPIFFE ID, parent and selector templates want the same entry for every pod both select. Literal
+ * ones (ClusterSpiffeID, SpiffeID, ClusterStaticEntry) with the same SPIFFE ID, parent and selectors want
+ * the same entry in every cluster both target.
  */
 function families(trustDomain: string): readonly (readonly Wanting[])[] {
   const literal = (spec: { spiffeId: string; parentId: string | undefined; selectors: readonly { type: string; value: string }[] }): unknown => [spec.spiffeId, spec.parentId ?? '', selectorText(spec.selectors)];
+  // A ClusterSPIFFEID has no parent template: the config's applies, as to a WorkloadIdentity without one.
+  const templated = (spec: { spiffeIDTemplate: string; parentIDTemplate?: string | undefined; workloadSelectorTemplates: readonly string[] }): unknown => [
+    spec.spiffeIDTemplate,
+    spec.parentIDTemplate ?? '',
+    [...spec.workloadSelectorTemplates].sort(),
+  ];
   return [
     [
       {
         kind: `${apiGroup}/WorkloadIdentity`,
         collection: `/apis/${groupVersion}/workloadidentities`,
-        read: reader('WorkloadIdentity', parseWorkloadIdentity, ({ spec }) => [spec.spiffeIDTemplate, spec.parentIDTemplate ?? '', [...spec.workloadSelectorTemplates].sort()]),
+        read: reader('WorkloadIdentity', parseWorkloadIdentity, ({ spec }) => templated(spec)),
+      },
+      {
+        kind: `${spireApiGroup}/ClusterSPIFFEID`,
+        collection: `/apis/${spireGroupVersion}/clusterspiffeids`,
+        read: reader('ClusterSPIFFEID', (o) => parseClusterSPIFFEID(o, trustDomain), ({ spec }) => templated(spec)),
       },
     ],
     [
       { kind: `${spiffeIdApiGroup}/ClusterSpiffeID`, collection: `/apis/${spiffeIdGroupVersion}/clusterspiffeids`, read: reader('ClusterSpiffeID', (o) => parseClusterSpiffeID(o, trustDomain), ({ spec }) => literal(spec)) },
       { kind: `${spiffeIdApiGroup}/SpiffeID`, collection: `/apis/${spiffeIdGroupVersion}/spiffeids`, read: reader('SpiffeID', (o) => parseSpiffeID(o, trustDomain), ({ spec }) => literal(spec)) },
+      {
+        kind: `${spireApiGroup}/ClusterStaticEntry`,
+        collection: `/apis/${spireGroupVersion}/clusterstaticentries`,
+        read: reader('ClusterStaticEntry', (o) => parseClusterStaticEntry(o, trustDomain), ({ spec }) => literal(spec)),
+      },
     ],
   ];
 }
