@@ -7,6 +7,9 @@
 // bin/ (built here first), so its memory is the product's, not that of Node's type stripping.
 // BENCH_DATASTORE=sqlite3|postgres: the datastore of the fleet's spire-server and of the lower bound's
 // fresh one (a fresh PostgreSQL too); default sqlite3.
+// BENCH_SOURCE: what gives the pods their entries. `identity` (default): a WorkloadIdentity with the seed's
+// templates; `containers`: the same reaching the first container's name and image too, so informers keep
+// more of each pod; `pod-controller`: no identity, the pod controller reading each pod's annotation.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +29,10 @@ const perCluster = Number(process.argv[2] ?? 10_000);
 const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 const datastore = parseSpireDatastoreKind(process.env.BENCH_DATASTORE ?? 'sqlite3', 'BENCH_DATASTORE');
+const sources = ['identity', 'containers', 'pod-controller'] as const;
+const source = (process.env.BENCH_SOURCE ?? 'identity') as (typeof sources)[number];
+if (!sources.includes(source)) throw new Error(`BENCH_SOURCE must be one of ${sources.join(', ')}; got ${source}`);
+const podIdentityAnnotation = 'spiffe.io/spiffe-id';
 if (!Number.isInteger(perCluster) || perCluster <= 0) throw new Error(`usage: node bench/controller.ts [pods per cluster]; got ${process.argv[2]}`);
 const nodesPerCluster = 20;
 const streamSeconds = 60;
@@ -73,7 +80,7 @@ const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
 const log = (text: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
 execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
-log(`starting the fleet (2 workload clusters, ${perCluster} pods each, spire-server on ${datastore})`);
+log(`starting the fleet (2 workload clusters, ${perCluster} pods each, spire-server on ${datastore}, entries from ${source})`);
 const fleet = await startFleet({ workloadClusters: 2, spireDatastore: datastore });
 const processes = new ProcessGroup('bench-controller-');
 const spireServer = fleet.spire;
@@ -92,26 +99,30 @@ try {
   await pool(
     podsOf.flatMap((names, c) => names.map((name, i) => ({ api: apis[c] as ApiServer, name, node: `node-${i % nodesPerCluster}` }))),
     32,
-    ({ api, name, node }) => createPod(api, 'default', name, { app: 'bench' }, node),
+    ({ api, name, node }) => createPod(api, 'default', name, { app: 'bench' }, node, { [podIdentityAnnotation]: `pod/${name}` }),
   );
   const podCreateSeconds = (performance.now() - creating) / 1000;
   log(`created ${2 * perCluster} pods in ${podCreateSeconds.toFixed(1)} s (not measured)`);
 
   await must(fleet.management, 'POST', registries, registryFor('cluster-1', fleet, 0, { bench: 'yes' }));
   await must(fleet.management, 'POST', registries, registryFor('cluster-2', fleet, 1, { bench: 'yes' }));
-  await must(fleet.management, 'POST', identities, {
-    apiVersion: `${group}/v1alpha1`,
-    kind: 'WorkloadIdentity',
-    metadata: { name: 'bench' },
-    spec: {
-      applicationName: 'bench',
-      namespace: 'default',
-      spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/pod/{{ .PodMeta.Name }}',
-      podSelector: { matchLabels: { app: 'bench' } },
-      ttl: '1h',
-      workloadSelectorTemplates: ['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:pod-name:{{ .PodMeta.Name }}'],
-    },
-  });
+  const seedSelectors = ['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:pod-name:{{ .PodMeta.Name }}'];
+  const containerSelectors = ['k8s:container-name:{{ (index .PodSpec.Containers 0).Name }}', 'k8s:container-image:{{ (index .PodSpec.Containers 0).Image }}'];
+  if (source !== 'pod-controller') {
+    await must(fleet.management, 'POST', identities, {
+      apiVersion: `${group}/v1alpha1`,
+      kind: 'WorkloadIdentity',
+      metadata: { name: 'bench' },
+      spec: {
+        applicationName: 'bench',
+        namespace: 'default',
+        spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/pod/{{ .PodMeta.Name }}',
+        podSelector: { matchLabels: { app: 'bench' } },
+        ttl: '1h',
+        workloadSelectorTemplates: source === 'containers' ? [...seedSelectors, ...containerSelectors] : seedSelectors,
+      },
+    });
+  }
 
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
@@ -129,6 +140,7 @@ try {
       'leaderElection: { leaderElect: false }',
       `metrics: { bindAddress: "127.0.0.1:${metricsPort}" }`,
       'health: { healthProbeBindAddress: "127.0.0.1:0" }',
+      ...(source === 'pod-controller' ? [`podController: { enabled: true, podAnnotation: "${podIdentityAnnotation}" }`] : []),
       '',
     ].join('\n'),
   );
@@ -179,7 +191,7 @@ try {
     const api = apis[c] as ApiServer;
     const name = `c${c + 1}-stream-${String(tick).padStart(4, '0')}`;
     const victim = podsOf[c]?.[Math.floor(tick / 2)] as string;
-    await createPod(api, 'default', name, { app: 'bench' }, `node-${tick % nodesPerCluster}`);
+    await createPod(api, 'default', name, { app: 'bench' }, `node-${tick % nodesPerCluster}`, { [podIdentityAnnotation]: `pod/${name}` });
     const createdAt = performance.now();
     events++;
     waits.push(
@@ -245,6 +257,7 @@ try {
       '',
       `pods per cluster                 ${perCluster} (2 clusters, ${total} entries); pods created in ${podCreateSeconds.toFixed(1)} s`,
       `spire-server datastore           ${datastore}`,
+      `entries from                     ${source}`,
       `convergence from empty           ${convergeSeconds.toFixed(1)} s (controller start to ${total} entries written)`,
       `raw BatchCreateEntry lower bound ${rawSeconds.toFixed(1)} s (batch ${defaultCreateBatchSize}, fresh server, ${datastore} as above)`,
       `ratio                            ${(convergeSeconds / rawSeconds).toFixed(2)} (goal <= 1.5)`,

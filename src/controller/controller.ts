@@ -435,13 +435,8 @@ export class Controller {
     }
     const { parsed } = object;
     if (!object.deleting && !parsed.ok) {
-      const message = parsed.errors.join('; ');
-      this.#logger.warn({ registry: name }, message);
-      this.#events.event(involved('EKSClusterRegistry', object), 'Warning', 'InvalidSpec', message);
-      // An invalid registry keeps what it had: unknown intent deletes nothing.
       this.#state.holdRegistry(name);
-      this.enqueue({ kind: 'status' }, 200);
-      return this.#reconciler.targeted([]);
+      return this.#refused('EKSClusterRegistry', object, { registry: name }, parsed.errors);
     }
     this.#state.releaseRegistry(name);
     if (object.deleting || !parsed.ok) {
@@ -459,6 +454,18 @@ export class Controller {
     return this.#reconciler.targetedPrefix(prefix);
   }
 
+  /**
+   * An object that does not validate is told (log, InvalidSpec event, Ready=False in its status) and keeps
+   * what it had: unknown intent deletes nothing.
+   */
+  #refused<T>(kind: Kind, object: ManagedObject<T>, context: Record<string, string>, errors: readonly string[]): Promise<ReconcileReport> {
+    const message = errors.join('; ');
+    this.#logger.warn(context, message);
+    this.#events.event(involved(kind, object), 'Warning', 'InvalidSpec', message);
+    this.enqueue({ kind: 'status' }, 200);
+    return this.#reconciler.targeted([]);
+  }
+
   #identityChanged(name: string): Promise<ReconcileReport> {
     return this.#templatedIdentityChanged('WorkloadIdentity', this.#identities, this.#identityStatus, name, name, {
       remove: () => this.#state.removeIdentity(name),
@@ -468,7 +475,7 @@ export class Controller {
 
   /**
    * An identity rendered per pod from templates (a WorkloadIdentity, or a ClusterSPIFFEID as one, under its
-   * source name) was added, changed or deleted. An invalid one keeps what it had: unknown intent deletes nothing.
+   * source name) was added, changed or deleted.
    */
   async #templatedIdentityChanged<T>(
     kind: 'WorkloadIdentity' | 'ClusterSPIFFEID',
@@ -485,13 +492,7 @@ export class Controller {
       await this.#clusters.refresh();
       return this.#reconciler.targeted(changed);
     }
-    if (!object.parsed.ok) {
-      const message = object.parsed.errors.join('; ');
-      this.#logger.warn({ identity: source }, message);
-      this.#events.event(involved(kind, object), 'Warning', 'InvalidSpec', message);
-      this.enqueue({ kind: 'status' }, 200);
-      return this.#reconciler.targeted([]);
-    }
+    if (!object.parsed.ok) return this.#refused(kind, object, { identity: source }, object.parsed.errors);
     this.#logger.info({ identity: source }, logMessages.targetedReconciliation);
     const changed = state.set(object.parsed.value);
     await this.#clusters.refresh();
@@ -554,14 +555,7 @@ export class Controller {
       status.forget(key);
       return this.#reconciler.targeted(this.#state.removeSpiffeId(source));
     }
-    if (!object.parsed.ok) {
-      const message = object.parsed.errors.join('; ');
-      this.#logger.warn({ identity: source }, message);
-      this.#events.event(involved(kind, object), 'Warning', 'InvalidSpec', message);
-      // An invalid object keeps what it had: unknown intent deletes nothing.
-      this.enqueue({ kind: 'status' }, 200);
-      return this.#reconciler.targeted([]);
-    }
+    if (!object.parsed.ok) return this.#refused(kind, object, { identity: source }, object.parsed.errors);
     this.#logger.info({ identity: source }, logMessages.targetedReconciliation);
     return this.#reconciler.targeted(this.#state.setSpiffeId(object.parsed.value));
   }

@@ -68,9 +68,9 @@ export async function createNode(api: ApiServer, name: string): Promise<void> {
   await must(api, 'POST', '/api/v1/nodes', { metadata: { name }, spec: { providerID: `aws:///us-west-2a/i-0${name.replace(/\W/g, '')}` } });
 }
 
-export async function createPod(api: ApiServer, namespace: string, name: string, labels: Record<string, string>, nodeName: string): Promise<void> {
+export async function createPod(api: ApiServer, namespace: string, name: string, labels: Record<string, string>, nodeName: string, annotations: Record<string, string> = {}): Promise<void> {
   await must(api, 'POST', `/api/v1/namespaces/${namespace}/pods`, {
-    metadata: { name, labels },
+    metadata: { name, labels, annotations },
     spec: { nodeName, serviceAccountName: 'web-app', containers: [{ name: 'app', image: 'registry.example/web:1' }] },
   });
 }
