@@ -2,6 +2,8 @@
 export interface CommandIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** All of standard input, for a file named `-`; absent where there is none. */
+  readonly readStdin?: () => Promise<string>;
 }
 
 /** One verb of the command line. `run` resolves to the process exit code. */

@@ -1,12 +1,13 @@
 import { applyCommand, diffCommand } from './apply.ts';
 import type { Command, CommandIo } from './command.ts';
+import { convertCommand } from './convert.ts';
 import { planCommand } from './plan.ts';
 import { runCommand } from './run.ts';
 import { templateCommand } from './template.ts';
 import { versionCommand } from './version.ts';
 
 /** Every verb, in the order `--help` lists them. */
-export const commands: readonly Command[] = [runCommand, planCommand, diffCommand, applyCommand, templateCommand, versionCommand];
+export const commands: readonly Command[] = [runCommand, planCommand, diffCommand, applyCommand, templateCommand, convertCommand, versionCommand];
 
 function helpText(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -29,7 +29,8 @@ async function manifestFiles(path: string): Promise<string[]> {
   return names.map((name) => join(path, name));
 }
 
-async function readObjects(path: string): Promise<{ objects: SourcedObject[]; errors: string[] }> {
+/** The objects of a manifest file, or of a directory's .yaml, .yml and .json files; every problem listed. */
+export async function readObjects(path: string): Promise<{ objects: SourcedObject[]; errors: string[] }> {
   const objects: SourcedObject[] = [];
   const errors: string[] = [];
   let files: string[];
