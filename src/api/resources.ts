@@ -2,6 +2,7 @@ import { clusterSPIFFEIDKind, parseClusterSPIFFEID, type ClusterSPIFFEID } from 
 import { clusterStaticEntryKind, parseClusterStaticEntry, type ClusterStaticEntry } from './spire-v1alpha1/cluster-static-entry.ts';
 import { clusterSpiffeIdKind, parseClusterSpiffeID, type ClusterSpiffeID } from './spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { parseSpiffeID, spiffeIdKind, type SpiffeID } from './spiffeid-v1beta1/spiffe-id.ts';
+import type { SpiffeIdPolicy } from './spiffeid-v1beta1/spiffe-id-policy.ts';
 import { eksClusterRegistryKind, parseEKSClusterRegistry, type EKSClusterRegistry } from './v1alpha1/eks-cluster-registry.ts';
 import { parseWorkloadIdentity, workloadIdentityKind, type WorkloadIdentity } from './v1alpha1/workload-identity.ts';
 import { objectName, type Validated } from './validation.ts';
@@ -27,10 +28,11 @@ const kinds = `an ${eksClusterRegistryKind}, a ${workloadIdentityKind}, a ${clus
 
 /**
  * Validates the registrar's objects (e.g. the files of `plan -f`); with `trustDomain` (the config's), the
- * IDs of ClusterSpiffeIDs, SpiffeIDs, ClusterStaticEntries and literal ClusterSPIFFEID templates must be in it. Every problem is reported, prefixed with the file:
+ * IDs of ClusterSpiffeIDs, SpiffeIDs, ClusterStaticEntries and literal ClusterSPIFFEID templates must be in it;
+ * with `spiffeIdPolicy` (the config's), SpiffeIDs must keep to it. Every problem is reported, prefixed with the file:
  * objects of other kinds, invalid objects, names given twice.
  */
-export function parseResources(objects: Iterable<SourcedObject>, options: { readonly trustDomain?: string } = {}): Validated<Resources> {
+export function parseResources(objects: Iterable<SourcedObject>, options: { readonly trustDomain?: string; readonly spiffeIdPolicy?: SpiffeIdPolicy } = {}): Validated<Resources> {
   const registries = new Map<string, EKSClusterRegistry>();
   const identities = new Map<string, WorkloadIdentity>();
   const spiffeIds = new Map<string, ClusterSpiffeID | SpiffeID>();
@@ -52,7 +54,7 @@ export function parseResources(objects: Iterable<SourcedObject>, options: { read
     if (kind === eksClusterRegistryKind) add(registries, eksClusterRegistryKind, parseEKSClusterRegistry(object), source);
     else if (kind === workloadIdentityKind) add(identities, workloadIdentityKind, parseWorkloadIdentity(object), source);
     else if (kind === clusterSpiffeIdKind) add(spiffeIds, clusterSpiffeIdKind, parseClusterSpiffeID(object, options.trustDomain), source);
-    else if (kind === spiffeIdKind) add(spiffeIds, spiffeIdKind, parseSpiffeID(object, options.trustDomain), source);
+    else if (kind === spiffeIdKind) add(spiffeIds, spiffeIdKind, parseSpiffeID(object, options.trustDomain, options.spiffeIdPolicy), source);
     else if (kind === clusterSPIFFEIDKind) add(clusterSPIFFEIDs, clusterSPIFFEIDKind, parseClusterSPIFFEID(object, options.trustDomain), source);
     else if (kind === clusterStaticEntryKind) add(clusterStaticEntries, clusterStaticEntryKind, parseClusterStaticEntry(object, options.trustDomain), source);
     else errors.push(`${source}: ${typeof kind === 'string' ? kind : '(no kind)'} ${objectName(object)}: expected ${kinds}`);

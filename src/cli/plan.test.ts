@@ -333,25 +333,27 @@ test('ClusterSpiffeIDs and SpiffeIDs: their entries and node aliases in every ta
   const lines = result.out.split('\n');
   const entries = lines.filter((line) => line.includes('SpiffeID/shop/web') && line.startsWith('spiffe://'));
   assert.deepEqual(entries.map((line) => line.split(/\s{3,}/).slice(0, 4)), [
-    ['spiffe://example.org/shop/web', 'spiffe://example.org/k8s-cluster/microservices-west-1/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'us-west-cluster'],
-    ['spiffe://example.org/shop/web', 'spiffe://example.org/k8s-cluster/microservices-west-2/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'us-east-cluster'],
+    ['spiffe://example.org/ns/shop/web', 'spiffe://example.org/k8s-cluster/microservices-west-1/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'us-west-cluster'],
+    ['spiffe://example.org/ns/shop/web', 'spiffe://example.org/k8s-cluster/microservices-west-2/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'us-east-cluster'],
   ]);
   assert.equal(lines.filter((line) => line.includes('NodeAlias')).length, 2);
   assert.ok(lines.some((line) => /^SpiffeID\/shop\/web\s+us-east-cluster\s+Written\s+eks-workload-/.test(line)), result.out);
 });
 
-test('a SpiffeID reaching into another namespace is refused: nothing is planned, exit 1', async () => {
+test("a SpiffeID reaching into another namespace (its pods, its IDs) is refused: nothing is planned, exit 1", async () => {
   const config = await scratchFile('td-config-2.yaml', 'trustDomain: example.org\n');
   const reaching = await scratchFile(
     'reaching.yaml',
-    ['apiVersion: spiffeid.spiffe.io/v1beta1', 'kind: SpiffeID', 'metadata: {name: web, namespace: shop}', 'spec:', '  spiffeId: spiffe://example.org/bank/web', '  selector: {namespace: bank}'].join('\n'),
+    ['apiVersion: spiffeid.spiffe.io/v1beta1', 'kind: SpiffeID', 'metadata: {name: web, namespace: shop}', 'spec:', '  spiffeId: spiffe://example.org/ns/bank/web', '  selector: {namespace: bank}'].join('\n'),
   );
   const result = await run('plan', '--config', config, '-f', reaching);
   assert.equal(result.code, 1);
   assert.equal(result.out, '');
   assert.equal(
     result.err,
-    `${reaching}: SpiffeID shop/web: spec.selector.namespace: namespace "bank" is not this SpiffeID's own "shop": a SpiffeID selects pods of its own namespace only; a ClusterSpiffeID can select others\n`,
+    `${reaching}: SpiffeID shop/web: spec.selector.namespace: namespace "bank" is not this SpiffeID's own "shop": a SpiffeID selects pods of its own namespace only; a ClusterSpiffeID can select others\n` +
+      `${reaching}: SpiffeID shop/web: spec.spiffeId: "spiffe://example.org/ns/bank/web" is not under "spiffe://example.org/ns/shop/", where the SpiffeIDs of namespace "shop" name theirs ` +
+      `(config spiffeIDPolicy.namespacedIDPrefixTemplate): another namespace's workloads may hold that ID; use an ID under it, or a ClusterSpiffeID\n`,
   );
 });
 

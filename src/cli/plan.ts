@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseManifests } from '../api/manifests.ts';
 import { parseResources, type SourcedObject } from '../api/resources.ts';
+import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import type { Validated } from '../api/validation.ts';
 import { readControllerManagerConfig } from '../config/load-config.ts';
 import { clusterSnapshotFromObjects, type ClusterSnapshot } from '../identity/cluster-snapshot.ts';
@@ -69,7 +70,7 @@ export async function loadPlanInput(files: PlanFiles): Promise<Validated<PlanInp
     errors.push(...read.errors);
     sourced.push(...read.objects);
   }
-  const resources = parseResources(sourced, config.ok ? { trustDomain: config.value.trustDomain } : {});
+  const resources = parseResources(sourced, config.ok ? { trustDomain: config.value.trustDomain, spiffeIdPolicy: spiffeIdPolicy(config.value) } : {});
   if (!resources.ok) errors.push(...resources.errors);
   const registryNames = new Set(resources.ok ? resources.value.registries.map((registry) => registry.metadata.name) : []);
 

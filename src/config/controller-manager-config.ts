@@ -7,6 +7,7 @@ import { templateTextSchema } from '../api/v1alpha1/template-text.ts';
 import { entryIdCharacters, maxEntryIdPrefixLength } from '../identity/entry-id.ts';
 import { compileNodeAliasTemplate, defaultNodeAliasIDTemplate, nodeAliasEntry, nodeAliasTemplateField } from '../identity/node-alias.ts';
 import { trustDomainSchema } from '../api/trust-domain-schema.ts';
+import { defaultNamespacedIDPrefixTemplate, namespacedIDPrefixField, namespacedIdPrefixTemplateProblem } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import { TemplateError } from '../template/index.ts';
 
 /** The default parent ID: the SPIRE agent of the pod's node, attested with k8s_psat. */
@@ -79,6 +80,23 @@ export interface ControllerManagerConfig {
   readonly nodeAliasIDTemplate: string;
   /** Off by default. */
   readonly podController: PodControllerConfig;
+  /**
+   * What a SpiffeID (namespaced: the kind a tenant may be allowed to create) may name, so that the right
+   * to create SpiffeIDs in a namespace gives no power over another namespace's identities (ADR 23).
+   */
+  readonly spiffeIDPolicy: {
+    /**
+     * A Go template over `.TrustDomain` and `.Namespace`: a SpiffeID's `spec.spiffeId` must be the ID it
+     * renders for the SpiffeID's namespace or below it (by path segment). Empty: no rule. Default
+     * `spiffe://{{ .TrustDomain }}/ns/{{ .Namespace }}/`.
+     */
+    readonly namespacedIDPrefixTemplate: string;
+    /**
+     * A SpiffeID's cluster DNS names (`*.<namespace>.svc`, `*.<namespace>.pod`, with or without
+     * `.<clusterDomain>`) must be of its own namespace. Default true.
+     */
+    readonly clusterDNSNamesInOwnNamespace: boolean;
+  };
   /**
    * The controller class of this registrar, as spire-controller-manager's: it acts on ClusterSPIFFEIDs and
    * ClusterStaticEntries whose `spec.className` is this. Default empty (then it acts on the objects without
@@ -213,6 +231,12 @@ export const controllerManagerConfigSchema = z
       })
       .refine((pods) => pods.podLabel === '' || pods.podAnnotation === '', { error: 'set podLabel or podAnnotation, not both', path: ['podAnnotation'] })
       .nullish(),
+    spiffeIDPolicy: z
+      .strictObject({
+        namespacedIDPrefixTemplate: templateTextSchema(namespacedIDPrefixField, { allowEmpty: true }).default(defaultNamespacedIDPrefixTemplate),
+        clusterDNSNamesInOwnNamespace: z.boolean().default(true),
+      })
+      .nullish(),
     className: z.string().default(''),
     watchClassless: z.boolean().default(false),
     gcInterval: positiveDurationMsSchema.default(600_000),
@@ -254,6 +278,18 @@ export const controllerManagerConfigSchema = z
     const rendered = nodeAliasEntry(compiled, config.trustDomain, 'example-cluster');
     if (!rendered.ok) ctx.addIssue({ code: 'custom', path: ['nodeAliasIDTemplate'], message: rendered.problem });
   })
+  .superRefine((config, ctx) => {
+    const text = config.spiffeIDPolicy?.namespacedIDPrefixTemplate ?? defaultNamespacedIDPrefixTemplate;
+    let problem;
+    try {
+      problem = text === '' ? undefined : namespacedIdPrefixTemplateProblem(text, config.trustDomain);
+    } catch (error) {
+      // A template that does not parse: its field's own schema has reported it.
+      if (error instanceof TemplateError) return;
+      throw error;
+    }
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['spiffeIDPolicy', 'namespacedIDPrefixTemplate'], message: problem });
+  })
   .transform(
     (config): ControllerManagerConfig => ({
       trustDomain: config.trustDomain,
@@ -264,6 +300,7 @@ export const controllerManagerConfigSchema = z
       parentIDTemplate: config.parentIDTemplate,
       nodeAliasIDTemplate: config.nodeAliasIDTemplate,
       podController: config.podController ?? { enabled: false, podLabel: '', podAnnotation: '' },
+      spiffeIDPolicy: config.spiffeIDPolicy ?? { namespacedIDPrefixTemplate: defaultNamespacedIDPrefixTemplate, clusterDNSNamesInOwnNamespace: true },
       className: config.className,
       watchClassless: config.watchClassless,
       gcIntervalMs: config.gcInterval,

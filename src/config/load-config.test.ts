@@ -169,3 +169,18 @@ test('podController: off by default; a label or an annotation key, not both', ()
   assert.deepEqual(errorsOf('trustDomain: example.org\npodController: {enabled: true, podLabel: a, podAnnotation: b}\n'), ['config.yaml: podController.podAnnotation: set podLabel or podAnnotation, not both']);
   assert.match(errorsOf('trustDomain: example.org\npodController: {podLabel: "not a key!"}\n')[0] ?? '', /^config.yaml: podController.podLabel: invalid key "not a key!"/);
 });
+
+test('spiffeIDPolicy: by default /ns/<namespace>/ and cluster DNS names of the own namespace; "" and false turn each off; a template that is no policy is refused', () => {
+  const result = parseControllerManagerConfig('trustDomain: example.org\n', 'config.yaml');
+  assert.ok(result.ok);
+  assert.deepEqual(result.value.spiffeIDPolicy, { namespacedIDPrefixTemplate: 'spiffe://{{ .TrustDomain }}/ns/{{ .Namespace }}/', clusterDNSNamesInOwnNamespace: true });
+  const off = parseControllerManagerConfig('trustDomain: example.org\nspiffeIDPolicy: {namespacedIDPrefixTemplate: "", clusterDNSNamesInOwnNamespace: false}\n', 'config.yaml');
+  assert.ok(off.ok, off.ok ? '' : off.errors.join('\n'));
+  assert.deepEqual(off.value.spiffeIDPolicy, { namespacedIDPrefixTemplate: '', clusterDNSNamesInOwnNamespace: false });
+  const partial = parseControllerManagerConfig('trustDomain: example.org\nspiffeIDPolicy: {clusterDNSNamesInOwnNamespace: false}\n', 'config.yaml');
+  assert.ok(partial.ok);
+  assert.equal(partial.value.spiffeIDPolicy.namespacedIDPrefixTemplate, 'spiffe://{{ .TrustDomain }}/ns/{{ .Namespace }}/');
+  assert.match(errorsOf('trustDomain: example.org\nspiffeIDPolicy: {namespacedIDPrefixTemplate: "spiffe://{{ .TrustDomain }}/shared/"}\n')[0] ?? '', /^config.yaml: spiffeIDPolicy.namespacedIDPrefixTemplate: renders "spiffe:\/\/example.org\/shared" for every namespace: it must use \{\{ \.Namespace \}\}/);
+  assert.match(errorsOf('trustDomain: example.org\nspiffeIDPolicy: {namespacedIDPrefixTemplate: "spiffe://{{ .Namespace "}\n')[0] ?? '', /^config.yaml: spiffeIDPolicy.namespacedIDPrefixTemplate: invalid template: /);
+  assert.match(errorsOf('trustDomain: example.org\nspiffeIDPolicy: {prefix: x}\n')[0] ?? '', /^config.yaml: spiffeIDPolicy.prefix: unknown field/);
+});

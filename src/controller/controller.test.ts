@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseClusterSpiffeID, type ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { parseSpiffeID, type SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import { parseClusterSPIFFEID, type ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import { parseClusterStaticEntry, type ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
 import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
@@ -136,7 +137,8 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
   const registries = new Managed(parseEKSClusterRegistry);
   const identities = new Managed(parseWorkloadIdentity);
   const clusterSpiffeIds = new Managed((raw) => parseClusterSpiffeID(raw, config.trustDomain));
-  const spiffeIds = new Managed((raw) => parseSpiffeID(raw, config.trustDomain));
+  const policy = spiffeIdPolicy(config);
+  const spiffeIds = new Managed((raw) => parseSpiffeID(raw, config.trustDomain, policy));
   const clusterSPIFFEIDs = new Managed((raw) => parseClusterSPIFFEID(raw, config.trustDomain));
   const clusterStaticEntries = new Managed((raw) => parseClusterStaticEntry(raw, config.trustDomain));
   const management = new Management();
@@ -416,11 +418,11 @@ test('a ClusterSpiffeID: its entry and the node alias before any pod or sync, a 
   assert.deepEqual(ownedIds(t.entries), [], 'once synced, the entry goes, and the alias with its last user');
 });
 
-test('a SpiffeID reaching into another namespace: Ready=False naming the field, an event in its namespace, no entry', async () => {
+test('a SpiffeID reaching into another namespace (its pods, its IDs): Ready=False naming the fields, an event in its namespace, no entry', async () => {
   const t = setup();
   t.registries.put(registryObject('east'));
   await t.run({ kind: 'registry', name: 'east' });
-  t.spiffeIds.put(spiffeIdObject('web', { spiffeId: 'spiffe://example.org/web', selector: { namespace: 'bank' } }, { namespace: 'shop' }));
+  t.spiffeIds.put(spiffeIdObject('web', { spiffeId: 'spiffe://example.org/ns/bank/web', selector: { namespace: 'bank' } }, { namespace: 'shop' }));
   await t.run({ kind: 'spiffeid', key: 'shop/web' });
   await t.run({ kind: 'status' });
   await t.flush();
@@ -429,12 +431,13 @@ test('a SpiffeID reaching into another namespace: Ready=False naming the field, 
   const ready = (writes.at(-1)?.body as { status: SpiffeIdStatusJson } | undefined)?.status.conditions.find((c) => c.type === 'Ready');
   assert.deepEqual([ready?.status, ready?.reason], ['False', 'InvalidSpec']);
   assert.match(ready?.message ?? '', /^SpiffeID shop\/web: spec\.selector\.namespace: namespace "bank" is not this SpiffeID's own "shop"/);
+  assert.match(ready?.message ?? '', /; SpiffeID shop\/web: spec\.spiffeId: "spiffe:\/\/example.org\/ns\/bank\/web" is not under "spiffe:\/\/example.org\/ns\/shop\/"/);
   const event = t.management.requests.find((r) => r.method === 'POST' && r.path === '/api/v1/namespaces/shop/events');
   assert.equal((event?.body as { reason: string } | undefined)?.reason, 'InvalidSpec');
 
-  t.spiffeIds.put(spiffeIdObject('web', { spiffeId: 'spiffe://example.org/web', selector: { namespace: 'shop' } }, { namespace: 'shop' }));
+  t.spiffeIds.put(spiffeIdObject('web', { spiffeId: 'spiffe://example.org/ns/shop/web', selector: { namespace: 'shop' } }, { namespace: 'shop' }));
   await t.run({ kind: 'spiffeid', key: 'shop/web' });
-  const selectors = [...t.entries.entries.values()].filter((entry) => entry.spiffeId === 'spiffe://example.org/web').map((entry) => entry.selectors.map((selector) => `${selector.type}:${selector.value}`));
+  const selectors = [...t.entries.entries.values()].filter((entry) => entry.spiffeId === 'spiffe://example.org/ns/shop/web').map((entry) => entry.selectors.map((selector) => `${selector.type}:${selector.value}`));
   assert.deepEqual(selectors, [['k8s:ns:shop']]);
 });
 

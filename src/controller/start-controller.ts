@@ -1,6 +1,7 @@
 import { parseClusterSpiffeID, type ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { spiffeIdApiGroup, spiffeIdApiVersion } from '../api/spiffeid-v1beta1/group-version.ts';
 import { parseSpiffeID, type SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import { parseClusterSPIFFEID, type ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import { parseClusterStaticEntry, type ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
 import { spireApiGroup, spireApiVersion } from '../api/spire-v1alpha1/group-version.ts';
@@ -101,9 +102,10 @@ export function composeController(options: StartControllerOptions): ComposedCont
     holder.kind = new OptionalKind(created);
     return { informer: created, objects: holder.kind };
   };
-  // Their IDs are checked against the configured trust domain at the edge, as plan does.
+  // Their IDs are checked against the configured trust domain (and a SpiffeID's against the policy) at the edge, as plan does.
+  const policy = spiffeIdPolicy(config);
   const clusterSpiffeIds = optionalKind<ClusterSpiffeID>(spiffeIdApi, 'clusterspiffeids', (raw) => parseClusterSpiffeID(raw, config.trustDomain), (name) => ({ kind: 'clusterspiffeid', name }));
-  const spiffeIds = optionalKind<SpiffeID>(spiffeIdApi, 'spiffeids', (raw) => parseSpiffeID(raw, config.trustDomain), (key) => ({ kind: 'spiffeid', key }));
+  const spiffeIds = optionalKind<SpiffeID>(spiffeIdApi, 'spiffeids', (raw) => parseSpiffeID(raw, config.trustDomain, policy), (key) => ({ kind: 'spiffeid', key }));
   const clusterSPIFFEIDs = optionalKind<ClusterSPIFFEID>(spireApi, 'clusterspiffeids', (raw) => parseClusterSPIFFEID(raw, config.trustDomain), (name) => ({ kind: 'clusterSPIFFEID', name }));
   const clusterStaticEntries = optionalKind<ClusterStaticEntry>(spireApi, 'clusterstaticentries', (raw) => parseClusterStaticEntry(raw, config.trustDomain), (name) => ({ kind: 'clusterStaticEntry', name }));
 
@@ -169,7 +171,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
         const list = (await connection.requestJson('GET', path, { timeoutMs: 2000 })) as { items?: unknown };
         return Array.isArray(list.items) ? list.items : [];
       };
-      const duplicates = duplicateFinders(config.trustDomain, listObjects);
+      const duplicates = duplicateFinders(config.trustDomain, listObjects, policy);
       servers.push(await startWebhookServer({ port: config.webhook.port, certDir: config.webhook.certDir, validators: kindValidators(config), duplicates, logger }));
       const { leaderElection } = config;
       if (!leaderElection.leaderElect) {

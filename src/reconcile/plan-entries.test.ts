@@ -319,9 +319,9 @@ test('clusterSelector and selector.cluster choose the clusters; a literal parent
 });
 
 test('a SpiffeID in a tenant namespace: its entry carries k8s:ns of its namespace', () => {
-  const tenant = sampleSpiffeId('web', { spiffeId: 'spiffe://example.org/shop/web', selector: { podLabel: { app: 'web' } } }, { namespace: 'shop' });
+  const tenant = sampleSpiffeId('web', { spiffeId: 'spiffe://example.org/ns/shop/web', selector: { podLabel: { app: 'web' } } }, { namespace: 'shop' });
   const result = planEntries({ config: sampleConfig(), registries: [sampleRegistry('east')], identities: [], spiffeIds: [tenant], snapshots: new Map() });
-  assert.deepEqual(shown(result)[1], ['east', 'spiffe://example.org/shop/web', 'spiffe://example.org/k8s-cluster/east-eks/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'SpiffeID/shop/web']);
+  assert.deepEqual(shown(result)[1], ['east', 'spiffe://example.org/ns/shop/web', 'spiffe://example.org/k8s-cluster/east-eks/nodes', 'k8s:ns:shop,k8s:pod-label:app:web', 'SpiffeID/shop/web']);
 });
 
 test('a ClusterSpiffeID and a WorkloadIdentity that want the same key share one entry: the older decides it', () => {

@@ -75,7 +75,7 @@ test('a SpiffeID that reaches into another namespace is refused; one in its own 
     apiVersion: 'spiffeid.spiffe.io/v1beta1',
     kind: 'SpiffeID',
     metadata: { name: 'web', namespace: 'shop' },
-    spec: { spiffeId: 'spiffe://example.org/shop/web', selector: { namespace: selectorNamespace, podLabel: { app: 'web' } } },
+    spec: { spiffeId: 'spiffe://example.org/ns/shop/web', selector: { namespace: selectorNamespace, podLabel: { app: 'web' } } },
   });
   const request = (object: unknown): unknown => ({
     apiVersion: 'admission.k8s.io/v1',
@@ -86,6 +86,27 @@ test('a SpiffeID that reaches into another namespace is refused; one in its own 
   assert.equal(refused.response.allowed, false);
   assert.match(refused.response.status?.message ?? '', /^SpiffeID shop\/web: spec\.selector\.namespace: namespace "payments" is not this SpiffeID's own "shop"/);
   assert.equal(reviewAdmission(request(spiffeId('shop')), validators).response.allowed, true);
+});
+
+test("a SpiffeID naming another namespace's ID or cluster DNS name is refused by the config's spiffeIDPolicy; with the policy off it passes", () => {
+  const spiffeId = (spec: Record<string, unknown>): unknown => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: 'u-5',
+      kind: { group: 'spiffeid.spiffe.io', version: 'v1beta1', kind: 'SpiffeID' },
+      operation: 'UPDATE',
+      object: { apiVersion: 'spiffeid.spiffe.io/v1beta1', kind: 'SpiffeID', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { podLabel: { app: 'web' } }, ...spec } },
+    },
+  });
+  const reaching = spiffeId({ spiffeId: 'spiffe://example.org/ns/bank/sa/api', dnsNames: ['api.bank.svc'] });
+  const refused = reviewAdmission(reaching, validators);
+  assert.equal(refused.response.allowed, false);
+  assert.match(refused.response.status?.message ?? '', /^SpiffeID shop\/web: spec\.spiffeId: "spiffe:\/\/example.org\/ns\/bank\/sa\/api" is not under "spiffe:\/\/example.org\/ns\/shop\/"/);
+  assert.match(refused.response.status?.message ?? '', /SpiffeID shop\/web: spec\.dnsNames: "api\.bank\.svc" is a cluster DNS name of namespace "bank"/);
+  assert.equal(reviewAdmission(spiffeId({ spiffeId: 'spiffe://example.org/ns/shop/sa/web', dnsNames: ['web.shop.svc'] }), validators).response.allowed, true);
+  const off = kindValidators(sampleConfig({ spiffeIDPolicy: { namespacedIDPrefixTemplate: '', clusterDNSNamesInOwnNamespace: false } }));
+  assert.equal(reviewAdmission(reaching, off).response.allowed, true);
 });
 
 test("spire-controller-manager's kinds: a bad registry selector annotation or a static entry without selectors is refused, naming the field", () => {

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import { sampleConfig } from '../../test/fixtures/fleet-objects.ts';
+import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import { duplicateFinders, duplicateWarnings } from './duplicate-identities.ts';
 
 const identity = (name: string, spiffeIDTemplate: string, selectors: string[]): unknown => ({
@@ -38,12 +40,13 @@ const stored: Readonly<Record<string, readonly unknown[]>> = {
     identity('api', 'spiffe://{{ .TrustDomain }}/api', ['k8s:ns:{{ .PodMeta.Namespace }}']),
     { kind: 'WorkloadIdentity', metadata: { name: 'broken' }, spec: 'not a spec' },
   ],
-  '/apis/spiffeid.spiffe.io/v1beta1/clusterspiffeids': [clusterSpiffeId('shop-web', 'spiffe://example.org/shop/web')],
+  '/apis/spiffeid.spiffe.io/v1beta1/clusterspiffeids': [clusterSpiffeId('shop-web', 'spiffe://example.org/ns/shop/web')],
   '/apis/spiffeid.spiffe.io/v1beta1/spiffeids': [],
   '/apis/spire.spiffe.io/v1alpha1/clusterspiffeids': [],
   '/apis/spire.spiffe.io/v1alpha1/clusterstaticentries': [staticEntry('static-a')],
 };
-const finders = duplicateFinders('example.org', async (path) => stored[path] ?? []);
+const policy = spiffeIdPolicy(sampleConfig());
+const finders = duplicateFinders('example.org', async (path) => stored[path] ?? [], policy);
 
 function review(group: string, kind: string, object: unknown, operation = 'CREATE'): unknown {
   return { request: { kind: { group, kind }, operation, object } };
@@ -64,9 +67,18 @@ test('an identity is not its own duplicate (an update), and a different one has 
 });
 
 test('a SpiffeID wanting the entry a ClusterSpiffeID wants is named across the two kinds', async () => {
-  const warnings = await duplicateWarnings(review('spiffeid.spiffe.io', 'SpiffeID', spiffeId('web', 'spiffe://example.org/shop/web')), finders);
+  const warnings = await duplicateWarnings(review('spiffeid.spiffe.io', 'SpiffeID', spiffeId('web', 'spiffe://example.org/ns/shop/web')), finders);
   assert.deepEqual(warnings, ['SpiffeID shop/web wants the same entries as ClusterSpiffeID shop-web: where both apply, the older decides each entry and the other counts it as masked']);
-  assert.deepEqual(await duplicateWarnings(review('spiffeid.spiffe.io', 'SpiffeID', spiffeId('web', 'spiffe://example.org/shop/other')), finders), []);
+  assert.deepEqual(await duplicateWarnings(review('spiffeid.spiffe.io', 'SpiffeID', spiffeId('web', 'spiffe://example.org/ns/shop/other')), finders), []);
+});
+
+test("a stored SpiffeID that the config's spiffeIDPolicy refuses wants nothing, and is no one's duplicate", async () => {
+  const lists: Readonly<Record<string, readonly unknown[]>> = { '/apis/spiffeid.spiffe.io/v1beta1/spiffeids': [spiffeId('old', 'spiffe://example.org/bank/api')] };
+  const object = clusterSpiffeId('bank-api', 'spiffe://example.org/bank/api');
+  const withPolicy = duplicateFinders('example.org', async (path) => lists[path] ?? [], policy);
+  assert.deepEqual(await duplicateWarnings(review('spiffeid.spiffe.io', 'ClusterSpiffeID', object), withPolicy), []);
+  const policyOff = duplicateFinders('example.org', async (path) => lists[path] ?? [], spiffeIdPolicy(sampleConfig({ spiffeIDPolicy: { namespacedIDPrefixTemplate: '', clusterDNSNamesInOwnNamespace: true } })));
+  assert.deepEqual((await duplicateWarnings(review('spiffeid.spiffe.io', 'ClusterSpiffeID', object), policyOff)).length, 1);
 });
 
 test('a delete, a kind without duplicates, or a list that fails gives no warning', async () => {

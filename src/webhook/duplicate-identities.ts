@@ -4,6 +4,7 @@ import { parseClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-en
 import { spireApiGroup, spireGroupVersion } from '../api/spire-v1alpha1/group-version.ts';
 import { spiffeIdApiGroup, spiffeIdGroupVersion } from '../api/spiffeid-v1beta1/group-version.ts';
 import { parseSpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import type { SpiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import { apiGroup, groupVersion } from '../api/v1alpha1/group-version.ts';
 import { parseWorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
 import type { Validated } from '../api/validation.ts';
@@ -44,7 +45,7 @@ const selectorText = (selectors: readonly { readonly type: string; readonly valu
  * ones (ClusterSpiffeID, SpiffeID, ClusterStaticEntry) with the same SPIFFE ID, parent and selectors want
  * the same entry in every cluster both target.
  */
-function families(trustDomain: string): readonly (readonly Wanting[])[] {
+function families(trustDomain: string, policy: SpiffeIdPolicy | undefined): readonly (readonly Wanting[])[] {
   const literal = (spec: { spiffeId: string; parentId: string | undefined; selectors: readonly { type: string; value: string }[] }): unknown => [spec.spiffeId, spec.parentId ?? '', selectorText(spec.selectors)];
   // A ClusterSPIFFEID has no parent template: the config's applies, as to a WorkloadIdentity without one.
   const templated = (spec: { spiffeIDTemplate: string; parentIDTemplate?: string | undefined; workloadSelectorTemplates: readonly string[] }): unknown => [
@@ -67,7 +68,7 @@ function families(trustDomain: string): readonly (readonly Wanting[])[] {
     ],
     [
       { kind: `${spiffeIdApiGroup}/ClusterSpiffeID`, collection: `/apis/${spiffeIdGroupVersion}/clusterspiffeids`, read: reader('ClusterSpiffeID', (o) => parseClusterSpiffeID(o, trustDomain), ({ spec }) => literal(spec)) },
-      { kind: `${spiffeIdApiGroup}/SpiffeID`, collection: `/apis/${spiffeIdGroupVersion}/spiffeids`, read: reader('SpiffeID', (o) => parseSpiffeID(o, trustDomain), ({ spec }) => literal(spec)) },
+      { kind: `${spiffeIdApiGroup}/SpiffeID`, collection: `/apis/${spiffeIdGroupVersion}/spiffeids`, read: reader('SpiffeID', (o) => parseSpiffeID(o, trustDomain, policy), ({ spec }) => literal(spec)) },
       {
         kind: `${spireApiGroup}/ClusterStaticEntry`,
         collection: `/apis/${spireGroupVersion}/clusterstaticentries`,
@@ -77,10 +78,13 @@ function families(trustDomain: string): readonly (readonly Wanting[])[] {
   ];
 }
 
-/** The duplicate finders by `group/Kind`; a kind whose objects cannot be listed yields no warning. */
-export function duplicateFinders(trustDomain: string, list: ListObjects): ReadonlyMap<string, DuplicateFinder> {
+/**
+ * The duplicate finders by `group/Kind`; a kind whose objects cannot be listed yields no warning. Objects
+ * are read as the controller reads them (`policy`: the config's spiffeIDPolicy), so a stored one it refuses is no duplicate.
+ */
+export function duplicateFinders(trustDomain: string, list: ListObjects, policy?: SpiffeIdPolicy): ReadonlyMap<string, DuplicateFinder> {
   const finders = new Map<string, DuplicateFinder>();
-  for (const family of families(trustDomain)) {
+  for (const family of families(trustDomain, policy)) {
     for (const member of family) {
       finders.set(member.kind, async (object) => {
         const self = member.read(object);

@@ -1,6 +1,7 @@
 import { clusterSpiffeIdKind, parseClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { spiffeIdApiGroup } from '../api/spiffeid-v1beta1/group-version.ts';
 import { parseSpiffeID, spiffeIdKind } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import { clusterSPIFFEIDKind, parseClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import { clusterStaticEntryKind, parseClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
 import { spireApiGroup } from '../api/spire-v1alpha1/group-version.ts';
@@ -33,11 +34,12 @@ function literalIdProblems(identity: WorkloadIdentity, trustDomain: string): str
 
 /** The validation of every kind the webhook serves: the functions the controller parses objects with. */
 export function kindValidators(config: ControllerManagerConfig): KindValidators {
+  const policy = spiffeIdPolicy(config);
   const validators: [string, string, ObjectValidator][] = [
     [apiGroup, eksClusterRegistryKind, (object) => problemsOf(parseEKSClusterRegistry(object))],
     [apiGroup, workloadIdentityKind, (object) => problemsOf(parseWorkloadIdentity(object), (identity) => literalIdProblems(identity, config.trustDomain))],
     [spiffeIdApiGroup, clusterSpiffeIdKind, (object) => problemsOf(parseClusterSpiffeID(object, config.trustDomain))],
-    [spiffeIdApiGroup, spiffeIdKind, (object) => problemsOf(parseSpiffeID(object, config.trustDomain))],
+    [spiffeIdApiGroup, spiffeIdKind, (object) => problemsOf(parseSpiffeID(object, config.trustDomain, policy))],
     [spireApiGroup, clusterSPIFFEIDKind, (object) => problemsOf(parseClusterSPIFFEID(object, config.trustDomain))],
     [spireApiGroup, clusterStaticEntryKind, (object) => problemsOf(parseClusterStaticEntry(object, config.trustDomain))],
   ];

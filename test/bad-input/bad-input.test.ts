@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseManifests } from '../../src/api/manifests.ts';
 import { parseResources } from '../../src/api/resources.ts';
+import { spiffeIdPolicy } from '../../src/api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import { parseControllerManagerConfig } from '../../src/config/load-config.ts';
 import { clusterSnapshotFromObjects } from '../../src/identity/cluster-snapshot.ts';
 import { kubeconfigCredentials } from '../../src/kube/kubeconfig.ts';
@@ -82,7 +83,7 @@ function resourcesOf(yaml: string, source: string): ReturnType<typeof parseResou
   assert.deepEqual(manifests.errors, []);
   return parseResources(
     manifests.objects.map((object) => ({ object, source })),
-    { trustDomain: 'example.org' },
+    { trustDomain: 'example.org', spiffeIdPolicy: spiffeIdPolicy(config) },
   );
 }
 

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseResources } from '../../src/api/resources.ts';
+import { spiffeIdPolicy } from '../../src/api/spiffeid-v1beta1/spiffe-id-policy.ts';
+import { sampleConfig } from '../fixtures/fleet-objects.ts';
 
 const seed = Number(process.env.RESOURCE_FUZZ_SEED ?? 20261207);
 
@@ -36,7 +38,7 @@ const samples: Record<string, unknown>[] = [
     apiVersion: 'spiffeid.spiffe.io/v1beta1',
     kind: 'SpiffeID',
     metadata: { name: 'web', namespace: 'shop' },
-    spec: { spiffeId: 'spiffe://example.org/shop/web', selector: { podLabel: { app: 'web' }, serviceAccount: 'web' }, dnsNames: ['web.shop.svc'] },
+    spec: { spiffeId: 'spiffe://example.org/ns/shop/web', selector: { podLabel: { app: 'web' }, serviceAccount: 'web' }, dnsNames: ['web.shop.svc'] },
   },
   {
     apiVersion: 'spiffeid.spiffe.io/v1beta1',
@@ -77,11 +79,14 @@ const mutated = fc
   .chain((sample) => fc.tuple(fc.constant(sample), fc.constantFrom(...paths(sample)), change))
   .map(([sample, path, how]) => ({ kind: String(sample.kind), object: mutate(sample, path, how) }));
 
+// The SpiffeID rules of the default config too (spiffeIDPolicy).
+const policy = spiffeIdPolicy(sampleConfig());
+
 test(`random custom resources: validation never throws, and every refusal names the file (seed ${seed})`, () => {
   let refused = 0;
   fc.assert(
     fc.property(mutated, ({ object }) => {
-      const result = parseResources([{ object, source: 'fuzz.yaml' }], { trustDomain: 'example.org' });
+      const result = parseResources([{ object, source: 'fuzz.yaml' }], { trustDomain: 'example.org', spiffeIdPolicy: policy });
       if (!result.ok) {
         refused++;
         for (const error of result.errors) assert.ok(error.startsWith('fuzz.yaml: '), error);

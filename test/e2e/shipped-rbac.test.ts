@@ -351,7 +351,7 @@ before(async () => {
   await must(management, 'POST', registries, registryFor('production-cluster', fleet, 0, { environment: 'production', team: 'platform' }));
   await must(management, 'POST', identities, webAppIdentity());
   await must(management, 'POST', clusterSpiffeIds, { apiVersion: `${spiffeIdGroup}/v1beta1`, kind: 'ClusterSpiffeID', metadata: { name: 'api' }, spec: { spiffeId: 'spiffe://example.org/api', selector: { namespace: 'api' } } });
-  await must(management, 'POST', spiffeIdsIn('default'), { apiVersion: `${spiffeIdGroup}/v1beta1`, kind: 'SpiffeID', metadata: { name: 'web' }, spec: { spiffeId: 'spiffe://example.org/web', selector: { podLabel: { app: 'web' } } } });
+  await must(management, 'POST', spiffeIdsIn('default'), { apiVersion: `${spiffeIdGroup}/v1beta1`, kind: 'SpiffeID', metadata: { name: 'web' }, spec: { spiffeId: 'spiffe://example.org/ns/default/web', selector: { podLabel: { app: 'web' } } } });
   // Selects no pod: a status, and no entry beside the web-app identity's.
   await must(management, 'POST', clusterSPIFFEIDs, { apiVersion: `${spireGroup}/v1alpha1`, kind: 'ClusterSPIFFEID', metadata: { name: 'none' }, spec: { spiffeIDTemplate: 'spiffe://example.org/none', podSelector: { matchLabels: { app: 'none' } } } });
   await must(management, 'POST', clusterStaticEntries, {

@@ -91,22 +91,29 @@ test('a ClusterSpiffeID creates its entries and the node alias in both workload 
   );
 });
 
-test('a SpiffeID cannot reach another namespace: refused, naming the field, an event in its namespace, no entry', async () => {
-  await must(h.fleet.management, 'POST', spiffeIdsIn('shop'), { apiVersion, kind: 'SpiffeID', metadata: { name: 'reach' }, spec: { spiffeId: 'spiffe://example.org/reach', selector: { namespace: 'bank' } } });
+test('a SpiffeID cannot reach another namespace, its pods or its IDs: refused, naming the fields, an event in its namespace, no entry', async () => {
+  // No webhook runs here: the controller refuses it.
+  await must(h.fleet.management, 'POST', spiffeIdsIn('shop'), { apiVersion, kind: 'SpiffeID', metadata: { name: 'reach' }, spec: { spiffeId: 'spiffe://example.org/ns/bank/reach', selector: { namespace: 'bank' } } });
   await eventually('Ready=False/InvalidSpec', async () => {
     const ready = (await statusOf(`${spiffeIdsIn('shop')}/reach`)).conditions?.find((c) => c.type === 'Ready');
-    return (ready?.status === 'False' && ready.reason === 'InvalidSpec' && ready.message.includes('spec.selector.namespace: namespace "bank" is not this SpiffeID\'s own "shop"')) || JSON.stringify(ready);
+    return (
+      (ready?.status === 'False' &&
+        ready.reason === 'InvalidSpec' &&
+        ready.message.includes('spec.selector.namespace: namespace "bank" is not this SpiffeID\'s own "shop"') &&
+        ready.message.includes('spec.spiffeId: "spiffe://example.org/ns/bank/reach" is not under "spiffe://example.org/ns/shop/"')) ||
+      JSON.stringify(ready)
+    );
   });
   await eventually('an InvalidSpec event in shop', async () => {
     const { items } = (await must(h.fleet.management, 'GET', '/api/v1/namespaces/shop/events')) as { items: { involvedObject: { kind: string; name: string }; reason: string }[] };
     return items.some((e) => e.involvedObject.kind === 'SpiffeID' && e.involvedObject.name === 'reach' && e.reason === 'InvalidSpec');
   });
-  assert.deepEqual(await entriesOf('spiffe://example.org/reach'), {});
+  assert.deepEqual(await entriesOf('spiffe://example.org/ns/bank/reach'), {});
 
   // Its own namespace's pods only, in every cluster, whatever it selects besides.
-  await must(h.fleet.management, 'POST', spiffeIdsIn('shop'), { apiVersion, kind: 'SpiffeID', metadata: { name: 'web' }, spec: { spiffeId: 'spiffe://example.org/shop/web', selector: { podLabel: { app: 'web' } } } });
-  await eventually('the SpiffeID entries', async () => Object.keys(await entriesOf('spiffe://example.org/shop/web')).length === 2);
-  for (const entry of Object.values(await entriesOf('spiffe://example.org/shop/web'))) assert.deepEqual(entry.selectors.map(formatSelector), ['k8s:ns:shop', 'k8s:pod-label:app:web']);
+  await must(h.fleet.management, 'POST', spiffeIdsIn('shop'), { apiVersion, kind: 'SpiffeID', metadata: { name: 'web' }, spec: { spiffeId: 'spiffe://example.org/ns/shop/web', selector: { podLabel: { app: 'web' } } } });
+  await eventually('the SpiffeID entries', async () => Object.keys(await entriesOf('spiffe://example.org/ns/shop/web')).length === 2);
+  for (const entry of Object.values(await entriesOf('spiffe://example.org/ns/shop/web'))) assert.deepEqual(entry.selectors.map(formatSelector), ['k8s:ns:shop', 'k8s:pod-label:app:web']);
 });
 
 test('a ClusterSpiffeID and a WorkloadIdentity that want the same key give one entry: the older decides it', async () => {

@@ -68,18 +68,21 @@ test('the apiserver calls the webhook: a broken template is refused at create wi
     JSON.stringify(copy.warnings),
   );
 
-  // A tenant's SpiffeID cannot reach into another namespace.
+  // A tenant's SpiffeID cannot reach into another namespace: its pods, or (the default spiffeIDPolicy) its IDs.
   await must(h.fleet.management, 'POST', '/api/v1/namespaces', { metadata: { name: 'shop' } });
   const spiffeIds = '/apis/spiffeid.spiffe.io/v1beta1/namespaces/shop/spiffeids';
-  const spiffeId = (namespace: string): unknown => ({
+  const spiffeId = (namespace: string, id = 'spiffe://example.org/ns/shop/web'): unknown => ({
     apiVersion: 'spiffeid.spiffe.io/v1beta1',
     kind: 'SpiffeID',
     metadata: { name: 'web', namespace: 'shop' },
-    spec: { spiffeId: 'spiffe://example.org/shop/web', selector: { namespace, podLabel: { app: 'web' } } },
+    spec: { spiffeId: id, selector: { namespace, podLabel: { app: 'web' } } },
   });
   const reaching = await h.fleet.management.request('POST', spiffeIds, spiffeId('payments'));
   assert.equal(reaching.status, 422, JSON.stringify(reaching.body));
   assert.match((reaching.body as { message: string }).message, /denied the request: SpiffeID shop\/web: spec\.selector\.namespace: namespace "payments" is not this SpiffeID's own "shop"/);
+  const naming = await h.fleet.management.request('POST', spiffeIds, spiffeId('shop', 'spiffe://example.org/ns/payments/sa/api'));
+  assert.equal(naming.status, 422, JSON.stringify(naming.body));
+  assert.match((naming.body as { message: string }).message, /denied the request: SpiffeID shop\/web: spec\.spiffeId: "spiffe:\/\/example\.org\/ns\/payments\/sa\/api" is not under "spiffe:\/\/example\.org\/ns\/shop\/"/);
   assert.equal((await h.fleet.management.request('POST', spiffeIds, spiffeId('shop'))).status, 201);
   // The controller's own update (the registry's finalizer) goes through the webhook and is allowed.
   await must(h.fleet.management, 'POST', registries, registryFor('production-cluster', h.fleet, 0, { environment: 'production' }));

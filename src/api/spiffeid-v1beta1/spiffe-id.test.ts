@@ -4,9 +4,10 @@ import { test } from 'node:test';
 import { formatSelector } from '../../spire/entry.ts';
 import { parseManifests } from '../manifests.ts';
 import { parseSpiffeID } from './spiffe-id.ts';
+import { defaultNamespacedIDPrefixTemplate, spiffeIdPolicy } from './spiffe-id-policy.ts';
 
 function object(namespace: string, spec: Record<string, unknown>): unknown {
-  return { apiVersion: 'spiffeid.spiffe.io/v1beta1', kind: 'SpiffeID', metadata: { name: 'web', namespace }, spec: { spiffeId: 'spiffe://example.org/web', ...spec } };
+  return { apiVersion: 'spiffeid.spiffe.io/v1beta1', kind: 'SpiffeID', metadata: { name: 'web', namespace }, spec: { spiffeId: `spiffe://example.org/ns/${namespace}/web`, ...spec } };
 }
 
 function selectors(namespace: string, spec: Record<string, unknown>): string[] {
@@ -45,10 +46,14 @@ test('a SpiffeID needs a namespace', () => {
   assert.match(result.errors[0] ?? '', /^SpiffeID \(no namespace\)\/web: metadata.namespace: required/);
 });
 
-test("a manifest of the retired k8s-workload-registrar applies unchanged", async () => {
+test("a manifest of the retired k8s-workload-registrar applies unchanged with the ID policy off; the default policy refuses its ID", async () => {
   const url = new URL('../../../config/samples/spiffeid-k8s-workload-registrar.yaml', import.meta.url);
   const [sample] = parseManifests(await readFile(url, 'utf8'), 'sample').objects;
-  const result = parseSpiffeID(sample, 'example.org');
+  const policy = (namespacedIDPrefixTemplate: string) => spiffeIdPolicy({ trustDomain: 'example.org', clusterDomain: 'cluster.local', spiffeIDPolicy: { namespacedIDPrefixTemplate, clusterDNSNamesInOwnNamespace: true } });
+  const refused = parseSpiffeID(sample, 'example.org', policy(defaultNamespacedIDPrefixTemplate));
+  assert.ok(!refused.ok);
+  assert.match(refused.errors.join('\n'), /^SpiffeID billing\/billing-worker: spec.spiffeId: "spiffe:\/\/example.org\/billing\/worker" is not under "spiffe:\/\/example.org\/ns\/billing\/"/);
+  const result = parseSpiffeID(sample, 'example.org', policy(''));
   assert.ok(result.ok, result.ok ? '' : result.errors.join('\n'));
   assert.equal(result.value.spec.parentId, undefined);
   assert.deepEqual(result.value.spec.selectors.map(formatSelector), ['k8s:pod-label:app:worker', 'k8s:ns:billing', 'k8s:pod-owner:Deployment:worker']);

@@ -2,6 +2,7 @@ import { customResourceSchema, type CustomResource } from '../custom-resource.ts
 import { namespacedObjectMetaSchema, type NamespacedObjectMeta } from '../v1alpha1/object-meta.ts';
 import { objectName, validate, type Validated } from '../validation.ts';
 import { spiffeIdGroupVersion } from './group-version.ts';
+import { spiffeIdPolicyProblems, type SpiffeIdPolicy } from './spiffe-id-policy.ts';
 import { emptySpiffeIdStatus, spiffeIdSpecSchema, spiffeIdStatusSchema, trustDomainProblems, type SpiffeIdSpec, type SpiffeIdStatus } from './spiffe-id-spec.ts';
 
 export const spiffeIdKind = 'SpiffeID';
@@ -43,15 +44,20 @@ function tenantProblems(spec: SpiffeIdSpec, namespace: string): string[] {
 }
 
 /**
- * Validates a Kubernetes object as a SpiffeID; with `trustDomain` (the config's), its IDs must be in it.
+ * Validates a Kubernetes object as a SpiffeID; with `trustDomain` (the config's), its IDs must be in it;
+ * with `policy` (the config's spiffeIDPolicy), its SPIFFE ID and cluster DNS names must be its namespace's.
  * The spec's selectors get `k8s:ns:<its namespace>`. Errors read `SpiffeID <namespace>/<name>: <field>: <problem>`.
  */
-export function parseSpiffeID(object: unknown, trustDomain?: string): Validated<SpiffeID> {
+export function parseSpiffeID(object: unknown, trustDomain?: string, policy?: SpiffeIdPolicy): Validated<SpiffeID> {
   const where = `${spiffeIdKind} ${namespaceOf(object)}/${objectName(object)}`;
   const parsed = validate(spiffeIdSchema, object, where);
   if (!parsed.ok) return parsed;
   const { spec, metadata } = parsed.value;
-  const problems = [...tenantProblems(spec, metadata.namespace), ...(trustDomain === undefined ? [] : trustDomainProblems(spec, trustDomain))];
+  const problems = [
+    ...tenantProblems(spec, metadata.namespace),
+    ...(trustDomain === undefined ? [] : trustDomainProblems(spec, trustDomain)),
+    ...(policy === undefined ? [] : spiffeIdPolicyProblems(policy, spec, metadata.namespace)),
+  ];
   if (problems.length > 0) return { ok: false, errors: problems.map((problem) => `${where}: ${problem}`) };
   const own = { type: 'k8s', value: `ns:${metadata.namespace}` };
   const selectors = spec.selectors.some((selector) => selector.type === own.type && selector.value === own.value) ? spec.selectors : [...spec.selectors, own];

@@ -4,8 +4,10 @@ import { basename, join, posix } from 'node:path';
 import { test } from 'node:test';
 import { parseClusterSpiffeID } from '../../../src/api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { parseSpiffeID } from '../../../src/api/spiffeid-v1beta1/spiffe-id.ts';
+import { defaultNamespacedIDPrefixTemplate, spiffeIdPolicy } from '../../../src/api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import { parseResources } from '../../../src/api/resources.ts';
 import { parseControllerManagerConfig } from '../../../src/config/load-config.ts';
+import { sampleConfig } from '../../fixtures/fleet-objects.ts';
 import { configDir, kustomize, readManifest, readSeedFixture, repoRoot, yamlFilesUnder, type ManifestObject, type SourcedManifest } from './manifest-files.ts';
 
 // What can be checked without an apiserver: the files parse, kustomize would find everything, the samples
@@ -106,10 +108,13 @@ test("config/samples holds the seed's examples, unchanged, one file each, and th
   assert.equal(parsed.value.identities.length, 3);
 });
 
-test('the ClusterSpiffeID and SpiffeID samples are accepted by the registrar in the configured trust domain', async () => {
+test('the ClusterSpiffeID and SpiffeID samples are accepted by the registrar in the configured trust domain, under the default ID policy but for the retired registrar\'s', async () => {
+  const policy = (namespacedIDPrefixTemplate: string) => spiffeIdPolicy(sampleConfig({ spiffeIDPolicy: { namespacedIDPrefixTemplate, clusterDNSNamesInOwnNamespace: true } }));
   for (const sample of spiffeIdSamples) {
+    // The retired registrar had no rule on IDs: its sample needs the opt-out (docs/spiffe-ids.md).
+    const template = sample === 'spiffeid-k8s-workload-registrar.yaml' ? '' : defaultNamespacedIDPrefixTemplate;
     for (const { object } of await readManifest(join('config', 'samples', sample))) {
-      const parsed = object.kind === 'SpiffeID' ? parseSpiffeID(object, 'example.org') : parseClusterSpiffeID(object, 'example.org');
+      const parsed = object.kind === 'SpiffeID' ? parseSpiffeID(object, 'example.org', policy(template)) : parseClusterSpiffeID(object, 'example.org');
       assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
     }
   }
