@@ -44,6 +44,16 @@ export interface LeaderElectionConfig {
   readonly retryPeriodMs: number;
 }
 
+/** Splitting the workload clusters among replicas (ADR 23). */
+export interface ShardingConfig {
+  /**
+   * Each replica holds a Lease (named `<leaderElection.resourceName>-<replica>`, in
+   * leaderElection.resourceNamespace, with leaderElection's durations) and writes only for the clusters
+   * the ring gives it; leaderElect is then not used. Default false.
+   */
+  readonly enabled: boolean;
+}
+
 export interface AwsConfig {
   /**
    * The region of the STS calls that make the controller's credentials: the default chain's own (web
@@ -117,6 +127,7 @@ export interface ControllerManagerConfig {
    */
   readonly syncPeriodMs: number;
   readonly leaderElection: LeaderElectionConfig;
+  readonly sharding: ShardingConfig;
   /** `host:port` or `:port`; `0` disables metrics. Default `:8080`. */
   readonly metrics: { readonly bindAddress: string };
   readonly health: {
@@ -250,6 +261,7 @@ export const controllerManagerConfigSchema = z
       .nullish(),
     syncPeriod: positiveDurationMsSchema.default(36_000_000),
     leaderElection: leaderElectionSchema.nullish(),
+    sharding: z.strictObject({ enabled: z.boolean().default(false) }).nullish(),
     metrics: z.strictObject({ bindAddress: bindAddressSchema.default(':8080') }).nullish(),
     health: z
       .strictObject({
@@ -277,6 +289,11 @@ export const controllerManagerConfigSchema = z
     }
     const rendered = nodeAliasEntry(compiled, config.trustDomain, 'example-cluster');
     if (!rendered.ok) ctx.addIssue({ code: 'custom', path: ['nodeAliasIDTemplate'], message: rendered.problem });
+    // The replicas' Leases carry it as a label value, which the apiserver limits to 63 characters.
+    const ring = config.leaderElection?.resourceName ?? defaultLeaderElection.resourceName;
+    if (config.sharding?.enabled === true && !/^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(ring)) {
+      ctx.addIssue({ code: 'custom', path: ['leaderElection', 'resourceName'], message: `must be a label value (at most 63 characters) when sharding is enabled: the replicas' Leases are labelled with it` });
+    }
   })
   .superRefine((config, ctx) => {
     const text = config.spiffeIDPolicy?.namespacedIDPrefixTemplate ?? defaultNamespacedIDPrefixTemplate;
@@ -312,6 +329,7 @@ export const controllerManagerConfigSchema = z
       },
       syncPeriodMs: config.syncPeriod,
       leaderElection: config.leaderElection ?? defaultLeaderElection,
+      sharding: { enabled: config.sharding?.enabled ?? false },
       metrics: { bindAddress: config.metrics?.bindAddress ?? ':8080' },
       health: {
         healthProbeBindAddress: config.health?.healthProbeBindAddress ?? ':8081',

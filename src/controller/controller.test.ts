@@ -24,7 +24,7 @@ import { ManualClock } from '../../test/support/manual-clock.ts';
 import { MemoryCluster } from '../../test/support/memory-cluster.ts';
 import { MemoryEntries } from '../../test/support/memory-entries.ts';
 import { RecordingLogger } from '../../test/support/recording-logger.ts';
-import { Controller, entriesFinalizer, type Clusters, type ManagedObjects } from './controller.ts';
+import { Controller, entriesFinalizer, type ClusterShard, type Clusters, type ManagedObjects } from './controller.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
 import { objectHandlers } from './object-handlers.ts';
 import { workItem, type WorkItem, type WorkKey } from './work-item.ts';
@@ -112,7 +112,7 @@ function identityObject(name: string, spec: Record<string, unknown> = {}, annota
   };
 }
 
-function setup(options: { leaderElect?: boolean; podController?: ControllerManagerConfig['podController'] } = {}): {
+function setup(options: { leaderElect?: boolean; podController?: ControllerManagerConfig['podController']; shard?: ClusterShard } = {}): {
   controller: Controller;
   metrics: RegistrarMetrics;
   entries: MemoryEntries;
@@ -155,12 +155,12 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
   const clusterStaticEntryStatus = writer('clusterstaticentries', spireApi);
   const events = new EventRecorder({ connection: management, logger, clock, instance: 'test' });
   const metrics = createMetrics();
-  const controller = new Controller({
+  const controller: Controller = new Controller({
     config,
     logger,
     metrics,
     state,
-    reconciler: new Reconciler({ client: entries, state, logger }),
+    reconciler: new Reconciler({ client: entries, state, logger, heldPrefixes: () => controller.heldPrefixes() }),
     registries,
     identities,
     clusterSpiffeIds,
@@ -179,6 +179,7 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
       await management.requestJson('PATCH', `/apis/${group}/v1alpha1/eksclusterregistries/${name}`, { body: { metadata: { finalizers, resourceVersion } } });
     },
     queue,
+    ...(options.shard === undefined ? {} : { shard: options.shard }),
   });
   const signal = new AbortController().signal;
   return {
@@ -626,4 +627,37 @@ test('a full reconciliation after the first repairs drift and tells it: a DriftR
   assert.match(drift[0]?.message ?? '', /repaired them: 1 created, 0 updated, 1 deleted$/);
   const counts = Object.fromEntries((await t.metrics.driftRepaired.get()).values.map((v) => [v.labels.operation, v.value]));
   assert.deepEqual(counts, { create: 1, update: 0, delete: 1 });
+});
+
+test('sharded: a replica connects to, writes for and reports on the clusters it holds only; when the ring moves, one full reconciliation takes in and lets go, deleting nothing', async () => {
+  const held = new Set(['east']);
+  const shard: ClusterShard = { name: 'replica-a', holds: (name) => held.has(name), writesFleetStatuses: () => false };
+  const t = setup({ shard });
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  t.registries.put(registryObject('west'));
+  await t.run({ kind: 'full' });
+  assert.deepEqual([...t.clusters().connected.keys()], ['east']);
+  await syncEast(t);
+  assert.equal(t.entries.entries.size, 2);
+  // West is another replica's: this one neither connects nor writes its status.
+  await t.run({ kind: 'registry', name: 'west' });
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.equal(t.clusters().connected.has('west'), false);
+  assert.deepEqual(t.management.statusWrites('eksclusterregistries', 'west'), []);
+  assert.equal((t.management.statusWrites('eksclusterregistries', 'east').at(-1) as { shard?: string }).shard, 'replica-a');
+  // Nor the identity's, which one replica writes for the fleet.
+  assert.deepEqual(t.management.statusWrites('workloadidentities', 'web'), []);
+  // The ring moves: east to another replica, west to this one.
+  held.delete('east');
+  held.add('west');
+  while (t.queue.length > 0) t.queue.done((await t.queue.get()) as WorkKey);
+  t.controller.shardChanged();
+  assert.deepEqual(workItem((await t.queue.get()) as WorkKey), { kind: 'full' });
+  await t.run({ kind: 'full' });
+  assert.deepEqual([...t.clusters().connected.keys()], ['west']);
+  // East's entries stay for its new holder; nothing was deleted.
+  assert.equal(t.entries.entries.size, 2);
+  assert.deepEqual([...(t.controller.heldPrefixes() ?? [])], [clusterEntryIdPrefix('eks-workload-', 'west')]);
 });

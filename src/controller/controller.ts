@@ -70,6 +70,16 @@ export interface EventSink {
   flush(): Promise<void>;
 }
 
+/** With sharding (ShardMembership): which clusters this replica holds now. */
+export interface ClusterShard {
+  /** The replica's name on the ring (its Lease's), written in the statuses of the registries it holds. */
+  readonly name: string;
+  /** Whether this replica holds the cluster of this registry and may write for it now. */
+  holds(registryName: string): boolean;
+  /** Whether this replica writes the statuses of the objects that are not one cluster's (identities and the like). */
+  writesFleetStatuses(): boolean;
+}
+
 /** What the controller is built from; the composition module (start-controller.ts) makes the real ones. */
 export interface ControllerDeps {
   readonly config: ControllerManagerConfig;
@@ -96,6 +106,8 @@ export interface ControllerDeps {
   /** Replaces a registry's finalizers (optimistically, at `resourceVersion`). */
   patchRegistryFinalizers(name: string, resourceVersion: string, finalizers: readonly string[]): Promise<void>;
   readonly queue?: WorkQueue<WorkKey>;
+  /** Sharding: this replica connects to, writes for and reports on only the clusters it holds. Default: all. */
+  readonly shard?: ClusterShard;
 }
 
 /** The kinds whose entries are declared up front (FleetState.setSpiffeId). */
@@ -144,6 +156,9 @@ export class Controller {
   readonly #events: EventSink;
   readonly #patchRegistryFinalizers: ControllerDeps['patchRegistryFinalizers'];
   readonly #queue: WorkQueue<WorkKey>;
+  readonly #shard: ClusterShard | undefined;
+  /** With sharding: the registries whose clusters this replica has taken in (state, connection), and their ID prefixes. */
+  readonly #held = new Map<string, string>();
   readonly #clusterStatus = new Map<string, KnownClusterStatus>();
   /** Objects of clusters that synced (or undefined: were lost) since the state last took them. */
   readonly #pendingObjects = new Map<string, ClusterObjects | undefined>();
@@ -177,6 +192,7 @@ export class Controller {
     this.#events = deps.events;
     this.#patchRegistryFinalizers = deps.patchRegistryFinalizers;
     this.#queue = deps.queue ?? new WorkQueue<WorkKey>();
+    this.#shard = deps.shard;
     this.#clusters = deps.clusters({
       synced: (cluster, objects) => {
         this.#pendingObjects.set(cluster, objects);
@@ -196,6 +212,43 @@ export class Controller {
       endpointSlices: (cluster, namespace) => this.enqueue({ kind: 'slices', cluster, namespace }),
       status: (cluster, status) => this.#clusterStatusChanged(cluster, status),
     });
+  }
+
+  /**
+   * With sharding: the clusters' holders may have changed. One full reconciliation takes in the clusters
+   * gained and lets go of those lost, with one listing for all of them.
+   */
+  shardChanged(): void {
+    for (const name of new Set([...this.#registries.store.keys(), ...this.#held.keys()])) {
+      if (this.#holds(name) !== this.#held.has(name)) {
+        this.enqueue({ kind: 'full' });
+        return;
+      }
+    }
+  }
+
+  /** With sharding: the ID prefixes of the clusters taken in (the Reconciler writes under these only); undefined without. */
+  heldPrefixes(): ReadonlySet<string> | undefined {
+    return this.#shard === undefined ? undefined : new Set(this.#held.values());
+  }
+
+  #holds(name: string): boolean {
+    return this.#shard === undefined || this.#shard.holds(name);
+  }
+
+  /**
+   * Another replica holds the cluster now (or none may write): stop watching it and forget its state and
+   * status, deleting nothing (its entries are the holder's). Returns the entries whose desired state changed.
+   */
+  async #letGo(name: string): Promise<Set<string>> {
+    this.#held.delete(name);
+    await this.#clusters.remove(name);
+    const changed = this.#state.removeRegistry(name);
+    this.#pendingObjects.delete(name);
+    this.#clusterStatus.delete(name);
+    this.#registryStatus.forget(name);
+    this.#metrics.forgetCluster(name);
+    return changed;
   }
 
   /** Marks work; handlers call nothing else. */
@@ -344,6 +397,11 @@ export class Controller {
         }
       }
       for (const object of this.#registries.store.list()) {
+        if (!this.#holds(object.name)) {
+          if (this.#held.has(object.name)) await this.#letGo(object.name);
+          continue;
+        }
+        if (this.#shard !== undefined) this.#held.set(object.name, this.#state.clusterIdPrefix(object.name));
         if (object.deleting) continue;
         await this.#isolated('EKSClusterRegistry', object, async () => {
           if (!object.parsed.ok) {
@@ -362,6 +420,7 @@ export class Controller {
       // Re-render what the state had, then add the newly synced clusters (which renders them): each pod
       // once, where the other order rendered the new clusters twice and held both renderings at the peak.
       this.#state.rerenderAll();
+      // Registries deleted since they were taken in are their items' to finish.
       for (const [cluster, objects] of this.#pendingObjects) this.#state.setClusterObjects(cluster, objects);
       this.#pendingObjects.clear();
       const report = await this.#reconciler.full();
@@ -424,6 +483,9 @@ export class Controller {
   async #registryChanged(name: string): Promise<ReconcileReport> {
     const object = this.#registries.store.get(name);
     const prefix = this.#state.clusterIdPrefix(name);
+    if (!this.#holds(name)) return this.#reconciler.targeted(await this.#letGo(name));
+    // The Reconciler lists the entries of a cluster taken in before it compares them.
+    if (this.#shard !== undefined) this.#held.set(name, prefix);
     if (object === undefined) {
       this.#state.releaseRegistry(name);
       await this.#clusters.remove(name);
@@ -431,7 +493,9 @@ export class Controller {
       this.#clusterStatus.delete(name);
       this.#registryStatus.forget(name);
       this.#metrics.forgetCluster(name);
-      return this.#reconciler.targetedPrefix(prefix);
+      const report = await this.#reconciler.targetedPrefix(prefix);
+      this.#held.delete(name);
+      return report;
     }
     const { parsed } = object;
     if (!object.deleting && !parsed.ok) {
@@ -580,12 +644,16 @@ export class Controller {
     for (const name of this.#registries.store.keys()) {
       const object = this.#registries.store.get(name);
       if (object === undefined) continue;
+      // A cluster's status is its holder's to write.
+      if (this.#shard !== undefined && !this.#held.has(name)) continue;
       const report = clusters.get(name);
       if (object.parsed.ok) this.#metrics.entries.set({ cluster: name }, report?.entriesRegistered ?? 0);
-      this.#registryStatus.update(name, registryStatus(object, this.#clusterStatus.get(name), report, now));
+      this.#registryStatus.update(name, registryStatus(object, this.#clusterStatus.get(name), report, now, this.#shard?.name));
     }
     const failures = this.#state.renderFailures();
     this.#podControllerFailures(failures);
+    // With sharding one replica writes these, each from what it knows (ADR 23); every replica tells its own events.
+    const fleetStatuses = this.#shard === undefined || this.#shard.writesFleetStatuses();
     const stats = new Map(this.#state.identityReports().map((report) => [report.name, report.stats]));
     const refusedBy = this.#refusedByIdentity();
     for (const name of this.#identities.store.keys()) {
@@ -597,7 +665,7 @@ export class Controller {
       const refusedWrites = refusedBy.get(name) ?? [];
       for (const failure of renderFailures.slice(0, 5)) this.#events.event(involved('WorkloadIdentity', object), 'Warning', 'RenderFailed', failure.message);
       for (const refused of refusedWrites.slice(0, 5)) this.#events.event(involved('WorkloadIdentity', object), 'Warning', 'EntryFailed', refused.message);
-      this.#identityStatus.update(name, identityStatus(object, { stats: stats.get(name), templateError, renderFailures, refusedWrites }, now));
+      if (fleetStatuses) this.#identityStatus.update(name, identityStatus(object, { stats: stats.get(name), templateError, renderFailures, refusedWrites }, now));
     }
     const csidStats = new Map(this.#state.clusterSPIFFEIDReports().map((report) => [report.name, report.stats]));
     for (const name of this.#clusterSPIFFEIDs.store.keys()) {
@@ -609,7 +677,7 @@ export class Controller {
       const refusedWrites = refusedBy.get(source) ?? [];
       for (const failure of renderFailures.slice(0, 5)) this.#events.event(involved('ClusterSPIFFEID', object), 'Warning', 'RenderFailed', failure.message);
       for (const refused of refusedWrites.slice(0, 5)) this.#events.event(involved('ClusterSPIFFEID', object), 'Warning', 'EntryFailed', refused.message);
-      this.#clusterSPIFFEIDStatus.update(name, clusterSPIFFEIDStatus(object, { stats: csidStats.get(source), templateError: this.#state.identityError(source), renderFailures, refusedWrites }, now));
+      if (fleetStatuses) this.#clusterSPIFFEIDStatus.update(name, clusterSPIFFEIDStatus(object, { stats: csidStats.get(source), templateError: this.#state.identityError(source), renderFailures, refusedWrites }, now));
     }
     const reports = new Map(this.#state.spiffeIdReports().map((report) => [report.name, report]));
     for (const [kind, objects, status] of this.#spiffeIdKinds()) {
@@ -621,7 +689,7 @@ export class Controller {
         const clusters = reports.get(spiffeIdSource(kind, key))?.clusters ?? [];
         for (const cluster of clusters) counts[cluster.state]++;
         for (const failed of clusters.filter((cluster) => cluster.state === 'Failed').slice(0, 5)) this.#events.event(involved(kind, object), 'Warning', 'EntryFailed', failed.message);
-        status.update(key, kind === 'ClusterStaticEntry' ? clusterStaticEntryStatus(object, clusters, now) : spiffeIdStatus(object, clusters, now));
+        if (fleetStatuses) status.update(key, kind === 'ClusterStaticEntry' ? clusterStaticEntryStatus(object, clusters, now) : spiffeIdStatus(object, clusters, now));
       }
       for (const [state, count] of Object.entries(counts)) this.#metrics.spiffeIdEntries.set({ kind, state }, count);
     }

@@ -28,6 +28,8 @@ import { createEntryClient } from '../spire/entry-client.ts';
 import { kindValidators } from '../webhook/kind-validators.ts';
 import { duplicateFinders } from '../webhook/duplicate-identities.ts';
 import { startWebhookServer } from '../webhook/webhook-server.ts';
+import { fencedEntryClient } from '../sharding/fenced-entry-client.ts';
+import { shardMembership } from '../sharding/shard-membership.ts';
 import { Controller } from './controller.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
 import { objectHandlers } from './object-handlers.ts';
@@ -57,8 +59,17 @@ export function composeController(options: StartControllerOptions): ComposedCont
   const { config, logger } = options;
   const connection = new ClusterConnection({ name: 'management', credentials: managementCredentials(options.kubeconfigPath) });
   const metrics = createMetrics();
+  const shard = config.sharding.enabled ? shardMembership(connection, config, logger, () => controller.shardChanged()) : undefined;
   // Counted where requests are sent: one per batch, page and retry, which is what the server pays for.
-  const client = createEntryClient({ socketPath: options.spireSocketPath ?? config.spireServerSocketPath, onCall: (rpc) => metrics.spireCalls.inc({ rpc }) });
+  // With sharding every attempt of a write is fenced there too: a retry may come after the write window closed.
+  const spire = createEntryClient({
+    socketPath: options.spireSocketPath ?? config.spireServerSocketPath,
+    onCall: (rpc) => {
+      metrics.spireCalls.inc({ rpc });
+      if (shard !== undefined && rpc.startsWith('Batch')) shard.checkWrite([]);
+    },
+  });
+  const client = shard === undefined ? spire : fencedEntryClient(spire, shard);
   const state = new FleetState(config);
   // Informers run only once the controller leads, so their handlers never call it before it exists.
   const enqueue = (item: WorkItem): void => controller.enqueue(item);
@@ -110,12 +121,12 @@ export function composeController(options: StartControllerOptions): ComposedCont
   const clusterStaticEntries = optionalKind<ClusterStaticEntry>(spireApi, 'clusterstaticentries', (raw) => parseClusterStaticEntry(raw, config.trustDomain), (name) => ({ kind: 'clusterStaticEntry', name }));
 
   const statusWriter = (api: { group: string; version: string }, plural: string, namespaced = false): StatusWriter => new StatusWriter({ connection, ...api, plural, namespaced, logger });
-  const controller = new Controller({
+  const controller: Controller = new Controller({
     config,
     logger,
     metrics,
     state,
-    reconciler: new Reconciler({ client, state, logger, metrics }),
+    reconciler: new Reconciler({ client, state, logger, metrics, heldPrefixes: (): ReadonlySet<string> | undefined => controller.heldPrefixes() }),
     registries,
     identities,
     clusterSpiffeIds: clusterSpiffeIds.objects,
@@ -144,6 +155,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
         contentType: 'application/merge-patch+json',
       });
     },
+    ...(shard === undefined ? {} : { shard }),
   });
   const lead = async (leading: AbortSignal): Promise<void> => {
     const running = [registries, identities, clusterSpiffeIds.informer, spiffeIds.informer, clusterSPIFFEIDs.informer, clusterStaticEntries.informer].map((cache) => cache.run(leading).catch(() => {}));
@@ -174,6 +186,18 @@ export function composeController(options: StartControllerOptions): ComposedCont
       const duplicates = duplicateFinders(config.trustDomain, listObjects, policy);
       servers.push(await startWebhookServer({ port: config.webhook.port, certDir: config.webhook.certDir, validators: kindValidators(config), duplicates, logger }));
       const { leaderElection } = config;
+      if (shard !== undefined) {
+        // The controller stops before the Lease is released, so that no other replica takes a cluster it still writes for.
+        const membership = new AbortController();
+        const following = shard.run(membership.signal);
+        try {
+          await lead(signal);
+        } finally {
+          membership.abort();
+          await following;
+        }
+        return;
+      }
       if (!leaderElection.leaderElect) {
         await lead(signal);
         return;
@@ -190,7 +214,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
       await elector.run(signal);
     } finally {
       await Promise.all(servers.map((server) => server.close()));
-      client.close();
+      spire.close();
       connection.close();
     }
   };

@@ -16,8 +16,8 @@ function invalidStatus<T>(object: ManagedObject<T>, errors: readonly string[], n
   return { conditions: setCondition(object.conditions, update, now) };
 }
 
-/** The status of an EKSClusterRegistry: its cluster's connection, entries and namespaces. */
-export function registryStatus(object: ManagedObject<EKSClusterRegistry>, cluster: KnownClusterStatus | undefined, report: ClusterReport | undefined, now: Date): Record<string, unknown> {
+/** The status of an EKSClusterRegistry: its cluster's connection, entries and namespaces, and with sharding the replica that holds it. */
+export function registryStatus(object: ManagedObject<EKSClusterRegistry>, cluster: KnownClusterStatus | undefined, report: ClusterReport | undefined, now: Date, shard?: string): Record<string, unknown> {
   if (!object.parsed.ok) return invalidStatus(object, object.parsed.errors, now);
   const status = cluster ?? { ready: false, reason: 'Connecting', message: 'not connected yet' };
   const update: ConditionUpdate = { type: 'Ready', status: status.ready ? 'True' : 'False', reason: status.reason, message: status.message, observedGeneration: object.generation };
@@ -27,6 +27,7 @@ export function registryStatus(object: ManagedObject<EKSClusterRegistry>, cluste
     namespacesCount: report?.namespacesCount ?? 0,
     entriesRegistered: report?.entriesRegistered ?? 0,
     observedGeneration: object.generation,
+    ...(shard !== undefined ? { shard } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ export interface LeaderElectorOptions {
   readonly onNewLeader?: (identity: string) => void;
   /** Told of failed attempts (the apiserver down, a conflict) and of errors of `onStartedLeading`. */
   readonly onError?: (error: unknown) => void;
+  /** Told after each successful acquisition or renewal, with when its request was sent (the clock's time): sharding's fence. */
+  readonly onRenewed?: (sentAt: number) => void;
   readonly clock?: Clock;
   readonly random?: () => number;
 }
@@ -149,8 +151,11 @@ export class LeaderElector {
   /** One tryAcquireOrRenew, abandoned after `budgetMs`. */
   async #attempt(budgetMs: number, signal: AbortSignal): Promise<boolean> {
     const timeout = timeoutSignal(this.#clock, budgetMs, () => new Error(`${this.#lease.description}: no answer within ${budgetMs} ms`));
+    const sentAt = this.#clock.now();
     try {
-      return await this.#tryAcquireOrRenew(AbortSignal.any([signal, timeout.signal]));
+      const held = await this.#tryAcquireOrRenew(AbortSignal.any([signal, timeout.signal]));
+      if (held) this.#options.onRenewed?.(sentAt);
+      return held;
     } catch (error) {
       if (!signal.aborted) this.#options.onError?.(error);
       return false;

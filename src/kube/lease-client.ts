@@ -37,8 +37,8 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
-/** The coordination.k8s.io/v1 Lease `namespace/name` over HTTP. */
-export function httpLeaseClient(connection: ClusterConnection, namespace: string, name: string): LeaseClient {
+/** The coordination.k8s.io/v1 Lease `namespace/name` over HTTP; `labels` are set when it is created. */
+export function httpLeaseClient(connection: ClusterConnection, namespace: string, name: string, labels: Readonly<Record<string, string>> = {}): LeaseClient {
   const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
   const path = `${collection}/${encodeURIComponent(name)}`;
   const description = `Lease ${namespace}/${name} on cluster ${connection.name}`;
@@ -60,7 +60,7 @@ export function httpLeaseClient(connection: ClusterConnection, namespace: string
       }
     },
     async create(record, signal) {
-      const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: spec(record) };
+      const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, ...(Object.keys(labels).length > 0 ? { labels } : {}) }, spec: spec(record) };
       return parseLease(await connection.requestJson('POST', collection, { body, signal }), description);
     },
     async update(lease, record, signal) {

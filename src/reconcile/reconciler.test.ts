@@ -174,3 +174,41 @@ test('entries the server refuses, even every create of a pass, do not stop the d
   assert.equal(server.entries.has(stale.id), false);
   assert.equal(server.entries.get(drifted.id)?.x509SvidTtl, drifted.x509SvidTtl);
 });
+
+test('sharded: only the held clusters’ entries are listed into the cache, compared and written; a cluster taken in is listed first, one let go is dropped', async () => {
+  const { server, state } = setup();
+  const west = new MemoryCluster();
+  west.pods.set('shop/api', samplePod('shop', 'api'));
+  state.setRegistry(sampleRegistry('west'));
+  state.setClusterObjects('west', west);
+  // Another replica wrote west's entry; this one holds east only.
+  await new Reconciler({ client: server, state, logger: new RecordingLogger() }).full();
+  const westPrefix = state.clusterIdPrefix('west');
+  const eastPrefix = state.clusterIdPrefix('east');
+  const westEntry = [...server.entries.values()].find((entry) => entry.id.startsWith(westPrefix)) as RegistrationEntry;
+  server.entries.set(westEntry.id, { ...westEntry, x509SvidTtl: 42 });
+  const held = new Set([eastPrefix]);
+  const reconciler = new Reconciler({ client: server, state, logger: new RecordingLogger(), heldPrefixes: () => held });
+  const writes = server.writes;
+  const report = await reconciler.full();
+  // West's drift is not this replica's to repair, nor are its entries to delete when west's state goes.
+  assert.deepEqual([report.created, report.updated, report.deleted, server.writes], [0, 0, 0, writes]);
+  assert.equal(reconciler.countCached(westPrefix), 0);
+  state.removeRegistry('west');
+  assert.equal((await reconciler.targetedPrefix(westPrefix)).deleted, 0);
+  assert.equal(server.entries.get(westEntry.id)?.x509SvidTtl, 42);
+  // West taken in: the targeted reconciliation lists first, then repairs it as its own.
+  state.setRegistry(sampleRegistry('west'));
+  state.setClusterObjects('west', west);
+  held.add(westPrefix);
+  const lists = server.lists;
+  const taken = await reconciler.targetedPrefix(westPrefix);
+  assert.equal(server.lists, lists + 1);
+  assert.equal(taken.updated, 1);
+  // East let go: nothing of it is written any more, even when its state changes.
+  held.delete(eastPrefix);
+  state.removeRegistry('east');
+  assert.equal((await reconciler.targetedPrefix(eastPrefix)).deleted, 0);
+  assert.equal(reconciler.countCached(eastPrefix), 0);
+  assert.equal([...server.entries.keys()].filter((id) => id.startsWith(eastPrefix)).length, 3);
+});

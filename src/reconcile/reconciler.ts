@@ -8,6 +8,7 @@ import type { WriteOutcome } from '../spire/write-outcome.ts';
 import { applyDiff, type ApplyReport, type WriteFailure, type WriteObserver } from './apply-diff.ts';
 import { diffEntries, differingFields, type EntryDiff } from './diff-entries.ts';
 import { listOwnedEntries } from './list-owned-entries.ts';
+import { clusterTagLength } from '../identity/entry-id.ts';
 
 /**
  * What the cache keeps of an entry the server holds exactly as desired: the desired entry's own values
@@ -70,6 +71,11 @@ export interface ReconcilerOptions {
   readonly state: DesiredState;
   readonly logger: Logger;
   readonly metrics?: RegistrarMetrics;
+  /**
+   * With sharding: the ID prefixes of the clusters this replica holds (clusterEntryIdPrefix). Entries under
+   * other prefixes are never cached, compared or written, in full reconciliations too. Default: all.
+   */
+  readonly heldPrefixes?: () => ReadonlySet<string> | undefined;
 }
 
 /** What one reconciliation wrote. */
@@ -96,20 +102,32 @@ export class Reconciler {
   readonly #state: DesiredState;
   readonly #logger: Logger;
   readonly #metrics: RegistrarMetrics | undefined;
+  readonly #heldPrefixes: () => ReadonlySet<string> | undefined;
   #cache: Map<string, RegistrationEntry> | undefined;
+  /** With sharding: the held prefixes whose entries the cache has (as of the last listing, less those let go since). */
+  #listedPrefixes: Set<string> | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#client = options.client;
     this.#state = options.state;
     this.#logger = options.logger;
     this.#metrics = options.metrics;
+    this.#heldPrefixes = options.heldPrefixes ?? (() => undefined);
+  }
+
+  /** The cluster ID prefix of an owned entry ID (`<entryIDPrefix><tag>-`). */
+  #prefixOf(id: string): string {
+    return id.slice(0, this.#state.config.entryIDPrefix.length + clusterTagLength + 1);
   }
 
   /** Lists the owned entries (one paged listing), diffs every desired entry against them and writes the difference. */
   async full(): Promise<ReconcileReport> {
-    const cache = await listOwnedEntries(this.#client, this.#state.config.entryIDPrefix);
+    const held = this.#heldPrefixes();
+    const listing = await listOwnedEntries(this.#client, this.#state.config.entryIDPrefix);
+    const cache = held === undefined ? listing : new Map([...listing].filter(([id]) => held.has(this.#prefixOf(id))));
     this.#cache = cache;
-    const desired = [...this.#state.entries()];
+    this.#listedPrefixes = held === undefined ? undefined : new Set(held);
+    const desired = [...this.#state.entries()].filter((entry) => held === undefined || held.has(this.#prefixOf(entry.id)));
     for (const entry of desired) {
       const listed = cache.get(entry.id);
       if (listed !== undefined && differingFields(entry, listed).length === 0) cache.set(entry.id, sharedView(entry));
@@ -121,9 +139,21 @@ export class Reconciler {
   async targeted(ids: Iterable<string>): Promise<ReconcileReport> {
     if (this.#cache === undefined) return this.full();
     const cache = this.#cache;
+    const held = this.#heldPrefixes();
+    if (held !== undefined && this.#listedPrefixes !== undefined) {
+      // A cluster taken in since the last listing: its entries are not cached yet, so list them (all: the API has no ID filter).
+      for (const prefix of held) if (!this.#listedPrefixes.has(prefix)) return this.full();
+      // A cluster let go: its entries are another replica's now.
+      for (const prefix of [...this.#listedPrefixes]) {
+        if (held.has(prefix)) continue;
+        this.#listedPrefixes.delete(prefix);
+        for (const id of [...cache.keys()]) if (id.startsWith(prefix)) cache.delete(id);
+      }
+    }
     const desired: RegistrationEntry[] = [];
     const actual: RegistrationEntry[] = [];
     for (const id of new Set(ids)) {
+      if (held !== undefined && !held.has(this.#prefixOf(id))) continue;
       const wanted = this.#state.entry(id);
       const cached = cache.get(id);
       // A pod rendered again renders new values: the cache follows them while they are equal.

@@ -32,6 +32,8 @@ export interface EKSClusterRegistryStatus {
   readonly namespacesCount: number | undefined;
   /** SPIRE entries the registrar keeps for the cluster. */
   readonly entriesRegistered: number | undefined;
+  /** With sharding, the replica that holds the cluster (its Lease's name). */
+  readonly shard?: string | undefined;
 }
 
 export type EKSClusterRegistry = CustomResource<typeof eksClusterRegistryKind, EKSClusterRegistrySpec, EKSClusterRegistryStatus>;
@@ -81,6 +83,7 @@ const statusSchema = z
     conditions: z.array(conditionSchema).nullish(),
     namespacesCount: z.number().int().nonnegative().nullish(),
     entriesRegistered: z.number().int().nonnegative().nullish(),
+    shard: z.string().nullish(),
   })
   .transform(
     (status): EKSClusterRegistryStatus => ({
@@ -88,6 +91,7 @@ const statusSchema = z
       conditions: status.conditions ?? [],
       namespacesCount: status.namespacesCount ?? undefined,
       entriesRegistered: status.entriesRegistered ?? undefined,
+      ...(typeof status.shard === 'string' ? { shard: status.shard } : {}),
     }),
   );
 
