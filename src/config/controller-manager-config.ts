@@ -44,7 +44,7 @@ export interface LeaderElectionConfig {
   readonly retryPeriodMs: number;
 }
 
-/** Splitting the workload clusters among replicas (ADR 23). */
+/** Splitting the workload clusters among replicas (ADR 24). */
 export interface ShardingConfig {
   /**
    * Each replica holds a Lease (named `<leaderElection.resourceName>-<replica>`, in

@@ -652,7 +652,7 @@ export class Controller {
     }
     const failures = this.#state.renderFailures();
     this.#podControllerFailures(failures);
-    // With sharding one replica writes these, each from what it knows (ADR 23); every replica tells its own events.
+    // With sharding one replica writes these, each from what it knows (ADR 24); every replica tells its own events.
     const fleetStatuses = this.#shard === undefined || this.#shard.writesFleetStatuses();
     const stats = new Map(this.#state.identityReports().map((report) => [report.name, report.stats]));
     const refusedBy = this.#refusedByIdentity();

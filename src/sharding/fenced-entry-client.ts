@@ -9,7 +9,7 @@ export interface WriteFence {
  * The entry client of a sharded replica: every write is checked against the fence first (its cluster
  * tags held, its Lease renewed within the write window) and throws, sending nothing, when it fails: the
  * work item is retried, by when the controller has let the cluster go. The last line, whatever the
- * controller's state says (ADR 23).
+ * controller's state says (ADR 24).
  */
 export function fencedEntryClient(client: EntryClient, fence: WriteFence): EntryClient {
   return {

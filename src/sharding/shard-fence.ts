@@ -1,4 +1,4 @@
-// When a replica may write for its clusters (ADR 23). Every time is this process's own clock: nothing
+// When a replica may write for its clusters (ADR 24). Every time is this process's own clock: nothing
 // here compares clocks across hosts.
 
 /** The lease timing every replica is configured with (config.leaderElection). */

@@ -44,7 +44,7 @@ const fleetStatusesKey = 'fleet-statuses';
 const abandonedAfterMs = 10 * 60_000;
 
 /**
- * This replica's place among the shards (ADR 23): it holds its own Lease (renewed as the leader elector
+ * This replica's place among the shards (ADR 24): it holds its own Lease (renewed as the leader elector
  * renews), lists every replica's Lease each retryPeriod, and counts as members those whose record
  * changed within their leaseDuration on its own clock. A cluster belongs to the member that scores highest
  * for its tag (shard-ring.ts); this replica holds it only while the fence allows it to write

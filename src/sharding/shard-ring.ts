@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 
 // Rendezvous (highest random weight) hashing: each cluster goes to the replica whose score for it is
 // highest. Adding a replica moves only the clusters it now scores highest on; removing one moves only
-// its own clusters; no table is stored anywhere (ADR 23).
+// its own clusters; no table is stored anywhere (ADR 24).
 
 /** The score of replica `member` for cluster `cluster`: 64 bits of SHA-256 over both names. */
 export function shardScore(member: string, cluster: string): bigint {
