@@ -245,3 +245,26 @@ test("the socket's mount, the Lease and the probes follow the configuration", ()
   const config = parse((find(objects, 'ConfigMap').data as Record<string, string>)['config.yaml'] ?? '') as { leaderElection: Record<string, string> };
   assert.equal(config.leaderElection.resourceNamespace, 'spire-leases');
 });
+
+test('sharding: the chart adds config/sharding’s Role for the replicas’ Leases, in the Leases’ namespace; config/sharding’s configuration is config/manager’s with sharding enabled', () => {
+  const objects = render(['--set', 'config.sharding.enabled=true', '--set', 'replicaCount=3']);
+  const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'spire-eks-workload-registrar-sharding');
+  assert.ok(role, 'no sharding Role');
+  const shipped = parse(readFileSync(join(configDir, 'sharding/sharding-role.yaml'), 'utf8')) as ManifestObject;
+  assert.deepEqual(role.rules, shipped.rules);
+  assert.equal(role.metadata.namespace, 'spire-system');
+  const binding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'spire-eks-workload-registrar-sharding') as ManifestObject & { roleRef: { name: string } };
+  assert.equal(binding.roleRef.name, 'spire-eks-workload-registrar-sharding');
+  assert.equal((find(objects, 'Deployment').spec as { replicas: number }).replicas, 3);
+  // Off (the default): no such Role.
+  assert.equal(render().some((o) => o.metadata.name === 'spire-eks-workload-registrar-sharding'), false);
+  const configOf = (file: string): Record<string, unknown> => {
+    const data = (parse(readFileSync(join(configDir, file), 'utf8')) as { data: Record<string, string> }).data;
+    const parsed = parseControllerManagerConfig(data['config.yaml'] ?? '', file);
+    assert.ok(parsed.ok, parsed.ok ? '' : parsed.errors.join('\n'));
+    return parsed.value as unknown as Record<string, unknown>;
+  };
+  const sharded = configOf('sharding/controller-manager-config.yaml');
+  assert.deepEqual(sharded.sharding, { enabled: true });
+  assert.deepEqual({ ...sharded, sharding: { enabled: false } }, configOf('manager/controller-manager-config.yaml'));
+});
