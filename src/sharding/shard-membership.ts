@@ -54,6 +54,8 @@ export class ShardMembership {
   readonly name: string;
   readonly #options: ShardMembershipOptions;
   readonly #clock: Clock;
+  /** The holder identity in its Lease, one per process: a Lease lost and taken again is renewed at once, not waited out. */
+  readonly #identity = `${hostname()}_${crypto.randomUUID()}`;
   #fence: FenceState = initialFenceState;
   #observed = new Map<string, ObservedShardLease>();
   #members: string[] = [];
@@ -107,7 +109,7 @@ export class ShardMembership {
     while (!signal.aborted) {
       const elector = new LeaderElector({
         lease: this.#options.ownLease,
-        identity: `${this.name}_${crypto.randomUUID()}`,
+        identity: this.#identity,
         leaseDurationMs,
         renewDeadlineMs,
         retryPeriodMs,
