@@ -1,13 +1,13 @@
 import { stringify } from 'yaml';
-import type { ControllerManagerConfig } from '../config/controller-manager-config.ts';
 import { applyDiff, type ApplyReport } from '../reconcile/apply-diff.ts';
 import { diffEntries, type EntryDiff } from '../reconcile/diff-entries.ts';
 import { listOwnedEntries } from '../reconcile/list-owned-entries.ts';
 import type { Plan } from '../reconcile/plan-entries.ts';
+import { cleanupDeletes, isCleanupEntry, type CleanupDeletes } from '../reconcile/prefix-cleanup.ts';
 import { createEntryClient, type EntryClient } from '../spire/entry-client.ts';
-import { formatSelector } from '../spire/entry.ts';
+import { formatSelector, type RegistrationEntry } from '../spire/entry.ts';
 import type { Command, CommandIo } from './command.ts';
-import { entryDocument, parsePlanOptions, planFromFiles } from './plan.ts';
+import { entryDocument, parsePlanOptions, planFromFiles, type LoadedPlanInput } from './plan.ts';
 
 const sharedOptions = [
   '  --config FILE         the ControllerManagerConfig (or the ConfigMap holding it as config.yaml)',
@@ -20,28 +20,45 @@ const sharedOptions = [
   '  -o, --output FORMAT   json (default), yaml or table',
 ];
 
-/** The owned entries of the server and the writes that would bring them to the plan. */
-async function diffAgainstServer(client: EntryClient, config: ControllerManagerConfig, plan: Plan): Promise<EntryDiff> {
-  const actual = await listOwnedEntries(client, config.entryIDPrefix);
-  return diffEntries(plan.entries, actual.values(), { entryIdPrefix: config.entryIDPrefix, keepIdPrefixes: plan.keepIdPrefixes, keepPodUids: plan.keepPodUids });
+/**
+ * The writes that would bring the server's owned entries to the plan, and the entries entryIDPrefixCleanup
+ * deletes around them, as a full reconciliation of the controller makes them (held alike).
+ */
+async function diffAgainstServer(client: EntryClient, input: LoadedPlanInput, plan: Plan, io: CommandIo): Promise<{ diff: EntryDiff; cleanup: CleanupDeletes }> {
+  const { config } = input;
+  const rule = { entryIdPrefix: config.entryIDPrefix, cleanupPrefixes: config.entryIDPrefixCleanup };
+  const candidates: RegistrationEntry[] = [];
+  const actual = await listOwnedEntries(client, config.entryIDPrefix, (entry) => void (isCleanupEntry(entry, rule) && candidates.push(entry)));
+  const diff = diffEntries(plan.entries, actual.values(), { entryIdPrefix: config.entryIDPrefix, keepIdPrefixes: plan.keepIdPrefixes, keepPodUids: plan.keepPodUids });
+  if (input.sweepHold !== undefined) {
+    if (diff.deletes.length > 0 || candidates.length > 0) io.stderr(`${diff.deletes.length + candidates.length} entries not deleted: ${input.sweepHold}\n`);
+    return { diff: { ...diff, deletes: [] }, cleanup: { before: [], after: [], held: input.sweepHold } };
+  }
+  const cleanup = cleanupDeletes(candidates, diff.creates, { keepIdPrefixes: plan.keepIdPrefixes, keepPodUids: plan.keepPodUids });
+  if (cleanup.held !== undefined) io.stderr(`entryIDPrefixCleanup: ${candidates.length} entries not deleted: ${cleanup.held}\n`);
+  return { diff, cleanup };
 }
 
-/** The diff as `diff -o json` prints it. */
-export function diffDocument(diff: EntryDiff): Record<string, unknown> {
+/** The diff as `diff -o json` prints it; `cleanupDeletes` are the entryIDPrefixCleanup entries (not the registrar's). */
+export function diffDocument(diff: EntryDiff, cleanup: CleanupDeletes = { before: [], after: [] }): Record<string, unknown> {
   return {
     creates: diff.creates.map(entryDocument),
     updates: diff.updates.map((update) => ({ ...entryDocument(update.entry), fields: update.fields })),
     deletes: diff.deletes,
+    cleanupDeletes: [...cleanup.before, ...cleanup.after].sort(),
   };
 }
 
-function diffTable(diff: EntryDiff): string {
+function diffTable(diff: EntryDiff, cleanup: CleanupDeletes): string {
+  const cleaned = [...cleanup.before, ...cleanup.after].sort();
   const lines = [
     ...diff.creates.map((entry) => `+ ${entry.id}  ${entry.spiffeId}  ${entry.selectors.map(formatSelector).join(',')}`),
     ...diff.updates.map((update) => `~ ${update.entry.id}  ${update.entry.spiffeId}  (${update.fields.join(', ')})`),
     ...diff.deletes.map((id) => `- ${id}`),
+    ...cleaned.map((id) => `- ${id}  (entryIDPrefixCleanup)`),
   ];
-  return `${lines.map((line) => `${line}\n`).join('')}${diff.creates.length} to create, ${diff.updates.length} to update, ${diff.deletes.length} to delete\n`;
+  const cleanupCount = cleaned.length === 0 ? '' : `, ${cleaned.length} to delete by entryIDPrefixCleanup`;
+  return `${lines.map((line) => `${line}\n`).join('')}${diff.creates.length} to create, ${diff.updates.length} to update, ${diff.deletes.length} to delete${cleanupCount}\n`;
 }
 
 function print(io: CommandIo, output: string, document: Record<string, unknown>, table: string): void {
@@ -67,17 +84,24 @@ async function runAgainstServer(verb: 'diff' | 'apply', synopsis: string, args: 
   const client = createEntryClient({ socketPath });
   try {
     let diff: EntryDiff;
+    let cleanup: CleanupDeletes;
     try {
-      diff = await diffAgainstServer(client, input.config, plan);
+      ({ diff, cleanup } = await diffAgainstServer(client, input, plan, io));
     } catch (error) {
       io.stderr(`${verb}: cannot read the entries of the SPIRE server at ${socketPath}: ${(error as Error).message}\n`);
       return 2;
     }
     if (verb === 'diff') {
-      print(io, options.output, diffDocument(diff), diffTable(diff));
+      print(io, options.output, diffDocument(diff, cleanup), diffTable(diff, cleanup));
       return plan.errors.length > 0 ? 1 : 0;
     }
-    const report: ApplyReport = await applyDiff(client, diff);
+    // As the controller orders them: cleanup entries that would block a create go first, the rest last.
+    const none = { creates: [], updates: [] };
+    const parts: ApplyReport[] = [];
+    if (cleanup.before.length > 0) parts.push(await applyDiff(client, { ...none, deletes: cleanup.before }));
+    parts.push(await applyDiff(client, diff));
+    if (cleanup.after.length > 0) parts.push(await applyDiff(client, { ...none, deletes: cleanup.after }));
+    const report: ApplyReport = parts.reduce((total, part) => ({ created: total.created + part.created, updated: total.updated + part.updated, deleted: total.deleted + part.deleted, failures: [...total.failures, ...part.failures] }));
     for (const failure of report.failures) io.stderr(`${failure.operation} failed: ${failure.message}\n`);
     const counts = { created: report.created, updated: report.updated, deleted: report.deleted, failed: report.failures.length };
     print(io, options.output, counts, `${counts.created} created, ${counts.updated} updated, ${counts.deleted} deleted, ${counts.failed} failed\n`);

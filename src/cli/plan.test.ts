@@ -378,3 +378,19 @@ test("spire-controller-manager's ClusterSPIFFEID and ClusterStaticEntry samples,
     ['ClusterSPIFFEID/default', 'ClusterSPIFFEID/fallback'],
   );
 });
+
+test("the config's reconcile toggles and ClusterSPIFFEID labels leave out, in the plan, what the controller would not read", async () => {
+  const samples = ['clusterspiffeid-scm-default.yaml', 'clusterstaticentry-database.yaml'].map((file) => fileURLToPath(new URL(`../../config/samples/${file}`, import.meta.url)));
+  const planned = async (configText: string): Promise<{ entries: string[]; sources: string[] }> => {
+    const config = await scratchFile('toggles-config.yaml', `trustDomain: example.org\n${configText}`);
+    const args = ['--config', config, '-f', seed('eks-cluster-registry.yaml'), ...samples.flatMap((file) => ['-f', file]), '--cluster', `workload-cluster=${dump('workload-cluster.yaml')}`];
+    const result = await run('plan', ...args, '-o', 'json');
+    assert.equal(result.code, 0, result.err);
+    const plan = JSON.parse(result.out) as { entries: { identities: string[] }[]; clusterSPIFFEIDs: { name: string }[]; spiffeIds: { name: string }[] };
+    return { entries: plan.entries.flatMap((entry) => entry.identities), sources: [...plan.clusterSPIFFEIDs, ...plan.spiffeIds].map((report) => report.name) };
+  };
+  assert.deepEqual(await planned('reconcile: {clusterStaticEntries: true}\n'), { entries: ['ClusterStaticEntry/database'], sources: ['ClusterStaticEntry/database'] });
+  assert.deepEqual(await planned('reconcile: {clusterSPIFFEIDs: true}\n'), { entries: ['ClusterSPIFFEID/fallback'], sources: ['ClusterSPIFFEID/default', 'ClusterSPIFFEID/fallback'] });
+  // Neither sample is labelled: a label selector leaves both ClusterSPIFFEIDs out.
+  assert.deepEqual(await planned('clusterSPIFFEIDLabelSelector: {team: a}\n'), { entries: ['ClusterStaticEntry/database'], sources: ['ClusterStaticEntry/database'] });
+});

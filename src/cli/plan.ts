@@ -6,7 +6,9 @@ import { parseManifests } from '../api/manifests.ts';
 import { parseResources, type SourcedObject } from '../api/resources.ts';
 import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import type { Validated } from '../api/validation.ts';
+import { matchesLabels } from '../api/v1alpha1/label-selector.ts';
 import { readControllerManagerConfig } from '../config/load-config.ts';
+import { sweepHold } from '../controller/sweep-hold.ts';
 import { clusterSnapshotFromObjects, type ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { planEntries, type Plan, type PlanInput } from '../reconcile/plan-entries.ts';
 import { formatSelector, type RegistrationEntry } from '../spire/entry.ts';
@@ -55,11 +57,21 @@ export async function readObjects(path: string): Promise<{ objects: SourcedObjec
   return { objects, errors };
 }
 
+/** A plan's input as the files give it, read as the controller would read the cluster. */
+export interface LoadedPlanInput extends PlanInput {
+  /**
+   * Why entries that no source wants must stay, as the controller's sweepHold says it: objects of this
+   * class of a kind that `reconcile` turned off are in the files. Undefined otherwise.
+   */
+  readonly sweepHold: string | undefined;
+}
+
 /**
  * Reads and validates everything a plan needs. Every problem of every file is listed (none stops the
  * others): invalid config, invalid or duplicate objects, unreadable dumps, dumps of unknown clusters.
+ * The config's `reconcile` and clusterSPIFFEID labels leave out what the controller would not read.
  */
-export async function loadPlanInput(files: PlanFiles): Promise<Validated<PlanInput>> {
+export async function loadPlanInput(files: PlanFiles): Promise<Validated<LoadedPlanInput>> {
   const errors: string[] = [];
   const config = await readControllerManagerConfig(files.configPath);
   if (!config.ok) errors.push(...config.errors);
@@ -87,7 +99,21 @@ export async function loadPlanInput(files: PlanFiles): Promise<Validated<PlanInp
   }
 
   if (!config.ok || !resources.ok || errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { config: config.value, ...resources.value, snapshots } };
+  const { reconcile, clusterSPIFFEIDCacheLabels } = config.value;
+  const read = { matchLabels: clusterSPIFFEIDCacheLabels, matchExpressions: [] };
+  const labelled = resources.value.clusterSPIFFEIDs.filter((object) => matchesLabels(read, object.metadata.labels));
+  const hold = await sweepHold(config.value, async (plural) => (plural === 'clusterspiffeids' ? labelled : resources.value.clusterStaticEntries));
+  return {
+    ok: true,
+    value: {
+      config: config.value,
+      ...resources.value,
+      clusterSPIFFEIDs: reconcile.clusterSPIFFEIDs ? labelled : [],
+      clusterStaticEntries: reconcile.clusterStaticEntries ? resources.value.clusterStaticEntries : [],
+      snapshots,
+      sweepHold: hold,
+    },
+  };
 }
 
 /** An entry as the commands print it: its fields, with selectors as `type:value` strings. */
@@ -232,7 +258,7 @@ export function parsePlanOptions(
 }
 
 /** Loads and plans; writes input errors and unsynced-cluster notes to stderr. Undefined on invalid input. */
-export async function planFromFiles(files: PlanFiles, stderr: (text: string) => void): Promise<{ input: PlanInput; plan: Plan } | undefined> {
+export async function planFromFiles(files: PlanFiles, stderr: (text: string) => void): Promise<{ input: LoadedPlanInput; plan: Plan } | undefined> {
   const input = await loadPlanInput(files);
   if (!input.ok) {
     stderr(input.errors.map((error) => `${error}\n`).join(''));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { positiveDurationMsSchema } from '../api/v1alpha1/duration.ts';
 import { accountIdSchema, awsRegionSchema, roleArnSchema } from '../api/v1alpha1/eks-cluster-registry.ts';
-import { labelKeyProblem } from '../api/v1alpha1/label-selector.ts';
+import { labelKeyProblem, labelsSchema, labelValueProblem } from '../api/v1alpha1/label-selector.ts';
 import { groupVersion } from '../api/v1alpha1/group-version.ts';
 import { templateTextSchema } from '../api/v1alpha1/template-text.ts';
 import { entryIdCharacters, maxEntryIdPrefixLength } from '../identity/entry-id.ts';
@@ -68,6 +68,17 @@ export interface AwsConfig {
   readonly assumeRoleArn: string;
 }
 
+/**
+ * Which spire-controller-manager kinds are read and acted on (its `reconcile` key). A kind that is off is
+ * not watched, makes no entries and gets no status; entries it may have made are not swept while objects
+ * of it exist (docs/scm-resources.md#configuration).
+ */
+export interface ReconcileConfig {
+  readonly clusterSPIFFEIDs: boolean;
+  readonly clusterFederatedTrustDomains: boolean;
+  readonly clusterStaticEntries: boolean;
+}
+
 /** The controller's configuration file (kind ControllerManagerConfig), validated, with defaults applied. */
 export interface ControllerManagerConfig {
   /** The SPIFFE trust domain of every entry. Required. */
@@ -115,6 +126,24 @@ export interface ControllerManagerConfig {
   readonly className: string;
   /** Whether it also acts on objects without `spec.className` when `className` is set. Default false. */
   readonly watchClassless: boolean;
+  /**
+   * spire-controller-manager's `reconcile`: without the key every kind is on; with it, each kind it does
+   * not set to true is off (SCM's rule).
+   */
+  readonly reconcile: ReconcileConfig;
+  /**
+   * The ClusterSPIFFEID informer lists and watches only objects with these labels (SCM's
+   * `clusterSPIFFEIDLabelSelector`), with `spire.spiffe.io/class-name: <className>` added when
+   * `filterByClassName` is true. Default empty: every ClusterSPIFFEID.
+   */
+  readonly clusterSPIFFEIDCacheLabels: Readonly<Record<string, string>>;
+  /**
+   * Entry ID prefixes whose entries are deleted at each full reconciliation (SCM's `entryIDPrefixCleanup`:
+   * the prefix of another controller's entries, taken over here), each as SCM writes IDs: with a "." added;
+   * "" stands for SCM's unprefixed entries (IDs without a "."). Never the registrar's own entries, nor
+   * join-token node entries. Default none.
+   */
+  readonly entryIDPrefixCleanup: readonly string[];
   /** Full reconciliation period. Default 10m. */
   readonly gcIntervalMs: number;
   /** Pods of namespaces matching any of these (unanchored, as Go's regexp.MatchString) are never selected. */
@@ -223,9 +252,21 @@ const entryIdPrefixSchema = z
   .max(maxEntryIdPrefixLength, { error: `must be at most ${maxEntryIdPrefixLength} characters (entry IDs are at most 255)` })
   .regex(entryIdCharacters, { error: 'may contain only letters, digits, ".", "-" and "_"' });
 
+/** spire-controller-manager's label for a ClusterSPIFFEID's class, which `filterByClassName` selects on. */
+export const classNameLabel = 'spire.spiffe.io/class-name';
+
+/** SCM's `addDotSuffix`: its entry IDs are `<prefix>.<uuid>`. */
+function scmIdPrefix(prefix: string): string {
+  return prefix === '' || prefix.endsWith('.') ? prefix : `${prefix}.`;
+}
+
+const cleanupPrefixSchema = z.string().regex(entryIdCharacters, { error: 'may contain only letters, digits, ".", "-" and "_"' });
+
 export const controllerManagerConfigSchema = z
   .strictObject({
-    apiVersion: z.literal(groupVersion).optional(),
+    apiVersion: z
+      .literal(groupVersion, { error: (issue) => `expected ${groupVersion}, not ${JSON.stringify(issue.input)}${issue.input === 'spire.spiffe.io/v1alpha1' ? ": spire-controller-manager's config is read with the registrar's meanings, so its keys must be checked first (docs/scm-resources.md#configuration)" : ''}` })
+      .optional(),
     kind: z.literal('ControllerManagerConfig').optional(),
     trustDomain: trustDomainSchema,
     clusterName: z.string().min(1).default('default'),
@@ -250,6 +291,16 @@ export const controllerManagerConfigSchema = z
       .nullish(),
     className: z.string().default(''),
     watchClassless: z.boolean().default(false),
+    reconcile: z
+      .strictObject({
+        clusterSPIFFEIDs: z.boolean().default(false),
+        clusterFederatedTrustDomains: z.boolean().default(false),
+        clusterStaticEntries: z.boolean().default(false),
+      })
+      .nullish(),
+    clusterSPIFFEIDLabelSelector: labelsSchema.nullish(),
+    filterByClassName: z.boolean().default(false),
+    entryIDPrefixCleanup: z.union([cleanupPrefixSchema, z.array(cleanupPrefixSchema)]).nullish(),
     gcInterval: positiveDurationMsSchema.default(600_000),
     ignoreNamespaces: z.array(regexSchema).nullish(),
     aws: z
@@ -276,6 +327,24 @@ export const controllerManagerConfigSchema = z
         certDir: z.string().min(1).default('/tmp/k8s-webhook-server/serving-certs'),
       })
       .nullish(),
+  })
+  .superRefine((config, ctx) => {
+    // SCM's own check; and the label carries the class, so it must be a label value.
+    if (config.filterByClassName) {
+      if (config.className === '') ctx.addIssue({ code: 'custom', path: ['filterByClassName'], message: 'requires className to be set' });
+      else if (labelValueProblem(config.className) !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['filterByClassName'], message: `className ${JSON.stringify(config.className)} is not a label value, which the ${classNameLabel} label needs` });
+      }
+    }
+    const cleanups = config.entryIDPrefixCleanup;
+    for (const [index, written] of (typeof cleanups === 'string' ? [cleanups] : (cleanups ?? [])).entries()) {
+      const prefix = scmIdPrefix(written);
+      // Either prefix of the other would let the cleanup reach the registrar's own entries.
+      if (prefix !== '' && (prefix.startsWith(config.entryIDPrefix) || config.entryIDPrefix.startsWith(prefix))) {
+        const path = typeof cleanups === 'string' ? ['entryIDPrefixCleanup'] : ['entryIDPrefixCleanup', index];
+        ctx.addIssue({ code: 'custom', path, message: `${JSON.stringify(written)} (entries ${JSON.stringify(prefix)}...) overlaps entryIDPrefix ${JSON.stringify(config.entryIDPrefix)}: the cleanup would reach the registrar's own entries` });
+      }
+    }
   })
   .superRefine((config, ctx) => {
     // Refused here rather than cluster by cluster at run time: a template that cannot make a valid ID.
@@ -320,6 +389,10 @@ export const controllerManagerConfigSchema = z
       spiffeIDPolicy: config.spiffeIDPolicy ?? { namespacedIDPrefixTemplate: defaultNamespacedIDPrefixTemplate, clusterDNSNamesInOwnNamespace: true },
       className: config.className,
       watchClassless: config.watchClassless,
+      reconcile: config.reconcile ?? { clusterSPIFFEIDs: true, clusterFederatedTrustDomains: true, clusterStaticEntries: true },
+      // As SCM merges them: the class label wins over the same key in the selector.
+      clusterSPIFFEIDCacheLabels: { ...config.clusterSPIFFEIDLabelSelector, ...(config.filterByClassName ? { [classNameLabel]: config.className } : {}) },
+      entryIDPrefixCleanup: [...new Set((typeof config.entryIDPrefixCleanup === 'string' ? [config.entryIDPrefixCleanup] : (config.entryIDPrefixCleanup ?? [])).map(scmIdPrefix))],
       gcIntervalMs: config.gcInterval,
       ignoreNamespaces: config.ignoreNamespaces ?? [],
       aws: {

@@ -184,3 +184,80 @@ test('spiffeIDPolicy: by default /ns/<namespace>/ and cluster DNS names of the o
   assert.match(errorsOf('trustDomain: example.org\nspiffeIDPolicy: {namespacedIDPrefixTemplate: "spiffe://{{ .Namespace "}\n')[0] ?? '', /^config.yaml: spiffeIDPolicy.namespacedIDPrefixTemplate: invalid template: /);
   assert.match(errorsOf('trustDomain: example.org\nspiffeIDPolicy: {prefix: x}\n')[0] ?? '', /^config.yaml: spiffeIDPolicy.prefix: unknown field/);
 });
+
+test("reconcile: spire-controller-manager's rule, every kind on without the key, only those set to true with it", () => {
+  const parse = (text: string) => {
+    const result = parseControllerManagerConfig(`trustDomain: example.org\n${text}`, 'config.yaml');
+    assert.ok(result.ok, result.ok ? '' : result.errors.join('\n'));
+    return result.value.reconcile;
+  };
+  assert.deepEqual(parse(''), { clusterSPIFFEIDs: true, clusterFederatedTrustDomains: true, clusterStaticEntries: true });
+  assert.deepEqual(parse('reconcile: {clusterStaticEntries: true}\n'), { clusterSPIFFEIDs: false, clusterFederatedTrustDomains: false, clusterStaticEntries: true });
+  assert.deepEqual(parse('reconcile: {}\n'), { clusterSPIFFEIDs: false, clusterFederatedTrustDomains: false, clusterStaticEntries: false });
+  assert.deepEqual(errorsOf('trustDomain: example.org\nreconcile: {clusterSpiffeIds: true, clusterStaticEntries: "yes"}\n'), [
+    'config.yaml: reconcile.clusterStaticEntries: expected a boolean, got the string "yes"',
+    'config.yaml: reconcile.clusterSpiffeIds: unknown field',
+  ]);
+});
+
+test("entryIDPrefixCleanup: SCM's prefixes (a '.' added, as SCM writes IDs), one or a list; never one that reaches the registrar's own entries", () => {
+  const parse = (text: string) => {
+    const result = parseControllerManagerConfig(`trustDomain: example.org\n${text}`, 'config.yaml');
+    assert.ok(result.ok, result.ok ? '' : result.errors.join('\n'));
+    return result.value.entryIDPrefixCleanup;
+  };
+  assert.deepEqual(parse(''), []);
+  assert.deepEqual(parse('entryIDPrefixCleanup: null\n'), []);
+  assert.deepEqual(parse('entryIDPrefixCleanup: cluster-a\n'), ['cluster-a.']);
+  assert.deepEqual(parse('entryIDPrefixCleanup: [cluster-a, cluster-b., cluster-a]\n'), ['cluster-a.', 'cluster-b.']);
+  // SCM's "": its unprefixed entries, whose IDs have no "." (the registrar's own are excluded where it deletes).
+  assert.deepEqual(parse('entryIDPrefixCleanup: ""\n'), ['']);
+  assert.deepEqual(errorsOf('trustDomain: example.org\nentryIDPrefix: eks-\nentryIDPrefixCleanup: [old, "eks-"]\n'), [
+    'config.yaml: entryIDPrefixCleanup[1]: "eks-" (entries "eks-."...) overlaps entryIDPrefix "eks-": the cleanup would reach the registrar\'s own entries',
+  ]);
+  assert.deepEqual(errorsOf('trustDomain: example.org\nentryIDPrefix: a.b-\nentryIDPrefixCleanup: a\n'), [
+    'config.yaml: entryIDPrefixCleanup: "a" (entries "a."...) overlaps entryIDPrefix "a.b-": the cleanup would reach the registrar\'s own entries',
+  ]);
+  assert.deepEqual(errorsOf('trustDomain: example.org\nentryIDPrefixCleanup: "a/b"\n'), ['config.yaml: entryIDPrefixCleanup: may contain only letters, digits, ".", "-" and "_"']);
+});
+
+test('clusterSPIFFEIDLabelSelector and filterByClassName: the labels the ClusterSPIFFEID informer selects on, the class label winning', () => {
+  const parse = (text: string) => {
+    const result = parseControllerManagerConfig(`trustDomain: example.org\n${text}`, 'config.yaml');
+    assert.ok(result.ok, result.ok ? '' : result.errors.join('\n'));
+    return result.value.clusterSPIFFEIDCacheLabels;
+  };
+  assert.deepEqual(parse(''), {});
+  assert.deepEqual(parse('clusterSPIFFEIDLabelSelector: {team: a}\n'), { team: 'a' });
+  assert.deepEqual(parse('className: fleet\nfilterByClassName: true\nclusterSPIFFEIDLabelSelector: {team: a, spire.spiffe.io/class-name: other}\n'), { team: 'a', 'spire.spiffe.io/class-name': 'fleet' });
+  assert.deepEqual(errorsOf('trustDomain: example.org\nfilterByClassName: true\n'), ['config.yaml: filterByClassName: requires className to be set']);
+  assert.deepEqual(errorsOf('trustDomain: example.org\nclassName: "a b"\nfilterByClassName: true\n'), [
+    'config.yaml: filterByClassName: className "a b" is not a label value, which the spire.spiffe.io/class-name label needs',
+  ]);
+  assert.deepEqual(errorsOf('trustDomain: example.org\nclusterSPIFFEIDLabelSelector: {"-x": a}\n'), ['config.yaml: clusterSPIFFEIDLabelSelector.-x: Invalid key in record']);
+});
+
+test("spire-controller-manager's keys the registrar does not take are refused with the reason, every one at once, beside the other errors", () => {
+  const errors = errorsOf(
+    [
+      'apiVersion: spire.spiffe.io/v1alpha1',
+      'kind: ControllerManagerConfig',
+      'trustDomain: example.org',
+      'validatingWebhookConfigurationName: spire-controller-manager-webhook',
+      'logLevel: debug',
+      'staticManifestPath: /manifests',
+      'leaderElection: {leaderElect: true, resourceLock: leases}',
+      'webhook: {port: 9443, host: 0.0.0.0}',
+      'frobnicate: 1',
+    ].join('\n'),
+  );
+  assert.deepEqual(errors, [
+    'config.yaml: validatingWebhookConfigurationName: not supported: the registrar does not patch a ValidatingWebhookConfiguration; its chart (webhook.enabled) installs one with its certificate (docs/adr/0019)',
+    'config.yaml: logLevel: not supported: set the log level with run -v (0-1 info, 2 and above debug)',
+    'config.yaml: staticManifestPath: not supported: the registrar reads its objects from the management cluster; plan, diff and apply read manifest files',
+    'config.yaml: leaderElection.resourceLock: not supported: the registrar always locks with a Lease (resourceLock: leases); remove the key',
+    'config.yaml: webhook.host: not supported: the webhook listens on every address of the pod; remove the key',
+    'config.yaml: apiVersion: expected eksclusterregistry.spire.spiffe.io/v1alpha1, not "spire.spiffe.io/v1alpha1": spire-controller-manager\'s config is read with the registrar\'s meanings, so its keys must be checked first (docs/scm-resources.md#configuration)',
+    'config.yaml: frobnicate: unknown field',
+  ]);
+});

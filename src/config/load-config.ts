@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseManifests } from '../api/manifests.ts';
 import { validate, type Validated } from '../api/validation.ts';
 import { controllerManagerConfigSchema, type ControllerManagerConfig } from './controller-manager-config.ts';
+import { withoutScmOnlyKeys } from './scm-only-keys.ts';
 
 const configMapKey = 'config.yaml';
 
@@ -38,7 +39,11 @@ export function parseControllerManagerConfig(text: string, source: string): Vali
     document = singleDocument(wrapped, where);
     if (!document.ok) return document;
   }
-  return validate(controllerManagerConfigSchema, document.value, where);
+  // spire-controller-manager's keys that the registrar does not take are refused with the reason.
+  const scm = withoutScmOnlyKeys(document.value);
+  const validated = validate(controllerManagerConfigSchema, scm.document, where);
+  if (scm.errors.length === 0) return validated;
+  return { ok: false, errors: [...scm.errors.map((error) => `${where}: ${error}`), ...(validated.ok ? [] : validated.errors)] };
 }
 
 /** Reads and validates the configuration file at `path`; errors are named after the path. */

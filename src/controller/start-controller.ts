@@ -31,6 +31,8 @@ import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { fencedEntryClient } from '../sharding/fenced-entry-client.ts';
 import { shardMembership } from '../sharding/shard-membership.ts';
 import { Controller } from './controller.ts';
+import { DisabledKind } from './disabled-kind.ts';
+import { labelSelectorText, sweepHold } from './sweep-hold.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
 import { objectHandlers } from './object-handlers.ts';
 import { OptionalKind } from './optional-kind.ts';
@@ -57,6 +59,11 @@ export interface ComposedController {
  */
 export function composeController(options: StartControllerOptions): ComposedController {
   const { config, logger } = options;
+  // What changes what is read and deleted, said once at start (as spire-controller-manager does).
+  logger.info(
+    { reconcile: config.reconcile, className: config.className, watchClassless: config.watchClassless, clusterSPIFFEIDLabels: config.clusterSPIFFEIDCacheLabels, entryIDPrefix: config.entryIDPrefix, entryIDPrefixCleanup: config.entryIDPrefixCleanup },
+    'Config loaded',
+  );
   const connection = new ClusterConnection({ name: 'management', credentials: managementCredentials(options.kubeconfigPath) });
   const metrics = createMetrics();
   const shard = config.sharding.enabled ? shardMembership(connection, config, logger, () => controller.shardChanged()) : undefined;
@@ -82,11 +89,12 @@ export function composeController(options: StartControllerOptions): ComposedCont
     parse: (raw: unknown) => Validated<T>,
     item: (key: string) => WorkItem,
     optional?: { kind?: OptionalKind<T> },
+    labelSelector = '',
   ): Informer<ManagedObject<T>> => {
     // Named as its CRD is: two groups serve a clusterspiffeids resource.
     const resource = `${plural}.${api.group}`;
     const created = new Informer<ManagedObject<T>>({
-      source: httpResourceSource(connection, { ...api, resource: plural }),
+      source: httpResourceSource(connection, { ...api, resource: plural }, { labelSelector }),
       transform: managedObject(parse),
       onError: (error) => logger.warn({ err: error }, `management ${resource}: ${error instanceof Error ? error.message : String(error)}`),
       // A refused list or watch (a missing permission, say) must be visible: the reflector retries it for ever.
@@ -107,9 +115,10 @@ export function composeController(options: StartControllerOptions): ComposedCont
     plural: string,
     parse: (raw: unknown) => Validated<T>,
     item: (key: string) => WorkItem,
+    labelSelector = '',
   ): { informer: Informer<ManagedObject<T>>; objects: OptionalKind<T> } => {
     const holder: { kind?: OptionalKind<T> } = {};
-    const created = informer(api, plural, parse, item, holder);
+    const created = informer(api, plural, parse, item, holder, labelSelector);
     holder.kind = new OptionalKind(created);
     return { informer: created, objects: holder.kind };
   };
@@ -117,8 +126,18 @@ export function composeController(options: StartControllerOptions): ComposedCont
   const policy = spiffeIdPolicy(config);
   const clusterSpiffeIds = optionalKind<ClusterSpiffeID>(spiffeIdApi, 'clusterspiffeids', (raw) => parseClusterSpiffeID(raw, config.trustDomain), (name) => ({ kind: 'clusterspiffeid', name }));
   const spiffeIds = optionalKind<SpiffeID>(spiffeIdApi, 'spiffeids', (raw) => parseSpiffeID(raw, config.trustDomain, policy), (key) => ({ kind: 'spiffeid', key }));
-  const clusterSPIFFEIDs = optionalKind<ClusterSPIFFEID>(spireApi, 'clusterspiffeids', (raw) => parseClusterSPIFFEID(raw, config.trustDomain), (name) => ({ kind: 'clusterSPIFFEID', name }));
-  const clusterStaticEntries = optionalKind<ClusterStaticEntry>(spireApi, 'clusterstaticentries', (raw) => parseClusterStaticEntry(raw, config.trustDomain), (name) => ({ kind: 'clusterStaticEntry', name }));
+  // A kind that `reconcile` turned off is neither listed nor watched (SCM's toggles); clusterSPIFFEIDCacheLabels narrows the other.
+  const clusterSPIFFEIDs = config.reconcile.clusterSPIFFEIDs
+    ? optionalKind<ClusterSPIFFEID>(spireApi, 'clusterspiffeids', (raw) => parseClusterSPIFFEID(raw, config.trustDomain), (name) => ({ kind: 'clusterSPIFFEID', name }), labelSelectorText(config.clusterSPIFFEIDCacheLabels))
+    : { informer: undefined, objects: new DisabledKind<ClusterSPIFFEID>() };
+  const clusterStaticEntries = config.reconcile.clusterStaticEntries
+    ? optionalKind<ClusterStaticEntry>(spireApi, 'clusterstaticentries', (raw) => parseClusterStaticEntry(raw, config.trustDomain), (name) => ({ kind: 'clusterStaticEntry', name }))
+    : { informer: undefined, objects: new DisabledKind<ClusterStaticEntry>() };
+  const listSpireObjects = async (plural: string, labelSelector: string): Promise<readonly unknown[]> => {
+    const query = labelSelector === '' ? '' : `?labelSelector=${encodeURIComponent(labelSelector)}`;
+    const list = (await connection.requestJson('GET', `/apis/${spireApi.group}/${spireApi.version}/${plural}${query}`, { timeoutMs: 10_000 })) as { items?: unknown };
+    return Array.isArray(list.items) ? list.items : [];
+  };
 
   const statusWriter = (api: { group: string; version: string }, plural: string, namespaced = false): StatusWriter => new StatusWriter({ connection, ...api, plural, namespaced, logger });
   const controller: Controller = new Controller({
@@ -126,7 +145,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
     logger,
     metrics,
     state,
-    reconciler: new Reconciler({ client, state, logger, metrics, heldPrefixes: (): ReadonlySet<string> | undefined => controller.heldPrefixes() }),
+    reconciler: new Reconciler({ client, state, logger, metrics, heldPrefixes: (): ReadonlySet<string> | undefined => controller.heldPrefixes(), sweepHold: () => sweepHold(config, listSpireObjects) }),
     registries,
     identities,
     clusterSpiffeIds: clusterSpiffeIds.objects,
@@ -158,7 +177,8 @@ export function composeController(options: StartControllerOptions): ComposedCont
     ...(shard === undefined ? {} : { shard }),
   });
   const lead = async (leading: AbortSignal): Promise<void> => {
-    const running = [registries, identities, clusterSpiffeIds.informer, spiffeIds.informer, clusterSPIFFEIDs.informer, clusterStaticEntries.informer].map((cache) => cache.run(leading).catch(() => {}));
+    const informers = [registries, identities, clusterSpiffeIds.informer, spiffeIds.informer, clusterSPIFFEIDs.informer, clusterStaticEntries.informer];
+    const running = informers.flatMap((cache) => (cache === undefined ? [] : [cache.run(leading).catch(() => {})]));
     try {
       await controller.lead(leading);
     } finally {

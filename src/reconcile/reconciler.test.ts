@@ -212,3 +212,61 @@ test('sharded: only the held clusters’ entries are listed into the cache, comp
   assert.equal(reconciler.countCached(eastPrefix), 0);
   assert.equal([...server.entries.keys()].filter((id) => id.startsWith(eastPrefix)).length, 3);
 });
+
+test('entryIDPrefixCleanup: the entries under the cleanup prefix go in a full reconciliation, those that would block a create first; others stay', async () => {
+  const server = new MemoryEntries();
+  server.entries.set(foreign.id, foreign);
+  const state = new FleetState(sampleConfig({ entryIDPrefixCleanup: ['cluster-a.'] }));
+  const cluster = new MemoryCluster();
+  cluster.pods.set('shop/web-0', samplePod('shop', 'web-0'));
+  state.setRegistry(sampleRegistry('east'));
+  state.setIdentity(sampleIdentity('web'));
+  state.setClusterObjects('east', cluster);
+  const [wanted] = [...state.entries()];
+  assert.ok(wanted !== undefined);
+  const scm = [
+    registrationEntry({ ...wanted, id: 'cluster-a.same-key' }),
+    registrationEntry({ id: 'cluster-a.stale', spiffeId: 'spiffe://example.org/gone' }),
+    registrationEntry({ id: 'cluster-b.kept', spiffeId: 'spiffe://example.org/b' }),
+  ];
+  for (const entry of scm) server.entries.set(entry.id, entry);
+  // The order of writes (the real spire-server refuses a create while an entry with its key exists: test/integration/apply/prefix-cleanup.test.ts).
+  const order: string[] = [];
+  const create = server.createEntries.bind(server);
+  server.createEntries = async (entries) => {
+    order.push(...entries.map((entry) => `create ${entry.id}`));
+    return create(entries);
+  };
+  const remove = server.deleteEntries.bind(server);
+  server.deleteEntries = async (ids) => {
+    order.push(...ids.map((id) => `delete ${id}`));
+    return remove(ids);
+  };
+  const logger = new RecordingLogger();
+  const report = await new Reconciler({ client: server, state, logger }).full();
+  assert.deepEqual(order, ['delete cluster-a.same-key', `create ${wanted.id}`, 'delete cluster-a.stale']);
+  assert.deepEqual([report.created, report.deleted, report.written?.delete], [1, 2, []]);
+  assert.deepEqual([...server.entries.keys()].sort(), ['cluster-b.kept', foreign.id, wanted.id].sort());
+});
+
+test('sweepHold: while it gives a reason, no entry that no source wants is deleted, in full and per-cluster reconciliations; wanted ones are still written', async () => {
+  const { server, state, cluster } = setup();
+  let hold: string | undefined = 'reconcile.clusterSPIFFEIDs is false and 1 ClusterSPIFFEID of this class exists';
+  const logger = new RecordingLogger();
+  const reconciler = new Reconciler({ client: server, state, logger, sweepHold: async () => hold });
+  const stale = registrationEntry({ id: `${state.clusterIdPrefix('east')}stale`, spiffeId: 'spiffe://example.org/stale' });
+  server.entries.set(stale.id, stale);
+  const first = await reconciler.full();
+  assert.deepEqual([first.created, first.deleted], [3, 0]);
+  assert.ok(server.entries.has(stale.id));
+  cluster.pods.set('shop/web-9', samplePod('shop', 'web-9'));
+  state.setClusterObjects('east', cluster);
+  assert.equal((await reconciler.targetedPrefix(state.clusterIdPrefix('east'))).deleted, 0);
+  assert.ok(server.entries.has(stale.id));
+  // A pod that goes takes its entry with it: the state knew that entry, so it is not a sweep.
+  cluster.pods.delete('shop/web-0');
+  assert.equal((await reconciler.targeted(state.podChanged('east', 'shop/web-0'))).deleted, 1);
+  hold = undefined;
+  assert.equal((await reconciler.full()).deleted, 1);
+  assert.ok(!server.entries.has(stale.id));
+});

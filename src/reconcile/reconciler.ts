@@ -9,6 +9,7 @@ import { applyDiff, type ApplyReport, type WriteFailure, type WriteObserver } fr
 import { diffEntries, differingFields, type EntryDiff } from './diff-entries.ts';
 import { listOwnedEntries } from './list-owned-entries.ts';
 import { clusterTagLength } from '../identity/entry-id.ts';
+import { cleanupDeletes, isCleanupEntry } from './prefix-cleanup.ts';
 
 /**
  * What the cache keeps of an entry the server holds exactly as desired: the desired entry's own values
@@ -55,7 +56,7 @@ async function applyInChunks(client: EntryClient, diff: EntryDiff, observe: Writ
 
 /** What the Reconciler reads of the desired state (FleetState): its entries and what the diff must keep. */
 export interface DesiredState {
-  readonly config: Pick<ControllerManagerConfig, 'entryIDPrefix'>;
+  readonly config: Pick<ControllerManagerConfig, 'entryIDPrefix' | 'entryIDPrefixCleanup'>;
   /** The desired entry with this ID, or undefined if none is wanted. */
   entry(id: string): RegistrationEntry | undefined;
   /** Every desired entry, in no particular order. */
@@ -76,6 +77,18 @@ export interface ReconcilerOptions {
    * other prefixes are never cached, compared or written, in full reconciliations too. Default: all.
    */
   readonly heldPrefixes?: () => ReadonlySet<string> | undefined;
+  /**
+   * Asked at each full reconciliation: a reason to delete no entry that no source wants (and no
+   * entryIDPrefixCleanup entry) this time, or undefined. The controller holds them while objects of a kind
+   * that `reconcile` turned off exist: which entries those want is unknown, so none is taken for stale.
+   */
+  readonly sweepHold?: () => Promise<string | undefined>;
+}
+
+// The cleanup's deletes count in the totals but not in `written`: they repair no drift of the registrar's.
+function withCleanup(own: ReconcileReport, cleanup: ReconcileReport | undefined): ReconcileReport {
+  if (cleanup === undefined) return own;
+  return { ...own, deleted: own.deleted + cleanup.deleted, failures: [...own.failures, ...cleanup.failures] };
 }
 
 /** What one reconciliation wrote. */
@@ -106,6 +119,9 @@ export class Reconciler {
   #cache: Map<string, RegistrationEntry> | undefined;
   /** With sharding: the held prefixes whose entries the cache has (as of the last listing, less those let go since). */
   #listedPrefixes: Set<string> | undefined;
+  readonly #sweepHold: (() => Promise<string | undefined>) | undefined;
+  /** The last full reconciliation's sweepHold answer; targetedPrefix follows it too. */
+  #sweepHeld: string | undefined;
 
   constructor(options: ReconcilerOptions) {
     this.#client = options.client;
@@ -113,6 +129,7 @@ export class Reconciler {
     this.#logger = options.logger;
     this.#metrics = options.metrics;
     this.#heldPrefixes = options.heldPrefixes ?? (() => undefined);
+    this.#sweepHold = options.sweepHold;
   }
 
   /** The cluster ID prefix of an owned entry ID (`<entryIDPrefix><tag>-`). */
@@ -120,10 +137,17 @@ export class Reconciler {
     return id.slice(0, this.#state.config.entryIDPrefix.length + clusterTagLength + 1);
   }
 
-  /** Lists the owned entries (one paged listing), diffs every desired entry against them and writes the difference. */
+  /**
+   * Lists the owned entries (one paged listing), diffs every desired entry against them and writes the
+   * difference. With entryIDPrefixCleanup, the same listing finds the entries to clean up: those that
+   * would block a create are deleted first, the others after the registrar's own writes.
+   */
   async full(): Promise<ReconcileReport> {
     const held = this.#heldPrefixes();
-    const listing = await listOwnedEntries(this.#client, this.#state.config.entryIDPrefix);
+    const { entryIDPrefix, entryIDPrefixCleanup } = this.#state.config;
+    const rule = { entryIdPrefix: entryIDPrefix, cleanupPrefixes: entryIDPrefixCleanup };
+    const candidates: RegistrationEntry[] = [];
+    const listing = await listOwnedEntries(this.#client, entryIDPrefix, rule.cleanupPrefixes.length === 0 ? undefined : (entry) => void (isCleanupEntry(entry, rule) && candidates.push(entry)));
     const cache = held === undefined ? listing : new Map([...listing].filter(([id]) => held.has(this.#prefixOf(id))));
     this.#cache = cache;
     this.#listedPrefixes = held === undefined ? undefined : new Set(held);
@@ -132,11 +156,20 @@ export class Reconciler {
       const listed = cache.get(entry.id);
       if (listed !== undefined && differingFields(entry, listed).length === 0) cache.set(entry.id, sharedView(entry));
     }
-    return this.#apply('full', this.#diff(desired, cache.values()));
+    this.#sweepHeld = await this.#sweepHold?.();
+    const diff = this.#withoutSweep(this.#diff(desired, cache.values()));
+    const cleanup = this.#sweepHeld !== undefined ? { before: [], after: [], held: this.#sweepHeld } : cleanupDeletes(candidates, diff.creates, { keepIdPrefixes: this.#state.keepIdPrefixes(), keepPodUids: this.#state.keepPodUids() });
+    if (cleanup.held !== undefined && candidates.length > 0) this.#logger.warn({ entries: candidates.length }, `entryIDPrefixCleanup: no entry deleted this time: ${cleanup.held}`);
+    else if (candidates.length > 0) this.#logger.info({ entries: cleanup.before.length + cleanup.after.length, prefixes: entryIDPrefixCleanup }, 'entryIDPrefixCleanup: deleting the entries under the cleanup prefixes');
+    const none = { creates: [], updates: [] };
+    const first = cleanup.before.length === 0 ? undefined : await this.#apply('targeted', { ...none, deletes: cleanup.before });
+    const own = await this.#apply('full', diff);
+    const last = cleanup.after.length === 0 ? undefined : await this.#apply('targeted', { ...none, deletes: cleanup.after });
+    return withCleanup(withCleanup(own, first), last);
   }
 
   /** Diffs only the entries with these IDs (desired against cached) and writes the difference. Lists first if never primed. */
-  async targeted(ids: Iterable<string>): Promise<ReconcileReport> {
+  async targeted(ids: Iterable<string>, sweeps = false): Promise<ReconcileReport> {
     if (this.#cache === undefined) return this.full();
     const cache = this.#cache;
     const held = this.#heldPrefixes();
@@ -161,7 +194,14 @@ export class Reconciler {
       if (wanted !== undefined) desired.push(wanted);
       if (cached !== undefined) actual.push(cached);
     }
-    return this.#apply('targeted', this.#diff(desired, actual));
+    const diff = this.#diff(desired, actual);
+    return this.#apply('targeted', sweeps ? this.#withoutSweep(diff) : diff);
+  }
+
+  #withoutSweep(diff: EntryDiff): EntryDiff {
+    if (this.#sweepHeld === undefined || diff.deletes.length === 0) return diff;
+    this.#logger.warn({ entries: diff.deletes.length }, `Entries that no source wants are kept, not deleted: ${this.#sweepHeld}`);
+    return { ...diff, deletes: [] };
   }
 
   /** Diffs every entry under an ID prefix (a cluster's): after its cluster synced, was disabled or removed. */
@@ -170,7 +210,8 @@ export class Reconciler {
     const ids: string[] = [];
     for (const id of this.#cache.keys()) if (id.startsWith(idPrefix)) ids.push(id);
     for (const entry of this.#state.entries()) if (entry.id.startsWith(idPrefix)) ids.push(entry.id);
-    return this.targeted(ids);
+    // Like a full reconciliation, it sweeps entries that no source wants, which sweepHold may hold.
+    return this.targeted(ids, true);
   }
 
   /** Whether the server holds this desired entry as it should be (as last listed or written). */
