@@ -29,6 +29,7 @@ import { kindValidators } from '../webhook/kind-validators.ts';
 import { duplicateFinders } from '../webhook/duplicate-identities.ts';
 import { startWebhookServer } from '../webhook/webhook-server.ts';
 import { fencedEntryClient } from '../sharding/fenced-entry-client.ts';
+import { fencedStatusConnection } from '../sharding/fenced-status-connection.ts';
 import { shardMembership } from '../sharding/shard-membership.ts';
 import { Controller } from './controller.ts';
 import { DisabledKind } from './disabled-kind.ts';
@@ -139,7 +140,11 @@ export function composeController(options: StartControllerOptions): ComposedCont
     return Array.isArray(list.items) ? list.items : [];
   };
 
-  const statusWriter = (api: { group: string; version: string }, plural: string, namespaced = false): StatusWriter => new StatusWriter({ connection, ...api, plural, namespaced, logger });
+  // With sharding a registry's status is its holder's, the others' one replica's (ADR 24), checked as each is sent.
+  const statusWriter = (api: { group: string; version: string }, plural: string, namespaced = false): StatusWriter => {
+    const mayWrite = shard === undefined ? undefined : plural === 'eksclusterregistries' && api === registrarApi ? (name: string) => shard.holds(name) : () => shard.writesFleetStatuses();
+    return new StatusWriter({ connection: mayWrite === undefined ? connection : fencedStatusConnection(connection, mayWrite), ...api, plural, namespaced, logger });
+  };
   const controller: Controller = new Controller({
     config,
     logger,
