@@ -359,9 +359,15 @@ export const controllerManagerConfigSchema = z
     const rendered = nodeAliasEntry(compiled, config.trustDomain, 'example-cluster');
     if (!rendered.ok) ctx.addIssue({ code: 'custom', path: ['nodeAliasIDTemplate'], message: rendered.problem });
     // The replicas' Leases carry it as a label value, which the apiserver limits to 63 characters.
-    const ring = config.leaderElection?.resourceName ?? defaultLeaderElection.resourceName;
-    if (config.sharding?.enabled === true && !/^[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(ring)) {
-      ctx.addIssue({ code: 'custom', path: ['leaderElection', 'resourceName'], message: `must be a label value (at most 63 characters) when sharding is enabled: the replicas' Leases are labelled with it` });
+    if (config.sharding?.enabled === true) {
+      const ring = config.leaderElection?.resourceName ?? defaultLeaderElection.resourceName;
+      const problem = labelValueProblem(ring);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['leaderElection', 'resourceName'], message: `${problem}: with sharding the replicas' Leases carry it as a label value` });
+      // The cleanup is fleet-wide (it waits while any cluster is unsynced), and a sharded replica knows its own clusters only.
+      const cleanups = config.entryIDPrefixCleanup;
+      if (cleanups !== undefined && cleanups !== null && (typeof cleanups === 'string' || cleanups.length > 0)) {
+        ctx.addIssue({ code: 'custom', path: ['entryIDPrefixCleanup'], message: 'cannot be used with sharding.enabled: no replica knows whether every cluster is synced; take over from spire-controller-manager with one replica, then shard' });
+      }
     }
   })
   .superRefine((config, ctx) => {

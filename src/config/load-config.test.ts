@@ -261,3 +261,18 @@ test("spire-controller-manager's keys the registrar does not take are refused wi
     'config.yaml: frobnicate: unknown field',
   ]);
 });
+
+test('sharding: off by default; with it, the Lease name must be a label value and entryIDPrefixCleanup is refused', () => {
+  const base = 'trustDomain: example.org\n';
+  const off = parseControllerManagerConfig(base, 'config.yaml');
+  assert.ok(off.ok);
+  assert.deepEqual(off.value.sharding, { enabled: false });
+  const on = parseControllerManagerConfig(`${base}sharding: { enabled: true }\n`, 'config.yaml');
+  assert.ok(on.ok, on.ok ? '' : on.errors.join('\n'));
+  assert.deepEqual(on.value.sharding, { enabled: true });
+  const long = `r${'e'.repeat(70)}`;
+  assert.match(errorsOf(`${base}sharding: { enabled: true }\nleaderElection: { resourceName: ${long} }\n`).join('\n'), /leaderElection\.resourceName.*label value/);
+  // Without sharding the name may be any Lease name.
+  assert.ok(parseControllerManagerConfig(`${base}leaderElection: { resourceName: ${long} }\n`, 'config.yaml').ok);
+  assert.match(errorsOf(`${base}sharding: { enabled: true }\nentryIDPrefixCleanup: spire-controller-manager\n`).join('\n'), /entryIDPrefixCleanup.*cannot be used with sharding/);
+});
