@@ -1,3 +1,4 @@
+import { clusterFederatedTrustDomainKind, parseClusterFederatedTrustDomain, type ClusterFederatedTrustDomain } from './spire-v1alpha1/cluster-federated-trust-domain.ts';
 import { clusterSPIFFEIDKind, parseClusterSPIFFEID, type ClusterSPIFFEID } from './spire-v1alpha1/cluster-spiffeid.ts';
 import { clusterStaticEntryKind, parseClusterStaticEntry, type ClusterStaticEntry } from './spire-v1alpha1/cluster-static-entry.ts';
 import { clusterSpiffeIdKind, parseClusterSpiffeID, type ClusterSpiffeID } from './spiffeid-v1beta1/cluster-spiffe-id.ts';
@@ -16,6 +17,7 @@ export interface Resources {
   /** spire-controller-manager's kinds, each in the order given. */
   readonly clusterSPIFFEIDs: readonly ClusterSPIFFEID[];
   readonly clusterStaticEntries: readonly ClusterStaticEntry[];
+  readonly clusterFederatedTrustDomains: readonly ClusterFederatedTrustDomain[];
 }
 
 /** An object and the file it came from. */
@@ -24,7 +26,7 @@ export interface SourcedObject {
   readonly source: string;
 }
 
-const kinds = `an ${eksClusterRegistryKind}, a ${workloadIdentityKind}, a ${clusterSpiffeIdKind}, a ${spiffeIdKind}, a ${clusterSPIFFEIDKind} or a ${clusterStaticEntryKind}`;
+const kinds = `an ${eksClusterRegistryKind}, a ${workloadIdentityKind}, a ${clusterSpiffeIdKind}, a ${spiffeIdKind}, a ${clusterSPIFFEIDKind}, a ${clusterStaticEntryKind} or a ${clusterFederatedTrustDomainKind}`;
 
 /**
  * Validates the registrar's objects (e.g. the files of `plan -f`); with `trustDomain` (the config's), the
@@ -38,6 +40,7 @@ export function parseResources(objects: Iterable<SourcedObject>, options: { read
   const spiffeIds = new Map<string, ClusterSpiffeID | SpiffeID>();
   const clusterSPIFFEIDs = new Map<string, ClusterSPIFFEID>();
   const clusterStaticEntries = new Map<string, ClusterStaticEntry>();
+  const clusterFederatedTrustDomains = new Map<string, ClusterFederatedTrustDomain>();
   const errors: string[] = [];
   const add = <T extends { readonly metadata: { readonly name: string; readonly namespace?: string } }>(into: Map<string, T>, kind: string, result: Validated<T>, source: string): void => {
     if (!result.ok) {
@@ -57,6 +60,7 @@ export function parseResources(objects: Iterable<SourcedObject>, options: { read
     else if (kind === spiffeIdKind) add(spiffeIds, spiffeIdKind, parseSpiffeID(object, options.trustDomain, options.spiffeIdPolicy), source);
     else if (kind === clusterSPIFFEIDKind) add(clusterSPIFFEIDs, clusterSPIFFEIDKind, parseClusterSPIFFEID(object, options.trustDomain), source);
     else if (kind === clusterStaticEntryKind) add(clusterStaticEntries, clusterStaticEntryKind, parseClusterStaticEntry(object, options.trustDomain), source);
+    else if (kind === clusterFederatedTrustDomainKind) add(clusterFederatedTrustDomains, clusterFederatedTrustDomainKind, parseClusterFederatedTrustDomain(object, options.trustDomain), source);
     else errors.push(`${source}: ${typeof kind === 'string' ? kind : '(no kind)'} ${objectName(object)}: expected ${kinds}`);
   }
   if (errors.length > 0) return { ok: false, errors };
@@ -68,6 +72,7 @@ export function parseResources(objects: Iterable<SourcedObject>, options: { read
       spiffeIds: [...spiffeIds.values()],
       clusterSPIFFEIDs: [...clusterSPIFFEIDs.values()],
       clusterStaticEntries: [...clusterStaticEntries.values()],
+      clusterFederatedTrustDomains: [...clusterFederatedTrustDomains.values()],
     },
   };
 }

@@ -122,3 +122,19 @@ test("spire-controller-manager's kinds: a bad registry selector annotation or a 
   const staticEntry = { apiVersion: 'spire.spiffe.io/v1alpha1', kind: 'ClusterStaticEntry', metadata: { name: 'db' }, spec: { spiffeID: 'spiffe://example.org/db', parentID: 'spiffe://example.org/agent', selectors: [] } };
   assert.match(reviewAdmission(request('ClusterStaticEntry', staticEntry), validators).response.status?.message ?? '', /^ClusterStaticEntry db: spec\.selectors: at least one selector is required/);
 });
+
+test('a ClusterFederatedTrustDomain is refused as spire-controller-manager refuses it: the URL, the profile, the trust domain', () => {
+  const request = (spec: Record<string, unknown>): unknown => ({
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: { uid: 'u-5', kind: { group: 'spire.spiffe.io', version: 'v1alpha1', kind: 'ClusterFederatedTrustDomain' }, operation: 'CREATE', object: { apiVersion: 'spire.spiffe.io/v1alpha1', kind: 'ClusterFederatedTrustDomain', metadata: { name: 'partner' }, spec } },
+  });
+  const good = { trustDomain: 'partner.org', bundleEndpointURL: 'https://spire.partner.org', bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.org/spire/server' } };
+  assert.equal(reviewAdmission(request(good), validators).response.allowed, true);
+  const messageOf = (spec: Record<string, unknown>): string => reviewAdmission(request(spec), validators).response.status?.message ?? '';
+  assert.match(messageOf({ ...good, bundleEndpointURL: 'http://spire.partner.org' }), /^ClusterFederatedTrustDomain partner: spec\.bundleEndpointURL: .*the scheme must be https/);
+  assert.match(messageOf({ ...good, bundleEndpointProfile: { type: 'https_spiffe' } }), /^ClusterFederatedTrustDomain partner: spec\.bundleEndpointProfile\.endpointSPIFFEID: required/);
+  assert.match(messageOf({ ...good, trustDomain: 'Partner!' }), /^ClusterFederatedTrustDomain partner: spec\.trustDomain: /);
+  assert.match(messageOf({ ...good, trustDomain: 'example.org' }), /spec\.trustDomain: "example\.org" is the SPIRE server's own trust domain/);
+  assert.match(messageOf({ ...good, trustDomainBundle: 'not json' }), /spec\.trustDomainBundle: not a SPIFFE bundle/);
+});

@@ -2,6 +2,7 @@ import { clusterSpiffeIdKind, parseClusterSpiffeID } from '../api/spiffeid-v1bet
 import { spiffeIdApiGroup } from '../api/spiffeid-v1beta1/group-version.ts';
 import { parseSpiffeID, spiffeIdKind } from '../api/spiffeid-v1beta1/spiffe-id.ts';
 import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
+import { clusterFederatedTrustDomainKind, parseClusterFederatedTrustDomain } from '../api/spire-v1alpha1/cluster-federated-trust-domain.ts';
 import { clusterSPIFFEIDKind, parseClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import { clusterStaticEntryKind, parseClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
 import { spireApiGroup } from '../api/spire-v1alpha1/group-version.ts';
@@ -42,6 +43,7 @@ export function kindValidators(config: ControllerManagerConfig): KindValidators 
     [spiffeIdApiGroup, spiffeIdKind, (object) => problemsOf(parseSpiffeID(object, config.trustDomain, policy))],
     [spireApiGroup, clusterSPIFFEIDKind, (object) => problemsOf(parseClusterSPIFFEID(object, config.trustDomain))],
     [spireApiGroup, clusterStaticEntryKind, (object) => problemsOf(parseClusterStaticEntry(object, config.trustDomain))],
+    [spireApiGroup, clusterFederatedTrustDomainKind, (object) => problemsOf(parseClusterFederatedTrustDomain(object, config.trustDomain))],
   ];
   return new Map(validators.map(([group, kind, validator]) => [`${group}/${kind}`, validator]));
 }

@@ -21,6 +21,7 @@ export const spiffeIds = '/apis/spiffeid.spiffe.io/v1beta1/spiffeids';
 /** spire-controller-manager's kinds (spire.spiffe.io). */
 export const clusterSPIFFEIDs = '/apis/spire.spiffe.io/v1alpha1/clusterspiffeids';
 export const clusterStaticEntries = '/apis/spire.spiffe.io/v1alpha1/clusterstaticentries';
+export const clusterFederatedTrustDomains = '/apis/spire.spiffe.io/v1alpha1/clusterfederatedtrustdomains';
 
 export function spiffeIdsIn(namespace: string): string {
   return `/apis/spiffeid.spiffe.io/v1beta1/namespaces/${namespace}/spiffeids`;
@@ -57,11 +58,12 @@ export async function installCrds(api: ApiServer): Promise<void> {
     'spiffeid.spiffe.io_spiffeids.yaml',
     'spire.spiffe.io_clusterspiffeids.yaml',
     'spire.spiffe.io_clusterstaticentries.yaml',
+    'spire.spiffe.io_clusterfederatedtrustdomains.yaml',
   ]) {
     const crd = parseAllDocuments(readFileSync(join(repoRoot, 'config/crd/bases', file), 'utf8'))[0]?.toJS();
     await must(api, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
   }
-  for (const path of [registries, identities, clusterSpiffeIds, spiffeIds, clusterSPIFFEIDs, clusterStaticEntries]) await eventually(`${path} served`, async () => (await api.request('GET', path)).status === 200);
+  for (const path of [registries, identities, clusterSpiffeIds, spiffeIds, clusterSPIFFEIDs, clusterStaticEntries, clusterFederatedTrustDomains]) await eventually(`${path} served`, async () => (await api.request('GET', path)).status === 200);
 }
 
 export async function createNode(api: ApiServer, name: string): Promise<void> {

@@ -60,13 +60,14 @@ test('config/default: every kustomization resolves, and every manifest outside s
   assert.deepEqual(ofKind(objects, 'Namespace'), []);
 });
 
-test('config/crd/bases holds only the six CRDs, named as kubebuilder names them', async () => {
+test('config/crd/bases holds only the seven CRDs, named as kubebuilder names them', async () => {
   const files = (await readdir(join(configDir, 'crd', 'bases'))).sort();
   assert.deepEqual(files, [
     'eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml',
     'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml',
     'spiffeid.spiffe.io_clusterspiffeids.yaml',
     'spiffeid.spiffe.io_spiffeids.yaml',
+    'spire.spiffe.io_clusterfederatedtrustdomains.yaml',
     'spire.spiffe.io_clusterspiffeids.yaml',
     'spire.spiffe.io_clusterstaticentries.yaml',
   ]);
@@ -83,7 +84,7 @@ test('config/crd/bases holds only the six CRDs, named as kubebuilder names them'
 const spiffeIdSamples = ['clusterspiffeid-payments-api.yaml', 'spiffeid-k8s-workload-registrar.yaml', 'spiffeid-tenant-web.yaml'];
 
 // The samples of spire-controller-manager's kinds (spire.spiffe.io).
-const scmSamples = ['clusterspiffeid-scm-default.yaml', 'clusterstaticentry-database.yaml'];
+const scmSamples = ['clusterfederatedtrustdomain-partner.yaml', 'clusterspiffeid-scm-default.yaml', 'clusterstaticentry-database.yaml'];
 
 test("config/samples holds the seed's examples, unchanged, one file each, and the registrar accepts them", async () => {
   const pairs: [sample: string, seed: string][] = [
@@ -136,6 +137,7 @@ test("spire-controller-manager's kinds' samples are accepted by the registrar in
   );
   assert.deepEqual(parsed.value.clusterSPIFFEIDs[0]?.spec.clusterSelector, { matchLabels: { type: 'workload' }, matchExpressions: [] });
   assert.equal(parsed.value.clusterStaticEntries.length, 1);
+  assert.deepEqual(parsed.value.clusterFederatedTrustDomains.map((object) => object.spec.relationship.trustDomain), ['partner.org']);
 });
 
 test("the ConfigMap's config.yaml is accepted by the registrar's configuration parser", async () => {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { z } from 'zod';
 import { clusterSpiffeIdSchema } from '../../../src/api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { spiffeIdSchema } from '../../../src/api/spiffeid-v1beta1/spiffe-id.ts';
+import { clusterFederatedTrustDomainSchema } from '../../../src/api/spire-v1alpha1/cluster-federated-trust-domain.ts';
 import { clusterSPIFFEIDSchema } from '../../../src/api/spire-v1alpha1/cluster-spiffeid.ts';
 import { clusterStaticEntrySchema } from '../../../src/api/spire-v1alpha1/cluster-static-entry.ts';
 import { eksClusterRegistrySchema } from '../../../src/api/v1alpha1/eks-cluster-registry.ts';
@@ -132,6 +133,7 @@ const kinds = [
   { kind: 'SpiffeID', file: 'spiffeid.spiffe.io_spiffeids.yaml', version: 'v1beta1', schema: spiffeIdSchema },
   { kind: 'ClusterSPIFFEID', file: 'spire.spiffe.io_clusterspiffeids.yaml', version: 'v1alpha1', schema: clusterSPIFFEIDSchema },
   { kind: 'ClusterStaticEntry', file: 'spire.spiffe.io_clusterstaticentries.yaml', version: 'v1alpha1', schema: clusterStaticEntrySchema },
+  { kind: 'ClusterFederatedTrustDomain', file: 'spire.spiffe.io_clusterfederatedtrustdomains.yaml', version: 'v1alpha1', schema: clusterFederatedTrustDomainSchema },
 ];
 
 for (const { kind, file, version, schema } of kinds) {

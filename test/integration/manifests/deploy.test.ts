@@ -63,6 +63,7 @@ test('kubectl apply -k config/default: every object is accepted, first in a dry 
     'ClusterRole spire-eks-workload-registrar',
     'ClusterRoleBinding spire-eks-workload-registrar',
     'ConfigMap spire-system/controller-manager-config',
+    'CustomResourceDefinition clusterfederatedtrustdomains.spire.spiffe.io',
     'CustomResourceDefinition clusterspiffeids.spiffeid.spiffe.io',
     'CustomResourceDefinition clusterspiffeids.spire.spiffe.io',
     'CustomResourceDefinition clusterstaticentries.spire.spiffe.io',
