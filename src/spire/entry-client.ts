@@ -1,14 +1,13 @@
 import { status } from '@grpc/grpc-js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntryField, EntryUpdate, RegistrationEntry, Selector } from './entry.ts';
 import { entryFields } from './entry.ts';
 import { groupBy, splitIntoBatches } from './batches.ts';
 import { describe, entryFromMessage, entryMask, entryToMessage, isRecord } from './entry-message.ts';
 import { openEntryService, type EntryRpc, type EntryService } from './entry-service.ts';
-import { defaultRetryPolicy, RetriesExhaustedError, withRetries, type RetryEnvironment, type RetryPolicy } from './retry.ts';
+import { defaultRetryPolicy, type RetryEnvironment, type RetryPolicy } from './retry.ts';
+import { callSpire, realRetryEnvironment, type SpireCallPolicy, type SpireRetryEvent } from './spire-call.ts';
 import { parseSpiffeId, validateTrustDomain } from './spiffe-id.ts';
 import { SpireCallError } from './spire-call-error.ts';
-import { isUnansweredCall } from './unanswered-call.ts';
 import { createOutcome, deleteOutcome, updateOutcome, type EntryWriteFailed, type WriteOutcome } from './write-outcome.ts';
 
 /** How a filter's set is matched against an entry's: the Entry API's MatchBehavior. */
@@ -58,15 +57,7 @@ export interface SpireEntryClient extends EntryClient {
   close(): void;
 }
 
-/** A retry the client is about to make, for the caller's logs and metrics. */
-export interface SpireRetryEvent {
-  readonly rpc: EntryRpc;
-  /** The attempt that failed (1 for the first). */
-  readonly attempt: number;
-  readonly code: number;
-  readonly details: string;
-  readonly delayMs: number;
-}
+export type { SpireRetryEvent } from './spire-call.ts';
 
 export interface EntryClientOptions {
   /** The path of spire-server's admin Unix socket (its `socket_path`). */
@@ -116,13 +107,6 @@ const matchNames: Readonly<Record<MatchBehavior, string>> = {
   any: 'MATCH_ANY',
 };
 
-const realEnvironment: RetryEnvironment = {
-  sleep: async (ms, signal) => {
-    await sleep(ms, undefined, { signal });
-  },
-  random: Math.random,
-};
-
 /** A client for the Entry API on spire-server's admin socket. It connects on first use. */
 export function createEntryClient(options: EntryClientOptions): SpireEntryClient {
   return new GrpcEntryClient(options);
@@ -161,7 +145,7 @@ class GrpcEntryClient implements SpireEntryClient {
     this.#maxBatchBytes = positive('maxBatchBytes', options.maxBatchBytes ?? 1024 * 1024);
     this.#onRetry = options.onRetry;
     this.#onCall = options.onCall;
-    this.#environment = options.environment ?? realEnvironment;
+    this.#environment = options.environment ?? realRetryEnvironment;
     this.#service = openEntryService({
       socketPath: options.socketPath,
       maxReceiveMessageBytes: positive('maxReceiveMessageBytes', options.maxReceiveMessageBytes ?? 4 * 1024 * 1024),
@@ -349,34 +333,22 @@ class GrpcEntryClient implements SpireEntryClient {
     return new SpireCallError(rpc, status.INTERNAL, `invalid response: ${reason}`, 1, this.#socketPath);
   }
 
-  /** One RPC with a deadline per attempt, retried with jittered backoff while the server does not answer. */
-  async #call(rpc: EntryRpc, request: object): Promise<unknown> {
-    let attempts = 0;
-    try {
-      return await withRetries(
-        (attempt) => {
-          attempts = attempt;
-          this.#onCall?.(rpc);
-          return this.#service.call(rpc, request, new Date(Date.now() + this.#callTimeoutMs));
-        },
-        (error) => isUnansweredCall(error) && !this.#closing.signal.aborted,
-        this.#retry,
-        this.#environment,
-        {
-          signal: this.#closing.signal,
-          onRetry: ({ attempt, error, delayMs }) =>
-            this.#onRetry?.({ rpc, attempt, code: codeOf(error) ?? status.UNKNOWN, details: detailsOf(error), delayMs }),
-        },
-      );
-    } catch (error) {
-      const last = error instanceof RetriesExhaustedError ? error.cause : error;
-      if (this.#closing.signal.aborted) {
-        throw new SpireCallError(rpc, status.CANCELLED, 'the client was closed', attempts, this.#socketPath, last);
-      }
-      const code = codeOf(last);
-      if (code === undefined) throw error;
-      throw new SpireCallError(rpc, code, detailsOf(last), attempts, this.#socketPath, last);
-    }
+  /** One RPC as every SPIRE client makes it (callSpire). */
+  #call(rpc: EntryRpc, request: object): Promise<unknown> {
+    return callSpire(this.#policy(), rpc, request);
+  }
+
+  #policy(): SpireCallPolicy<EntryRpc> {
+    return {
+      service: this.#service,
+      socketPath: this.#socketPath,
+      callTimeoutMs: this.#callTimeoutMs,
+      retry: this.#retry,
+      environment: this.#environment,
+      closing: this.#closing.signal,
+      onCall: this.#onCall,
+      onRetry: this.#onRetry,
+    };
   }
 }
 
@@ -418,14 +390,6 @@ function failed<T>(pending: PendingWrite<T>, code: number, message: string): Ent
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} ${value} must be a whole number of at least 1`);
   return value;
-}
-
-function codeOf(error: unknown): number | undefined {
-  return isRecord(error) && typeof error.code === 'number' ? error.code : undefined;
-}
-
-function detailsOf(error: unknown): string {
-  return isRecord(error) && typeof error.details === 'string' && error.details !== '' ? error.details : messageOf(error);
 }
 
 function messageOf(error: unknown): string {

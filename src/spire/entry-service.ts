@@ -2,6 +2,15 @@ import { Client, credentials, Metadata, type ChannelOptions, type ServiceError }
 import { loadSync, type MethodDefinition } from '@grpc/proto-loader';
 import { fileURLToPath } from 'node:url';
 
+/** A service of spire-server's API as written in this directory's .proto files, and the RPCs a client calls. */
+export interface SpireServiceDefinition<Rpc extends string> {
+  /** The .proto file in src/spire/proto. */
+  readonly file: string;
+  /** The service's full name, e.g. `spire.api.server.entry.v1.Entry`. */
+  readonly service: string;
+  readonly rpcs: readonly Rpc[];
+}
+
 /** The Entry API RPCs the client calls. */
 export type EntryRpc =
   | 'CountEntries'
@@ -11,44 +20,54 @@ export type EntryRpc =
   | 'BatchUpdateEntry'
   | 'BatchDeleteEntry';
 
-const rpcs: readonly EntryRpc[] = ['CountEntries', 'ListEntries', 'GetEntry', 'BatchCreateEntry', 'BatchUpdateEntry', 'BatchDeleteEntry'];
+const entryService: SpireServiceDefinition<EntryRpc> = {
+  file: 'entry-service.proto',
+  service: 'spire.api.server.entry.v1.Entry',
+  rpcs: ['CountEntries', 'ListEntries', 'GetEntry', 'BatchCreateEntry', 'BatchUpdateEntry', 'BatchDeleteEntry'],
+};
 
 // Two levels up and back down into src/spire/proto: the same directory whether this module runs from
 // src/spire (type stripping) or from dist/spire (the build compiles TypeScript only and copies no .proto).
 const protoDir = fileURLToPath(new URL('../../src/spire/proto/', import.meta.url));
 
-type Methods = Readonly<Record<EntryRpc, MethodDefinition<object, unknown>>>;
-let methods: Methods | undefined;
+type Methods<Rpc extends string> = Readonly<Record<Rpc, MethodDefinition<object, unknown>>>;
+const loaded = new Map<string, Methods<string>>();
 
-function entryMethods(): Methods {
-  if (methods !== undefined) return methods;
-  const definition = loadSync('entry-service.proto', {
+function serviceMethods<Rpc extends string>(definition: SpireServiceDefinition<Rpc>): Methods<Rpc> {
+  const cached = loaded.get(definition.service);
+  if (cached !== undefined) return cached as Methods<Rpc>;
+  const packageDefinition = loadSync(definition.file, {
     includeDirs: [protoDir],
     // Field names as in the .proto files, int64 as strings, enums by name, absent fields as their
-    // defaults: the shapes entry-message.ts checks.
+    // defaults: the shapes the message modules check.
     keepCase: true,
     longs: String,
     enums: String,
     defaults: true,
+    // A oneof's chosen field is named in a virtual field of the oneof's name.
+    oneofs: true,
   });
-  const service = definition['spire.api.server.entry.v1.Entry'];
-  if (service === undefined || 'format' in service) throw new Error(`no Entry service in ${protoDir}entry-service.proto`);
-  const found: Partial<Record<EntryRpc, MethodDefinition<object, unknown>>> = {};
-  for (const rpc of rpcs) {
+  const service = packageDefinition[definition.service];
+  if (service === undefined || 'format' in service) throw new Error(`no ${definition.service} service in ${protoDir}${definition.file}`);
+  const found: Partial<Record<Rpc, MethodDefinition<object, unknown>>> = {};
+  for (const rpc of definition.rpcs) {
     const method = service[rpc];
-    if (method === undefined) throw new Error(`no ${rpc} in ${protoDir}entry-service.proto`);
+    if (method === undefined) throw new Error(`no ${rpc} in ${protoDir}${definition.file}`);
     found[rpc] = method as MethodDefinition<object, unknown>;
   }
-  methods = found as Methods;
-  return methods;
+  loaded.set(definition.service, found as Methods<string>);
+  return found as Methods<Rpc>;
 }
 
-/** A plaintext gRPC channel to spire-server's admin socket that makes single unary calls, no retries. */
-export interface EntryService {
+/** A plaintext gRPC channel to spire-server's admin socket that makes single unary calls of one service, no retries. */
+export interface SpireService<Rpc extends string> {
   /** Resolves with the decoded response; rejects with grpc-js's ServiceError (it has a `code`). */
-  call(rpc: EntryRpc, request: object, deadline: Date): Promise<unknown>;
+  call(rpc: Rpc, request: object, deadline: Date): Promise<unknown>;
   close(): void;
 }
+
+/** The Entry API's channel. */
+export type EntryService = SpireService<EntryRpc>;
 
 export interface EntryServiceOptions {
   readonly socketPath: string;
@@ -58,8 +77,9 @@ export interface EntryServiceOptions {
   readonly maxReconnectBackoffMs: number;
 }
 
-export function openEntryService(options: EntryServiceOptions): EntryService {
-  const entry = entryMethods();
+/** A channel to one service of spire-server's admin socket. */
+export function openSpireService<Rpc extends string>(definition: SpireServiceDefinition<Rpc>, options: EntryServiceOptions): SpireService<Rpc> {
+  const methods = serviceMethods(definition);
   const channelOptions: ChannelOptions = {
     'grpc.max_receive_message_length': options.maxReceiveMessageBytes,
     // grpc-js waits up to 120 s between reconnection attempts by default: far longer than a spire-server
@@ -71,7 +91,7 @@ export function openEntryService(options: EntryServiceOptions): EntryService {
   return {
     call: (rpc, request, deadline) =>
       new Promise((resolve, reject) => {
-        const method = entry[rpc];
+        const method = methods[rpc];
         client.makeUnaryRequest(
           method.path,
           method.requestSerialize,
@@ -84,4 +104,8 @@ export function openEntryService(options: EntryServiceOptions): EntryService {
       }),
     close: () => client.close(),
   };
+}
+
+export function openEntryService(options: EntryServiceOptions): EntryService {
+  return openSpireService(entryService, options);
 }
