@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { parseClusterSpiffeID, type ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { parseSpiffeID, type SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
 import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
+import { parseClusterFederatedTrustDomain, type ClusterFederatedTrustDomain } from '../api/spire-v1alpha1/cluster-federated-trust-domain.ts';
 import { parseClusterSPIFFEID, type ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import { parseClusterStaticEntry, type ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
 import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
@@ -23,8 +24,10 @@ import { sampleConfig, samplePod } from '../../test/fixtures/fleet-objects.ts';
 import { ManualClock } from '../../test/support/manual-clock.ts';
 import { MemoryCluster } from '../../test/support/memory-cluster.ts';
 import { MemoryEntries } from '../../test/support/memory-entries.ts';
+import { MemoryTrustDomains } from '../../test/support/memory-trust-domains.ts';
 import { RecordingLogger } from '../../test/support/recording-logger.ts';
 import { Controller, entriesFinalizer, type ClusterShard, type Clusters, type ManagedObjects } from './controller.ts';
+import { FederationRelationships } from './federation-relationships.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
 import { objectHandlers } from './object-handlers.ts';
 import { workItem, type WorkItem, type WorkKey } from './work-item.ts';
@@ -122,6 +125,10 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
   spiffeIds: Managed<SpiffeID>;
   clusterSPIFFEIDs: Managed<ClusterSPIFFEID>;
   clusterStaticEntries: Managed<ClusterStaticEntry>;
+  clusterFederatedTrustDomains: Managed<ClusterFederatedTrustDomain>;
+  trustDomains: MemoryTrustDomains;
+  /** The claim patches the apiserver stored, by object name, until the test delivers them to the informer. */
+  claimPatches: Map<string, { resourceVersion: string; finalizers: readonly string[]; claim: string | undefined }>;
   clusters: () => FakeClusters;
   management: Management;
   queue: WorkQueue<WorkKey>;
@@ -141,6 +148,9 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
   const spiffeIds = new Managed((raw) => parseSpiffeID(raw, config.trustDomain, policy));
   const clusterSPIFFEIDs = new Managed((raw) => parseClusterSPIFFEID(raw, config.trustDomain));
   const clusterStaticEntries = new Managed((raw) => parseClusterStaticEntry(raw, config.trustDomain));
+  const clusterFederatedTrustDomains = new Managed((raw) => parseClusterFederatedTrustDomain(raw, config.trustDomain));
+  const trustDomains = new MemoryTrustDomains();
+  const claimPatches = new Map<string, { resourceVersion: string; finalizers: readonly string[]; claim: string | undefined }>();
   const management = new Management();
   const clock = new ManualClock();
   const queue = new WorkQueue<WorkKey>({ clock });
@@ -155,6 +165,21 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
   const clusterStaticEntryStatus = writer('clusterstaticentries', spireApi);
   const events = new EventRecorder({ connection: management, logger, clock, instance: 'test' });
   const metrics = createMetrics();
+  const federation = new FederationRelationships({
+    config,
+    logger,
+    metrics,
+    objects: clusterFederatedTrustDomains,
+    client: trustDomains,
+    status: writer('clusterfederatedtrustdomains', spireApi),
+    events,
+    patchClaim: async (name, resourceVersion, finalizers, claim) => {
+      await management.requestJson('PATCH', `/apis/spire.spiffe.io/v1alpha1/clusterfederatedtrustdomains/${name}`, { body: { metadata: { finalizers, resourceVersion, annotations: { claim } } } });
+      const stored = { resourceVersion: `${resourceVersion}+`, finalizers, claim };
+      claimPatches.set(name, stored);
+      return stored;
+    },
+  });
   const controller: Controller = new Controller({
     config,
     logger,
@@ -167,6 +192,7 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
     spiffeIds,
     clusterSPIFFEIDs,
     clusterStaticEntries,
+    federation,
     clusters: (listener) => (clusters = new FakeClusters(listener)),
     registryStatus,
     identityStatus,
@@ -192,13 +218,16 @@ function setup(options: { leaderElect?: boolean; podController?: ControllerManag
     spiffeIds,
     clusterSPIFFEIDs,
     clusterStaticEntries,
+    clusterFederatedTrustDomains,
+    trustDomains,
+    claimPatches,
     clusters: () => clusters as FakeClusters,
     management,
     queue,
     clock,
     run: (item) => controller.process(item, signal),
     flush: async () => {
-      await Promise.all([registryStatus, identityStatus, clusterSpiffeIdStatus, spiffeIdStatus, clusterSPIFFEIDStatus, clusterStaticEntryStatus, events].map((sink) => sink.flush()));
+      await Promise.all([registryStatus, identityStatus, clusterSpiffeIdStatus, spiffeIdStatus, clusterSPIFFEIDStatus, clusterStaticEntryStatus, federation, events].map((sink) => sink.flush()));
     },
   };
 }
@@ -660,4 +689,90 @@ test('sharded: a replica connects to, writes for and reports on the clusters it 
   // East's entries stay for its new holder; nothing was deleted.
   assert.equal(t.entries.entries.size, 2);
   assert.deepEqual([...(t.controller.heldPrefixes() ?? [])], [clusterEntryIdPrefix('eks-workload-', 'west')]);
+});
+
+function trustDomainObject(name: string, spec: Record<string, unknown>, metadata: { resourceVersion?: string; finalizers?: readonly string[]; claim?: string; deleting?: boolean; creationTimestamp?: string } = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'spire.spiffe.io/v1alpha1',
+    kind: 'ClusterFederatedTrustDomain',
+    metadata: {
+      name,
+      uid: `uid-${name}`,
+      generation: 1,
+      resourceVersion: metadata.resourceVersion ?? '20',
+      creationTimestamp: metadata.creationTimestamp ?? '2026-03-01T00:00:00Z',
+      finalizers: metadata.finalizers ?? [],
+      annotations: metadata.claim === undefined ? {} : { 'eksclusterregistry.spire.spiffe.io/federation-relationship': metadata.claim },
+      ...(metadata.deleting === true ? { deletionTimestamp: '2026-03-02T00:00:00Z' } : {}),
+    },
+    spec: { bundleEndpointProfile: { type: 'https_web' }, ...spec },
+  };
+}
+
+test('a ClusterFederatedTrustDomain: ownership recorded before the create, Ready in its status; a foreign relationship is a conflict, untouched; deleted, its relationship goes, then its finalizer', async () => {
+  const t = setup();
+  t.trustDomains.relationships.set('foreign.org', { trustDomain: 'foreign.org', bundleEndpointUrl: 'https://by-hand', bundleEndpointProfile: { type: 'https_web' } });
+  const partner = { trustDomain: 'partner.org', bundleEndpointURL: 'https://spire.partner.org' };
+  t.clusterFederatedTrustDomains.put(trustDomainObject('partner', partner));
+  t.clusterFederatedTrustDomains.put(trustDomainObject('clash', { trustDomain: 'foreign.org', bundleEndpointURL: 'https://ours' }));
+  t.clusterFederatedTrustDomains.put(trustDomainObject('theirs', { trustDomain: 'other.org', bundleEndpointURL: 'https://other.org', className: 'other' }));
+  await t.run({ kind: 'federation' });
+  assert.deepEqual(t.trustDomains.writes, ['create partner.org']);
+  const claim = t.management.requests.find((r) => r.path.endsWith('/clusterfederatedtrustdomains/partner'));
+  assert.deepEqual(claim?.body, { metadata: { finalizers: ['eksclusterregistry.spire.spiffe.io/federation-relationship'], resourceVersion: '20', annotations: { claim: 'partner.org' } } });
+  assert.equal(t.trustDomains.relationships.get('foreign.org')?.bundleEndpointUrl, 'https://by-hand');
+
+  // Before the informer shows the claim, the next reconciliation knows it from its own write: no conflict.
+  await t.run({ kind: 'federation' });
+  await t.run({ kind: 'status' });
+  await t.flush();
+  const ready = (name: string): string[] => {
+    const condition = (spireStatus(t, 'clusterfederatedtrustdomains', name) as { conditions: { status: string; reason: string; message: string }[] } | undefined)?.conditions[0];
+    return [condition?.status ?? '', condition?.reason ?? '', condition?.message ?? ''];
+  };
+  assert.deepEqual(ready('partner').slice(0, 2), ['True', 'RelationshipSet']);
+  assert.deepEqual(ready('clash').slice(0, 2), ['False', 'RelationshipNotOwned']);
+  assert.match(ready('clash')[2] ?? '', /left untouched; delete it \(spire-server federation delete -id foreign\.org\)/);
+  assert.equal(spireStatus(t, 'clusterfederatedtrustdomains', 'theirs'), undefined, "another controller's object: no status written");
+
+  // The informer delivers the claim; the object is then deleted: the relationship goes, then the finalizer.
+  const stored = t.claimPatches.get('partner');
+  assert.ok(stored);
+  t.clusterFederatedTrustDomains.put(trustDomainObject('partner', partner, { resourceVersion: stored.resourceVersion, finalizers: stored.finalizers, claim: stored.claim, deleting: true }));
+  await t.run({ kind: 'clusterFederatedTrustDomain', name: 'partner' });
+  await t.run({ kind: 'federation' });
+  assert.deepEqual(t.trustDomains.writes, ['create partner.org', 'delete partner.org']);
+  assert.deepEqual(t.claimPatches.get('partner'), { resourceVersion: `${stored.resourceVersion}+`, finalizers: [], claim: undefined });
+  assert.deepEqual([...t.trustDomains.relationships.keys()], ['foreign.org']);
+});
+
+test('a ClusterFederatedTrustDomain that does not validate is told and holds the relationship it owns', async () => {
+  const t = setup();
+  t.trustDomains.relationships.set('partner.org', { trustDomain: 'partner.org', bundleEndpointUrl: 'https://spire.partner.org', bundleEndpointProfile: { type: 'https_web' } });
+  t.clusterFederatedTrustDomains.put(
+    trustDomainObject('partner', { trustDomain: 'partner.org', bundleEndpointURL: 'http://insecure' }, { finalizers: ['eksclusterregistry.spire.spiffe.io/federation-relationship'], claim: 'partner.org' }),
+  );
+  await t.run({ kind: 'clusterFederatedTrustDomain', name: 'partner' });
+  await t.run({ kind: 'federation' });
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.deepEqual(t.trustDomains.writes, []);
+  const condition = (spireStatus(t, 'clusterfederatedtrustdomains', 'partner') as { conditions: { reason: string; message: string }[] } | undefined)?.conditions[0];
+  assert.equal(condition?.reason, 'InvalidSpec');
+  assert.match(condition?.message ?? '', /^ClusterFederatedTrustDomain partner: spec\.bundleEndpointURL: "http:\/\/insecure": the scheme must be https/);
+});
+
+test('sharded: only the replica that writes the fleet statuses writes the federation relationships', async () => {
+  let fleetWriter = false;
+  const t = setup({ shard: { name: 'replica-a', holds: () => true, writesFleetStatuses: () => fleetWriter } });
+  t.clusterFederatedTrustDomains.put(trustDomainObject('partner', { trustDomain: 'partner.org', bundleEndpointURL: 'https://spire.partner.org' }));
+  await t.run({ kind: 'federation' });
+  await t.run({ kind: 'status' });
+  await t.flush();
+  assert.deepEqual(t.trustDomains.writes, []);
+  assert.equal(spireStatus(t, 'clusterfederatedtrustdomains', 'partner'), undefined);
+  fleetWriter = true;
+  t.controller.shardChanged();
+  await t.run({ kind: 'federation' });
+  assert.deepEqual(t.trustDomains.writes, ['create partner.org']);
 });

@@ -1,6 +1,7 @@
 import type { ClusterSpiffeID } from '../api/spiffeid-v1beta1/cluster-spiffe-id.ts';
 import { spiffeIdGroupVersion } from '../api/spiffeid-v1beta1/group-version.ts';
 import type { SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
+import type { ClusterFederatedTrustDomain } from '../api/spire-v1alpha1/cluster-federated-trust-domain.ts';
 import type { ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import type { ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
 import { spireGroupVersion } from '../api/spire-v1alpha1/group-version.ts';
@@ -80,6 +81,17 @@ export interface ClusterShard {
   writesFleetStatuses(): boolean;
 }
 
+/** The ClusterFederatedTrustDomains' reconciliation (FederationRelationships): the SPIRE server's federation relationships. */
+export interface FederationWork {
+  readonly objects: ManagedObjects<ClusterFederatedTrustDomain>;
+  /** Throws to be retried: SPIRE not reachable, or a write or ownership record failed. */
+  reconcile(): Promise<void>;
+  writeStatuses(now: Date): void;
+  /** The object is gone. */
+  forget(name: string): void;
+  flush(): Promise<void>;
+}
+
 /** What the controller is built from; the composition module (start-controller.ts) makes the real ones. */
 export interface ControllerDeps {
   readonly config: ControllerManagerConfig;
@@ -94,6 +106,7 @@ export interface ControllerDeps {
   readonly spiffeIds: ManagedObjects<SpiffeID>;
   readonly clusterSPIFFEIDs: ManagedObjects<ClusterSPIFFEID>;
   readonly clusterStaticEntries: ManagedObjects<ClusterStaticEntry>;
+  readonly federation: FederationWork;
   /** Makes the cluster connections, which tell the controller of their clusters through `listener`. */
   readonly clusters: (listener: ClusterListener) => Clusters;
   readonly registryStatus: StatusSink;
@@ -112,10 +125,10 @@ export interface ControllerDeps {
 
 /** The kinds whose entries are declared up front (FleetState.setSpiffeId). */
 type SpiffeIdKind = 'ClusterSpiffeID' | 'SpiffeID' | 'ClusterStaticEntry';
-type Kind = 'EKSClusterRegistry' | 'WorkloadIdentity' | 'ClusterSPIFFEID' | SpiffeIdKind;
+type Kind = 'EKSClusterRegistry' | 'WorkloadIdentity' | 'ClusterSPIFFEID' | 'ClusterFederatedTrustDomain' | SpiffeIdKind;
 
 function involved<T>(kind: Kind, object: ManagedObject<T>): InvolvedObject {
-  const apiVersion = kind === 'ClusterSpiffeID' || kind === 'SpiffeID' ? spiffeIdGroupVersion : kind === 'ClusterSPIFFEID' || kind === 'ClusterStaticEntry' ? spireGroupVersion : groupVersion;
+  const apiVersion = kind === 'ClusterSpiffeID' || kind === 'SpiffeID' ? spiffeIdGroupVersion : kind === 'ClusterSPIFFEID' || kind === 'ClusterStaticEntry' || kind === 'ClusterFederatedTrustDomain' ? spireGroupVersion : groupVersion;
   return { apiVersion, kind, name: object.name, uid: object.uid, ...(object.namespace === '' ? {} : { namespace: object.namespace }) };
 }
 
@@ -146,6 +159,7 @@ export class Controller {
   readonly #spiffeIds: ManagedObjects<SpiffeID>;
   readonly #clusterSPIFFEIDs: ManagedObjects<ClusterSPIFFEID>;
   readonly #clusterStaticEntries: ManagedObjects<ClusterStaticEntry>;
+  readonly #federation: FederationWork;
   readonly #clusters: Clusters;
   readonly #registryStatus: StatusSink;
   readonly #identityStatus: StatusSink;
@@ -183,6 +197,7 @@ export class Controller {
     this.#spiffeIds = deps.spiffeIds;
     this.#clusterSPIFFEIDs = deps.clusterSPIFFEIDs;
     this.#clusterStaticEntries = deps.clusterStaticEntries;
+    this.#federation = deps.federation;
     this.#registryStatus = deps.registryStatus;
     this.#identityStatus = deps.identityStatus;
     this.#clusterSpiffeIdStatus = deps.clusterSpiffeIdStatus;
@@ -222,10 +237,13 @@ export class Controller {
     for (const name of new Set([...this.#registries.store.keys(), ...this.#held.keys()])) {
       if (this.#holds(name) !== this.#held.has(name)) {
         this.enqueue({ kind: 'full' });
-        return;
+        break;
       }
     }
+    // The federation relationships have one writer, the fleet statuses' (ADR 26): it may be this replica now.
+    this.enqueue({ kind: 'federation' });
   }
+
 
   /** With sharding: the ID prefixes of the clusters taken in (the Reconciler writes under these only); undefined without. */
   heldPrefixes(): ReadonlySet<string> | undefined {
@@ -275,6 +293,7 @@ export class Controller {
     this.#logger.info('Starting the controller');
     this.#leading = true;
     signal.addEventListener('abort', () => (this.#leading = false), { once: true });
+    this.enqueue({ kind: 'federation' });
     this.enqueue({ kind: 'full' });
     try {
       await runWorkers(
@@ -291,13 +310,13 @@ export class Controller {
       );
     } finally {
       await this.#clusters.stopAll();
-      await Promise.all([this.#registryStatus, this.#identityStatus, this.#clusterSpiffeIdStatus, this.#spiffeIdStatus, this.#clusterSPIFFEIDStatus, this.#clusterStaticEntryStatus, this.#events].map((sink) => sink.flush())).catch(() => {});
+      await Promise.all([this.#registryStatus, this.#identityStatus, this.#clusterSpiffeIdStatus, this.#spiffeIdStatus, this.#clusterSPIFFEIDStatus, this.#clusterStaticEntryStatus, this.#federation, this.#events].map((sink) => sink.flush())).catch(() => {});
     }
   }
 
   /** The management informers. */
   #managed(): ManagedObjects<unknown>[] {
-    return [this.#registries, this.#identities, this.#clusterSpiffeIds, this.#spiffeIds, this.#clusterSPIFFEIDs, this.#clusterStaticEntries];
+    return [this.#registries, this.#identities, this.#clusterSpiffeIds, this.#spiffeIds, this.#clusterSPIFFEIDs, this.#clusterStaticEntries, this.#federation.objects];
   }
 
   /** Processes one work item; throws to have it retried with backoff. */
@@ -305,6 +324,10 @@ export class Controller {
     this.#metrics.workQueueDepth.set(this.#queue.length);
     if (item.kind === 'status') {
       this.#writeStatuses();
+      return;
+    }
+    if (item.kind === 'federation') {
+      await this.#reconcileFederation();
       return;
     }
     const started = performance.now();
@@ -339,7 +362,32 @@ export class Controller {
     if (report.failures.length > 0) throw new Error(`${report.failures.length} SPIRE writes failed for ${label}; the first: ${report.failures[0]?.message}`);
   }
 
-  async #reconcile(item: Exclude<WorkItem, { kind: 'status' }>, signal: AbortSignal): Promise<ReconcileReport> {
+  /** The federation relationships: every gcInterval, also after a failure (the queue's backoff retries sooner). */
+  async #reconcileFederation(): Promise<void> {
+    try {
+      // With sharding, one replica writes them: the one that writes the fleet's statuses, under its fence.
+      if (this.#shard !== undefined && !this.#shard.writesFleetStatuses()) return;
+      await this.#federation.reconcile();
+      this.#spireReachable = true;
+    } finally {
+      this.enqueue({ kind: 'status' }, 200);
+      this.enqueue({ kind: 'federation' }, this.#config.gcIntervalMs);
+    }
+  }
+
+  /** A ClusterFederatedTrustDomain changed: an invalid one is told; the relationships are reconciled as a whole. */
+  #clusterFederatedTrustDomainChanged(name: string): Promise<ReconcileReport> {
+    const object = this.#federation.objects.store.get(name);
+    this.enqueue({ kind: 'federation' });
+    if (object === undefined) {
+      this.#federation.forget(name);
+      return this.#reconciler.targeted([]);
+    }
+    if (!object.parsed.ok) return this.#refused('ClusterFederatedTrustDomain', object, { clusterFederatedTrustDomain: name }, object.parsed.errors);
+    return this.#reconciler.targeted([]);
+  }
+
+  async #reconcile(item: Exclude<WorkItem, { kind: 'status' | 'federation' }>, signal: AbortSignal): Promise<ReconcileReport> {
     switch (item.kind) {
       case 'full':
         return this.#full(signal);
@@ -355,6 +403,8 @@ export class Controller {
         return this.#spiffeIdChanged('ClusterStaticEntry', item.name);
       case 'clusterSPIFFEID':
         return this.#clusterSPIFFEIDChanged(item.name);
+      case 'clusterFederatedTrustDomain':
+        return this.#clusterFederatedTrustDomainChanged(item.name);
       case 'cluster':
         // A full reconciliation may have taken the cluster's objects already.
         if (!this.#pendingObjects.has(item.cluster)) return this.#reconciler.targeted([]);
@@ -693,5 +743,6 @@ export class Controller {
       }
       for (const [state, count] of Object.entries(counts)) this.#metrics.spiffeIdEntries.set({ kind, state }, count);
     }
+    if (fleetStatuses) this.#federation.writeStatuses(now);
   }
 }

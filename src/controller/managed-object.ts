@@ -15,6 +15,8 @@ export interface ManagedObject<T> {
   readonly resourceVersion: string;
   readonly deleting: boolean;
   readonly finalizers: readonly string[];
+  /** The annotations with string values (a ClusterFederatedTrustDomain's ownership record is one, also on an invalid object). */
+  readonly annotations: Readonly<Record<string, string>>;
   /**
    * What the controller acts on: everything but its status and bookkeeping. Its own status writes come
    * back as updates; acting on them would re-render every pod of the cluster or identity after each write.
@@ -48,6 +50,7 @@ export function managedObject<T>(parse: (raw: unknown) => Validated<T>): (raw: u
       resourceVersion: typeof metadata.resourceVersion === 'string' ? metadata.resourceVersion : '',
       deleting,
       finalizers: Array.isArray(metadata.finalizers) ? metadata.finalizers.map(String) : [],
+      annotations: Object.fromEntries(Object.entries(annotations).filter((pair): pair is [string, string] => typeof pair[1] === 'string')),
       intent: JSON.stringify([object.spec, metadata.generation, metadata.labels, metadata.annotations, deleting, metadata.finalizers]),
       reconcileRequest: typeof annotations.reconcile === 'string' ? annotations.reconcile : undefined,
       conditions,

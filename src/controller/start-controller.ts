@@ -2,9 +2,10 @@ import { parseClusterSpiffeID, type ClusterSpiffeID } from '../api/spiffeid-v1be
 import { spiffeIdApiGroup, spiffeIdApiVersion } from '../api/spiffeid-v1beta1/group-version.ts';
 import { parseSpiffeID, type SpiffeID } from '../api/spiffeid-v1beta1/spiffe-id.ts';
 import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
+import { parseClusterFederatedTrustDomain, type ClusterFederatedTrustDomain } from '../api/spire-v1alpha1/cluster-federated-trust-domain.ts';
 import { parseClusterSPIFFEID, type ClusterSPIFFEID } from '../api/spire-v1alpha1/cluster-spiffeid.ts';
 import { parseClusterStaticEntry, type ClusterStaticEntry } from '../api/spire-v1alpha1/cluster-static-entry.ts';
-import { spireApiGroup, spireApiVersion } from '../api/spire-v1alpha1/group-version.ts';
+import { spireApiGroup, spireApiVersion, spireGroupVersion } from '../api/spire-v1alpha1/group-version.ts';
 import { parseEKSClusterRegistry, type EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts';
 import { apiGroup, apiVersion, groupVersion } from '../api/v1alpha1/group-version.ts';
 import { parseWorkloadIdentity, type WorkloadIdentity } from '../api/v1alpha1/workload-identity.ts';
@@ -25,6 +26,8 @@ import { createMetrics } from '../observability/metrics.ts';
 import { FleetState } from '../reconcile/fleet-state.ts';
 import { Reconciler } from '../reconcile/reconciler.ts';
 import { createEntryClient } from '../spire/entry-client.ts';
+import { createTrustDomainClient } from '../spire/trust-domain-client.ts';
+import { federationClaimAnnotation } from '../reconcile/federation-plan.ts';
 import { kindValidators } from '../webhook/kind-validators.ts';
 import { duplicateFinders } from '../webhook/duplicate-identities.ts';
 import { startWebhookServer } from '../webhook/webhook-server.ts';
@@ -34,6 +37,7 @@ import { shardMembership } from '../sharding/shard-membership.ts';
 import { Controller } from './controller.ts';
 import { DisabledKind } from './disabled-kind.ts';
 import { labelSelectorText, sweepHold } from './sweep-hold.ts';
+import { FederationRelationships } from './federation-relationships.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
 import { objectHandlers } from './object-handlers.ts';
 import { OptionalKind } from './optional-kind.ts';
@@ -78,6 +82,13 @@ export function composeController(options: StartControllerOptions): ComposedCont
     },
   });
   const client = shard === undefined ? spire : fencedEntryClient(spire, shard);
+  const trustDomains = createTrustDomainClient({
+    socketPath: options.spireSocketPath ?? config.spireServerSocketPath,
+    onCall: (rpc) => {
+      metrics.spireCalls.inc({ rpc });
+      if (shard !== undefined && rpc.startsWith('Batch')) shard.checkWrite([]);
+    },
+  });
   const state = new FleetState(config);
   // Informers run only once the controller leads, so their handlers never call it before it exists.
   const enqueue = (item: WorkItem): void => controller.enqueue(item);
@@ -134,6 +145,9 @@ export function composeController(options: StartControllerOptions): ComposedCont
   const clusterStaticEntries = config.reconcile.clusterStaticEntries
     ? optionalKind<ClusterStaticEntry>(spireApi, 'clusterstaticentries', (raw) => parseClusterStaticEntry(raw, config.trustDomain), (name) => ({ kind: 'clusterStaticEntry', name }))
     : { informer: undefined, objects: new DisabledKind<ClusterStaticEntry>() };
+  const clusterFederatedTrustDomains = config.reconcile.clusterFederatedTrustDomains
+    ? optionalKind<ClusterFederatedTrustDomain>(spireApi, 'clusterfederatedtrustdomains', (raw) => parseClusterFederatedTrustDomain(raw, config.trustDomain), (name) => ({ kind: 'clusterFederatedTrustDomain', name }))
+    : { informer: undefined, objects: new DisabledKind<ClusterFederatedTrustDomain>() };
   const listSpireObjects = async (plural: string, labelSelector: string): Promise<readonly unknown[]> => {
     const query = labelSelector === '' ? '' : `?labelSelector=${encodeURIComponent(labelSelector)}`;
     const list = (await connection.requestJson('GET', `/apis/${spireApi.group}/${spireApi.version}/${plural}${query}`, { timeoutMs: 10_000 })) as { items?: unknown };
@@ -145,6 +159,24 @@ export function composeController(options: StartControllerOptions): ComposedCont
     const mayWrite = shard === undefined ? undefined : plural === 'eksclusterregistries' && api === registrarApi ? (name: string) => shard.holds(name) : () => shard.writesFleetStatuses();
     return new StatusWriter({ connection: mayWrite === undefined ? connection : fencedStatusConnection(connection, mayWrite), ...api, plural, namespaced, logger });
   };
+  const events = new EventRecorder({ connection, logger });
+  const federation = new FederationRelationships({
+    config,
+    logger,
+    metrics,
+    objects: clusterFederatedTrustDomains.objects,
+    client: trustDomains,
+    status: statusWriter(spireApi, 'clusterfederatedtrustdomains'),
+    events,
+    // Ownership is recorded on the object with its finalizer in one optimistic write (ADR 26).
+    patchClaim: async (name, resourceVersion, finalizers, trustDomain) => {
+      const stored = (await connection.requestJson('PATCH', `/apis/${spireGroupVersion}/clusterfederatedtrustdomains/${encodeURIComponent(name)}`, {
+        body: { metadata: { finalizers, resourceVersion, annotations: { [federationClaimAnnotation]: trustDomain ?? null } } },
+        contentType: 'application/merge-patch+json',
+      })) as { metadata?: { resourceVersion?: string; finalizers?: string[] } };
+      return { resourceVersion: stored.metadata?.resourceVersion ?? '', finalizers: stored.metadata?.finalizers ?? [] };
+    },
+  });
   const controller: Controller = new Controller({
     config,
     logger,
@@ -157,6 +189,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
     spiffeIds: spiffeIds.objects,
     clusterSPIFFEIDs: clusterSPIFFEIDs.objects,
     clusterStaticEntries: clusterStaticEntries.objects,
+    federation,
     clusters: (listener) =>
       new ClusterManager({
         config,
@@ -172,7 +205,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
     spiffeIdStatus: statusWriter(spiffeIdApi, 'spiffeids', true),
     clusterSPIFFEIDStatus: statusWriter(spireApi, 'clusterspiffeids'),
     clusterStaticEntryStatus: statusWriter(spireApi, 'clusterstaticentries'),
-    events: new EventRecorder({ connection, logger }),
+    events,
     patchRegistryFinalizers: async (name, resourceVersion, finalizers) => {
       await connection.requestJson('PATCH', `/apis/${groupVersion}/eksclusterregistries/${encodeURIComponent(name)}`, {
         body: { metadata: { finalizers, resourceVersion } },
@@ -182,7 +215,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
     ...(shard === undefined ? {} : { shard }),
   });
   const lead = async (leading: AbortSignal): Promise<void> => {
-    const informers = [registries, identities, clusterSpiffeIds.informer, spiffeIds.informer, clusterSPIFFEIDs.informer, clusterStaticEntries.informer];
+    const informers = [registries, identities, clusterSpiffeIds.informer, spiffeIds.informer, clusterSPIFFEIDs.informer, clusterStaticEntries.informer, clusterFederatedTrustDomains.informer];
     const running = informers.flatMap((cache) => (cache === undefined ? [] : [cache.run(leading).catch(() => {})]));
     try {
       await controller.lead(leading);
@@ -240,6 +273,7 @@ export function composeController(options: StartControllerOptions): ComposedCont
     } finally {
       await Promise.all(servers.map((server) => server.close()));
       spire.close();
+      trustDomains.close();
       connection.close();
     }
   };

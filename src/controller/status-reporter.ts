@@ -3,6 +3,7 @@ import type { EKSClusterRegistry } from '../api/v1alpha1/eks-cluster-registry.ts
 import type { WorkloadIdentity, WorkloadIdentityStats } from '../api/v1alpha1/workload-identity.ts';
 import type { ClusterStatus } from '../fleet/cluster-manager.ts';
 import { setCondition, type ConditionUpdate } from '../kube/conditions.ts';
+import type { FederationOutcome } from '../reconcile/federation-reconciler.ts';
 import type { ClusterReport } from '../reconcile/fleet-reports.ts';
 import { identityReadyCondition } from './identity-ready.ts';
 import type { ManagedObject } from './managed-object.ts';
@@ -113,4 +114,39 @@ export function clusterStaticEntryStatus<T>(object: ManagedObject<T>, clusters: 
   const { conditions } = spiffeIdStatus(object, clusters, now);
   const has = (state: SpiffeIdClusterEntry['state']): boolean => clusters.some((cluster) => cluster.state === state);
   return { rendered: object.parsed.ok, masked: object.parsed.ok && has('Masked'), set: object.parsed.ok && has('Written') && !has('Failed'), conditions };
+}
+
+/**
+ * The status of a ClusterFederatedTrustDomain: spire-controller-manager's has no fields; here the Ready
+ * condition says whether the SPIRE server holds the relationship as the object says, and if not why
+ * (another owner's relationship, an older object, a refused write). Undefined before the first
+ * federation reconciliation has seen the object.
+ */
+export function clusterFederatedTrustDomainStatus<T>(object: ManagedObject<T>, outcome: FederationOutcome | undefined, now: Date): Record<string, unknown> | undefined {
+  if (!object.parsed.ok) return invalidStatus(object, object.parsed.errors, now);
+  if (outcome === undefined) return undefined;
+  const ready = (status: 'True' | 'False', reason: string, message: string): Record<string, unknown> => ({
+    conditions: setCondition(object.conditions, { type: 'Ready', status, reason, message, observedGeneration: object.generation }, now),
+  });
+  const { trustDomain } = outcome;
+  switch (outcome.state) {
+    case 'set':
+      return ready('True', 'RelationshipSet', `the SPIRE server federates with ${trustDomain} as this object says`);
+    case 'conflict':
+      return ready(
+        'False',
+        'RelationshipNotOwned',
+        `the SPIRE server already has a federation relationship with ${trustDomain} that the registrar did not create (made by hand or by another controller): it is left untouched; delete it (spire-server federation delete -id ${trustDomain}) for this object to take over`,
+      );
+    case 'masked':
+      return ready(
+        'False',
+        'Masked',
+        outcome.held
+          ? `ClusterFederatedTrustDomain ${outcome.by} owns the relationship with ${trustDomain} and its spec is invalid: the relationship is kept as it is until that object is fixed or deleted`
+          : `ClusterFederatedTrustDomain ${outcome.by}, older, decides the relationship with ${trustDomain}`,
+      );
+    case 'failed':
+      return ready('False', 'RelationshipFailed', outcome.message);
+  }
 }

@@ -11,6 +11,8 @@ test('every kind of work item survives its key; equal items have equal keys, dif
     { kind: 'clusterspiffeid', name: 'web' },
     { kind: 'clusterSPIFFEID', name: 'web' },
     { kind: 'clusterStaticEntry', name: 'web' },
+    { kind: 'clusterFederatedTrustDomain', name: 'web' },
+    { kind: 'federation' },
     { kind: 'spiffeid', key: 'shop/web' },
     { kind: 'cluster', cluster: 'prod' },
     { kind: 'pod', cluster: 'prod', key: 'shop/web-1' },

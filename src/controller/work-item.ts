@@ -13,6 +13,9 @@ export type WorkItem =
   /** spire-controller-manager's kinds (spire.spiffe.io), whose lowercase names the spiffeid.spiffe.io kinds take. */
   | { readonly kind: 'clusterSPIFFEID'; readonly name: string }
   | { readonly kind: 'clusterStaticEntry'; readonly name: string }
+  | { readonly kind: 'clusterFederatedTrustDomain'; readonly name: string }
+  /** Reconcile the SPIRE server's federation relationships with every ClusterFederatedTrustDomain (every gcInterval, and on any change of one). */
+  | { readonly kind: 'federation' }
   /** `key` is the SpiffeID's `namespace/name`. */
   | { readonly kind: 'spiffeid'; readonly key: string }
   /** The cluster's caches synced or were lost. */
@@ -27,19 +30,21 @@ export type WorkItem =
 /** The queue's key of a work item: equal items have equal keys. */
 export type WorkKey = string & { readonly __workKey: never };
 
-const kinds = new Set<WorkItem['kind']>(['full', 'status', 'registry', 'identity', 'clusterspiffeid', 'clusterSPIFFEID', 'clusterStaticEntry', 'spiffeid', 'cluster', 'pod', 'node', 'namespace', 'slices']);
+const kinds = new Set<WorkItem['kind']>(['full', 'status', 'federation', 'registry', 'identity', 'clusterspiffeid', 'clusterSPIFFEID', 'clusterStaticEntry', 'clusterFederatedTrustDomain', 'spiffeid', 'cluster', 'pod', 'node', 'namespace', 'slices']);
 
 /** The item's key: its fields in a JSON array, so no name can be mistaken for a separator. */
 export function workKey(item: WorkItem): WorkKey {
   switch (item.kind) {
     case 'full':
     case 'status':
+    case 'federation':
       return JSON.stringify([item.kind]) as WorkKey;
     case 'registry':
     case 'identity':
     case 'clusterspiffeid':
     case 'clusterSPIFFEID':
     case 'clusterStaticEntry':
+    case 'clusterFederatedTrustDomain':
       return JSON.stringify([item.kind, item.name]) as WorkKey;
     case 'spiffeid':
       return JSON.stringify([item.kind, item.key]) as WorkKey;
@@ -63,12 +68,14 @@ export function workItem(key: WorkKey): WorkItem {
   switch (kind) {
     case 'full':
     case 'status':
+    case 'federation':
       return { kind };
     case 'registry':
     case 'identity':
     case 'clusterspiffeid':
     case 'clusterSPIFFEID':
     case 'clusterStaticEntry':
+    case 'clusterFederatedTrustDomain':
       return { kind, name: a };
     case 'spiffeid':
       return { kind, key: a };
@@ -89,12 +96,14 @@ export function describeWorkItem(item: WorkItem): string {
   switch (item.kind) {
     case 'full':
     case 'status':
+    case 'federation':
       return item.kind;
     case 'registry':
     case 'identity':
     case 'clusterspiffeid':
     case 'clusterSPIFFEID':
     case 'clusterStaticEntry':
+    case 'clusterFederatedTrustDomain':
       return `${item.kind}:${item.name}`;
     case 'spiffeid':
       return `spiffeid:${item.key}`;

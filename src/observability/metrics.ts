@@ -39,6 +39,10 @@ export interface RegistrarMetrics {
   readonly podControllerFailures: Gauge<'cluster'>;
   /** ClusterSpiffeID and SpiffeID entries, one per targeted cluster, by kind and state (Written, Masked, Failed). */
   readonly spiffeIdEntries: Gauge<'kind' | 'state'>;
+  /** `spire_eks_registrar_federation_relationship_writes_total{operation, outcome}`: SPIRE federation relationship writes, per relationship. */
+  readonly federationWrites: Counter<'operation' | 'outcome'>;
+  /** `spire_eks_registrar_federation_relationships{state}`: ClusterFederatedTrustDomains by state: set, conflict, masked, failed. */
+  readonly federationRelationships: Gauge<'state'>;
   /** Drops a removed cluster's series, so a cluster that is gone does not linger as stale gauges. */
   forgetCluster(cluster: string): void;
 }
@@ -107,12 +111,26 @@ export function createMetrics(): RegistrarMetrics {
     ['kind', 'state'],
   );
 
+  const federationWrites = new Counter({
+    name: `${prefix}federation_relationship_writes_total`,
+    help: 'SPIRE federation relationship writes by operation and outcome, counted per relationship.',
+    labelNames: ['operation', 'outcome'] as const,
+    registers,
+  });
+  const federationRelationships = gauge(
+    'federation_relationships',
+    'ClusterFederatedTrustDomains of this registrar by state: set (the SPIRE server holds the relationship as written), conflict (a relationship the registrar does not own exists), masked (an older object decides it), failed.',
+    ['state'],
+  );
+
   // Series that exist from the start read 0 rather than absent, so rate() and alerts on failures work
   // before the first failure happens.
   for (const operation of ['create', 'update', 'delete'] satisfies EntryWriteOperation[]) {
     for (const outcome of ['ok', 'failed'] satisfies Outcome[]) entryWrites.inc({ operation, outcome }, 0);
     driftRepaired.inc({ operation }, 0);
+    for (const outcome of ['ok', 'failed'] satisfies Outcome[]) federationWrites.inc({ operation, outcome }, 0);
   }
+  for (const state of ['set', 'conflict', 'masked', 'failed']) federationRelationships.set({ state }, 0);
   for (const kind of ['targeted', 'full'] satisfies ReconciliationKind[]) {
     for (const outcome of ['ok', 'failed'] satisfies Outcome[]) reconciliations.inc({ kind, outcome }, 0);
   }
@@ -132,6 +150,8 @@ export function createMetrics(): RegistrarMetrics {
     workQueueDepth,
     spiffeIdEntries,
     podControllerFailures,
+    federationWrites,
+    federationRelationships,
     forgetCluster: (cluster) => {
       entries.remove({ cluster });
       podControllerFailures.remove({ cluster });

@@ -16,6 +16,8 @@ export interface FederationReport {
   readonly deleted: readonly string[];
   /** One line per failed write or claim, naming the trust domain and the object. */
   readonly failures: readonly string[];
+  /** Relationship writes the server refused (or that were not answered), by operation. */
+  readonly failedWrites: Readonly<Record<'create' | 'update' | 'delete', number>>;
   /** By object name, the objects of this registrar's class (and owners). */
   readonly outcomes: ReadonlyMap<string, FederationOutcome>;
 }
@@ -36,6 +38,7 @@ export async function reconcileFederation(client: TrustDomainClient, recordClaim
   const plan = planFederation(objects, current);
   const outcomes = new Map<string, FederationOutcome>(plan.findings);
   const failures: string[] = [];
+  const failedWrites = { create: 0, update: 0, delete: 0 };
   const fail = (name: string, trustDomain: string, message: string): void => {
     outcomes.set(name, { state: 'failed', trustDomain, message });
     failures.push(`ClusterFederatedTrustDomain ${name}: ${message}`);
@@ -46,12 +49,16 @@ export async function reconcileFederation(client: TrustDomainClient, recordClaim
   const deleted = new Set<string>();
   const deleteOutcomes = plan.delete.length === 0 ? [] : await client.deleteFederationRelationships(plan.delete);
   for (const outcome of deleteOutcomes) {
-    if (outcome.kind !== 'error') deleted.add(outcome.trustDomain);
-    else for (const release of plan.releases.filter((r) => r.trustDomain === outcome.trustDomain)) fail(release.name, outcome.trustDomain, `delete of the relationship it owns failed, kept: ${describeRelationshipOutcome(outcome)}`);
+    if (outcome.kind !== 'error') {
+      deleted.add(outcome.trustDomain);
+      continue;
+    }
+    failedWrites.delete++;
+    for (const release of plan.releases.filter((r) => r.trustDomain === outcome.trustDomain)) fail(release.name, outcome.trustDomain, `delete of the relationship it owns failed, kept: ${describeRelationshipOutcome(outcome)}`);
   }
   const claimed = new Map(objects.map((object) => [object.name, object.claim]));
   const claimsTo = new Map(plan.claims.map((claim) => [claim.name, claim.trustDomain]));
-  for (const release of plan.releases.filter((r) => r.afterDelete ? deleted.has(r.trustDomain) : false)) {
+  for (const release of plan.releases.filter((r) => r.afterDelete && deleted.has(r.trustDomain))) {
     // A new claim replaces the released one in the same write.
     if (claimsTo.has(release.name)) continue;
     try {
@@ -86,12 +93,16 @@ export async function reconcileFederation(client: TrustDomainClient, recordClaim
     }
   }
   const mayWrite = (relationship: FederationRelationship): boolean => !plan.claims.some((claim) => claim.trustDomain === relationship.trustDomain) || recorded.has(relationship.trustDomain);
-  const report = (written: string[], relationships: readonly FederationRelationship[], results: readonly RelationshipWriteOutcome[], operation: string): void => {
+  const report = (written: string[], relationships: readonly FederationRelationship[], results: readonly RelationshipWriteOutcome[], operation: 'create' | 'update'): void => {
     results.forEach((outcome, index) => {
       const relationship = relationships[index];
       if (relationship === undefined) return;
-      if (outcome.kind === 'ok') written.push(relationship.trustDomain);
-      else fail(ownerOf(relationship.trustDomain) ?? relationship.trustDomain, relationship.trustDomain, `${operation} refused: ${describeRelationshipOutcome(outcome)}`);
+      if (outcome.kind === 'ok') {
+        written.push(relationship.trustDomain);
+        return;
+      }
+      failedWrites[operation]++;
+      fail(ownerOf(relationship.trustDomain) ?? relationship.trustDomain, relationship.trustDomain, `${operation} refused: ${describeRelationshipOutcome(outcome)}`);
     });
   };
   const created: string[] = [];
@@ -109,5 +120,5 @@ export async function reconcileFederation(client: TrustDomainClient, recordClaim
       failures.push(`ClusterFederatedTrustDomain ${release.name}: its ownership of ${release.trustDomain}, passed to ${release.to}, could not be dropped: ${messageOf(error)}`);
     }
   }
-  return { created, updated, deleted: [...deleted], failures, outcomes };
+  return { created, updated, deleted: [...deleted], failures, failedWrites, outcomes };
 }

@@ -17,6 +17,7 @@ import {
   clusterSpiffeIds,
   clusterSPIFFEIDs,
   clusterStaticEntries,
+  clusterFederatedTrustDomains,
   identities,
   installCrds,
   logLines,
@@ -98,6 +99,10 @@ const needed: readonly Need[] = [
   { verb: 'list', group: spireGroup, resource: 'clusterstaticentries', why: 'the ClusterStaticEntry informer' },
   { verb: 'watch', group: spireGroup, resource: 'clusterstaticentries', why: 'the ClusterStaticEntry informer' },
   { verb: 'patch', group: spireGroup, resource: 'clusterstaticentries', subresource: 'status', why: 'ClusterStaticEntry status' },
+  { verb: 'list', group: spireGroup, resource: 'clusterfederatedtrustdomains', why: 'the ClusterFederatedTrustDomain informer' },
+  { verb: 'watch', group: spireGroup, resource: 'clusterfederatedtrustdomains', why: 'the ClusterFederatedTrustDomain informer' },
+  { verb: 'patch', group: spireGroup, resource: 'clusterfederatedtrustdomains', why: 'records the ownership of its federation relationship (annotation and finalizer)' },
+  { verb: 'patch', group: spireGroup, resource: 'clusterfederatedtrustdomains', subresource: 'status', why: 'ClusterFederatedTrustDomain status' },
   { verb: 'create', group: '', resource: 'events', namespace: 'default', why: 'events about the cluster-scoped objects' },
   { verb: 'patch', group: '', resource: 'events', namespace: 'default', why: 'an event repeated: its count', provoke: reconnect },
   { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: lease.namespace, why: 'leader election: the first candidate creates the Lease' },
@@ -360,7 +365,15 @@ before(async () => {
     metadata: { name: 'db' },
     spec: { spiffeID: 'spiffe://example.org/db', parentID: 'spiffe://example.org/spire/agent/join_token/db-host', selectors: ['unix:uid:999'] },
   });
+  await must(management, 'POST', clusterFederatedTrustDomains, partnerTrustDomain);
 });
+
+const partnerTrustDomain = {
+  apiVersion: `${spireGroup}/v1alpha1`,
+  kind: 'ClusterFederatedTrustDomain',
+  metadata: { name: 'partner' },
+  spec: { trustDomain: 'partner.example', bundleEndpointURL: 'https://spire.partner.example:8443', bundleEndpointProfile: { type: 'https_web' } },
+};
 
 after(async () => {
   spire?.close();
@@ -409,7 +422,7 @@ test('with only the shipped RBAC and in-cluster credentials, Example 1 converges
   assert.ok(auditedRequests().some((r) => r.key === keyOf(needed[0] as Permission) && r.code === 200), 'the registry list, made as the ServiceAccount');
 });
 
-test('registry, identity, ClusterSpiffeID, SpiffeID, ClusterSPIFFEID and ClusterStaticEntry statuses are written', async () => {
+test('registry, identity, ClusterSpiffeID, SpiffeID, ClusterSPIFFEID, ClusterStaticEntry and ClusterFederatedTrustDomain statuses are written', async () => {
   // The two pods', the ClusterSpiffeID's, the SpiffeID's, the node alias they are parented to and the ClusterStaticEntry's.
   await eventually('production-cluster Ready, 6 entries', async () => {
     const { status } = await registryObject();
@@ -423,6 +436,10 @@ test('registry, identity, ClusterSpiffeID, SpiffeID, ClusterSPIFFEID and Cluster
   await eventually('ClusterStaticEntry db: set', async () => {
     const { status } = (await must(fleet.management, 'GET', `${clusterStaticEntries}/db`)) as { status?: { set?: boolean } };
     return status?.set === true || JSON.stringify(status);
+  });
+  await eventually('ClusterFederatedTrustDomain partner: Ready', async () => {
+    const { status } = (await must(fleet.management, 'GET', `${clusterFederatedTrustDomains}/partner`)) as { status?: { conditions?: { type: string; status: string }[] } };
+    return status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true || JSON.stringify(status);
   });
   for (const path of [`${clusterSpiffeIds}/api`, `${spiffeIdsIn('default')}/web`]) {
     await eventually(`${path} written in one cluster`, async () => {
@@ -485,7 +502,10 @@ test('each permission the controller needs, taken alone out of config/rbac, make
       // What each run starts from: a registry without finalizer or status, an identity without status, no Lease.
       if ((await fleet.management.request('GET', `${registries}/production-cluster`)).status === 404) await must(fleet.management, 'POST', registries, registry());
       await mergePatch(`${registries}/production-cluster`, { metadata: { finalizers: null } });
-      for (const path of [`${registries}/production-cluster`, `${identities}/web-app`, `${clusterSpiffeIds}/api`, `${spiffeIdsIn('default')}/web`, `${clusterSPIFFEIDs}/none`, `${clusterStaticEntries}/db`]) await mergePatch(`${path}/status`, { status: null });
+      for (const path of [`${registries}/production-cluster`, `${identities}/web-app`, `${clusterSpiffeIds}/api`, `${spiffeIdsIn('default')}/web`, `${clusterSPIFFEIDs}/none`, `${clusterStaticEntries}/db`, `${clusterFederatedTrustDomains}/partner`]) await mergePatch(`${path}/status`, { status: null });
+      // The federation relationship as never made: no ownership recorded, none in SPIRE, so that the run claims and creates it.
+      await mergePatch(`${clusterFederatedTrustDomains}/partner`, { metadata: { finalizers: null, annotations: null } });
+      await fleet.spire?.cli(['federation', 'delete', '-id', 'partner.example']);
       const deleted = await fleet.management.request('DELETE', leasePath);
       assert.ok(deleted.status === 200 || deleted.status === 404, `DELETE the Lease: HTTP ${deleted.status}`);
       await grant(withoutPermission(rbac, p));
