@@ -394,3 +394,51 @@ test("the config's reconcile toggles and ClusterSPIFFEID labels leave out, in th
   // Neither sample is labelled: a label selector leaves both ClusterSPIFFEIDs out.
   assert.deepEqual(await planned('clusterSPIFFEIDLabelSelector: {team: a}\n'), { entries: ['ClusterStaticEntry/database'], sources: ['ClusterStaticEntry/database'] });
 });
+
+test('ClusterFederatedTrustDomains: the federation relationships they would set, the oldest per trust domain, another class left out', async () => {
+  const config = await scratchFile('td-config-cftd.yaml', 'trustDomain: example.org\n');
+  const sample = fileURLToPath(new URL('../../config/samples/clusterfederatedtrustdomain-partner.yaml', import.meta.url));
+  const more = await scratchFile(
+    'cftd-more.yaml',
+    [
+      'apiVersion: spire.spiffe.io/v1alpha1',
+      'kind: ClusterFederatedTrustDomain',
+      'metadata: { name: partner-again }',
+      'spec: { trustDomain: partner.org, bundleEndpointURL: "https://elsewhere", bundleEndpointProfile: { type: https_web } }',
+      '---',
+      'apiVersion: spire.spiffe.io/v1alpha1',
+      'kind: ClusterFederatedTrustDomain',
+      'metadata: { name: theirs }',
+      'spec: { trustDomain: theirs.org, bundleEndpointURL: "https://theirs.org", bundleEndpointProfile: { type: https_web }, className: other }',
+      '',
+    ].join('\n'),
+  );
+  const args = ['--config', config, '-f', seed('eks-cluster-registry.yaml'), '-f', sample, '-f', more, '--cluster', `workload-cluster=${dump('workload-cluster.yaml')}`];
+  const json = await run('plan', ...args, '-o', 'json');
+  assert.equal(json.code, 0, json.err);
+  assert.deepEqual((JSON.parse(json.out) as { federationRelationships: unknown }).federationRelationships, [
+    {
+      trustDomain: 'partner.org',
+      bundleEndpointURL: 'https://spire-bundle.partner.org:8443',
+      bundleEndpointProfile: 'https_spiffe',
+      endpointSPIFFEID: 'spiffe://partner.org/spire/server',
+      trustDomainBundle: false,
+      clusterFederatedTrustDomain: 'partner',
+      masked: ['partner-again'],
+    },
+  ]);
+  const table = await run('plan', ...args, '-o', 'table');
+  assert.match(table.out, /\nTRUST DOMAIN +BUNDLE ENDPOINT URL +PROFILE +BUNDLE +CLUSTERFEDERATEDTRUSTDOMAIN +MASKED\npartner\.org +https:\/\/spire-bundle\.partner\.org:8443 +https_spiffe spiffe:\/\/partner\.org\/spire\/server +no +partner +partner-again\n/);
+  const bad = await scratchFile('cftd-bad.yaml', 'apiVersion: spire.spiffe.io/v1alpha1\nkind: ClusterFederatedTrustDomain\nmetadata: { name: self }\nspec: { trustDomain: example.org, bundleEndpointURL: "https://x", bundleEndpointProfile: { type: https_web } }\n');
+  const refused = await run('plan', '--config', config, '-f', bad);
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /ClusterFederatedTrustDomain self: spec\.trustDomain: "example\.org" is the SPIRE server's own trust domain/);
+});
+
+test('with reconcile.clusterFederatedTrustDomains off, plan reads no ClusterFederatedTrustDomain', async () => {
+  const config = await scratchFile('td-config-cftd-off.yaml', 'trustDomain: example.org\nreconcile: {clusterSPIFFEIDs: true}\n');
+  const sample = fileURLToPath(new URL('../../config/samples/clusterfederatedtrustdomain-partner.yaml', import.meta.url));
+  const result = await run('plan', '--config', config, '-f', seed('eks-cluster-registry.yaml'), '-f', sample, '-o', 'json');
+  assert.equal(result.code, 0, result.err);
+  assert.equal((JSON.parse(result.out) as { federationRelationships?: unknown }).federationRelationships, undefined);
+});

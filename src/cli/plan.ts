@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseManifests } from '../api/manifests.ts';
-import { parseResources, type SourcedObject } from '../api/resources.ts';
+import { parseResources, type Resources, type SourcedObject } from '../api/resources.ts';
 import { spiffeIdPolicy } from '../api/spiffeid-v1beta1/spiffe-id-policy.ts';
 import type { Validated } from '../api/validation.ts';
 import { matchesLabels } from '../api/v1alpha1/label-selector.ts';
 import { readControllerManagerConfig } from '../config/load-config.ts';
 import { sweepHold } from '../controller/sweep-hold.ts';
 import { clusterSnapshotFromObjects, type ClusterSnapshot } from '../identity/cluster-snapshot.ts';
+import { actsOnClass } from '../reconcile/cluster-spiffeid-identity.ts';
+import { plannedRelationships, type PlannedRelationship } from '../reconcile/federation-plan.ts';
 import { planEntries, type Plan, type PlanInput } from '../reconcile/plan-entries.ts';
 import { formatSelector, type RegistrationEntry } from '../spire/entry.ts';
 import type { Command } from './command.ts';
@@ -58,7 +60,7 @@ export async function readObjects(path: string): Promise<{ objects: SourcedObjec
 }
 
 /** A plan's input as the files give it, read as the controller would read the cluster. */
-export interface LoadedPlanInput extends PlanInput {
+export interface LoadedPlanInput extends PlanInput, Pick<Resources, 'clusterFederatedTrustDomains'> {
   /**
    * Why entries that no source wants must stay, as the controller's sweepHold says it: objects of this
    * class of a kind that `reconcile` turned off are in the files. Undefined otherwise.
@@ -110,6 +112,7 @@ export async function loadPlanInput(files: PlanFiles): Promise<Validated<LoadedP
       ...resources.value,
       clusterSPIFFEIDs: reconcile.clusterSPIFFEIDs ? labelled : [],
       clusterStaticEntries: reconcile.clusterStaticEntries ? resources.value.clusterStaticEntries : [],
+      clusterFederatedTrustDomains: reconcile.clusterFederatedTrustDomains ? resources.value.clusterFederatedTrustDomains : [],
       snapshots,
       sweepHold: hold,
     },
@@ -121,9 +124,22 @@ export function entryDocument(entry: RegistrationEntry): Record<string, unknown>
   return { ...entry, selectors: entry.selectors.map(formatSelector) };
 }
 
-/** The plan as `plan -o json` prints it: each entry also names its cluster and identities. */
-export function planDocument(plan: Plan): Record<string, unknown> {
+/** The federation relationships the ClusterFederatedTrustDomains of this registrar's class would set. */
+export function federationPlan(input: LoadedPlanInput): PlannedRelationship[] {
+  return plannedRelationships(
+    input.clusterFederatedTrustDomains.map((object) => ({
+      name: object.metadata.name,
+      creationTimestamp: object.metadata.creationTimestamp,
+      relationship: object.spec.relationship,
+      actsOn: actsOnClass(object.spec.className, input.config),
+    })),
+  );
+}
+
+/** The plan as `plan -o json` prints it: each entry also names its cluster and identities; the federation relationships, if any. */
+export function planDocument(plan: Plan, federationRelationships: readonly PlannedRelationship[] = []): Record<string, unknown> {
   return {
+    ...(federationRelationships.length > 0 ? { federationRelationships } : {}),
     entries: plan.entries.map(entryDocument),
     identities: plan.identities,
     clusterSPIFFEIDs: plan.clusterSPIFFEIDs,
@@ -143,7 +159,7 @@ function table(rows: readonly (readonly string[])[]): string {
  * The plan for people: entries, then identities (ClusterSPIFFEIDs among them, by source name), the
  * ClusterSpiffeIDs, SpiffeIDs and ClusterStaticEntries (if any), clusters and errors.
  */
-export function planTable(plan: Plan): string {
+export function planTable(plan: Plan, federationRelationships: readonly PlannedRelationship[] = []): string {
   const entries = table([
     ['SPIFFE ID', 'PARENT ID', 'SELECTORS', 'CLUSTER', 'IDENTITIES', 'ID'],
     ...plan.entries.map((entry) => [entry.spiffeId, entry.parentId, entry.selectors.map(formatSelector).join(','), entry.cluster, entry.identities.join(','), entry.id]),
@@ -168,8 +184,12 @@ export function planTable(plan: Plan): string {
     ['CLUSTER', 'EKS CLUSTER', 'STATE', 'NAMESPACES', 'ENTRIES'],
     ...plan.clusters.map((cluster) => [cluster.name, cluster.clusterName, cluster.state, String(cluster.namespacesCount), String(cluster.entriesRegistered)]),
   ]);
+  const federation = table([
+    ['TRUST DOMAIN', 'BUNDLE ENDPOINT URL', 'PROFILE', 'BUNDLE', 'CLUSTERFEDERATEDTRUSTDOMAIN', 'MASKED'],
+    ...federationRelationships.map((r) => [r.trustDomain, r.bundleEndpointURL, r.endpointSPIFFEID === undefined ? r.bundleEndpointProfile : `${r.bundleEndpointProfile} ${r.endpointSPIFFEID}`, r.trustDomainBundle ? 'yes' : 'no', r.clusterFederatedTrustDomain, r.masked.join(',')]),
+  ]);
   const errors = plan.errors.length === 0 ? '' : `\nErrors:\n${plan.errors.map((error) => `  ${error.message}\n`).join('')}`;
-  return `${entries}\n${identities}\n${plan.spiffeIds.length > 0 ? `${spiffeIds}\n` : ''}${clusters}${errors}`;
+  return `${entries}\n${identities}\n${plan.spiffeIds.length > 0 ? `${spiffeIds}\n` : ''}${clusters}${federationRelationships.length > 0 ? `\n${federation}` : ''}${errors}`;
 }
 
 const synopsis = 'plan --config FILE -f PATH... [--cluster NAME=PATH]... [-o json|yaml|table]';
@@ -187,6 +207,9 @@ const usage = [
   '                        repeatable. A managed cluster without one is reported unsynced: its pods get no entries',
   '                        (ClusterSpiffeIDs and SpiffeIDs do not depend on pods: theirs are planned).',
   '  -o, --output FORMAT   json (default), yaml or table',
+  '',
+  "spire-controller-manager's kinds are read too: ClusterSPIFFEIDs and ClusterStaticEntries give entries;",
+  'ClusterFederatedTrustDomains give the federation relationships they would set (federationRelationships).',
   '',
   'Exit status: 0 when every entry rendered; 1 for invalid input (every problem is listed), or when an entry',
   'failed to render (the plan is still printed, with the failures under "errors").',
@@ -258,7 +281,7 @@ export function parsePlanOptions(
 }
 
 /** Loads and plans; writes input errors and unsynced-cluster notes to stderr. Undefined on invalid input. */
-export async function planFromFiles(files: PlanFiles, stderr: (text: string) => void): Promise<{ input: LoadedPlanInput; plan: Plan } | undefined> {
+export async function planFromFiles(files: PlanFiles, stderr: (text: string) => void): Promise<{ input: LoadedPlanInput; plan: Plan; federation: PlannedRelationship[] } | undefined> {
   const input = await loadPlanInput(files);
   if (!input.ok) {
     stderr(input.errors.map((error) => `${error}\n`).join(''));
@@ -268,7 +291,7 @@ export async function planFromFiles(files: PlanFiles, stderr: (text: string) => 
   for (const cluster of plan.clusters) {
     if (cluster.state === 'unsynced') stderr(`cluster ${cluster.name}: no --cluster ${cluster.name}=PATH given: its pods' entries are not planned\n`);
   }
-  return { input: input.value, plan };
+  return { input: input.value, plan, federation: federationPlan(input.value) };
 }
 
 /** `plan`: the desired entries of the fleet, from files, without touching any cluster or SPIRE server. */
@@ -281,10 +304,10 @@ export const planCommand: Command = {
     if (options === undefined) return 1;
     const planned = await planFromFiles(options.files, io.stderr);
     if (planned === undefined) return 1;
-    const { plan } = planned;
-    if (options.output === 'table') io.stdout(planTable(plan));
-    else if (options.output === 'yaml') io.stdout(stringify(planDocument(plan)));
-    else io.stdout(`${JSON.stringify(planDocument(plan), null, 2)}\n`);
+    const { plan, federation } = planned;
+    if (options.output === 'table') io.stdout(planTable(plan, federation));
+    else if (options.output === 'yaml') io.stdout(stringify(planDocument(plan, federation)));
+    else io.stdout(`${JSON.stringify(planDocument(plan, federation), null, 2)}\n`);
     return plan.errors.length > 0 ? 1 : 0;
   },
 };

@@ -4,7 +4,7 @@ import { sourceRanks } from './source-ranks.ts';
 
 /**
  * Names, on a ClusterFederatedTrustDomain, the trust domain whose SPIRE federation relationship the
- * registrar created for it and so owns (ADR 23). SPIRE keys relationships by trust domain and records no
+ * registrar created for it and so owns (ADR 26). SPIRE keys relationships by trust domain and records no
  * owner: this annotation, written before the create and kept in etcd, is the record; the finalizer of
  * the same name holds the object until the relationship is deleted.
  */
@@ -104,4 +104,43 @@ export function planFederation(objects: readonly TrustDomainObject[], current: r
     findings.set(winner.name, { state: 'set', trustDomain });
   }
   return { claims, create, update, delete: deletes, releases, findings };
+}
+
+/** A relationship as `plan` shows it: what the objects ask the SPIRE server for, offline. */
+export interface PlannedRelationship {
+  readonly trustDomain: string;
+  readonly bundleEndpointURL: string;
+  readonly bundleEndpointProfile: string;
+  readonly endpointSPIFFEID?: string;
+  /** Whether the object sets the trust domain's bundle. */
+  readonly trustDomainBundle: boolean;
+  readonly clusterFederatedTrustDomain: string;
+  /** Newer objects naming the same trust domain, which it masks. */
+  readonly masked: readonly string[];
+}
+
+/**
+ * The relationships the given objects (those this registrar acts on: `actsOn`) would set on a SPIRE server
+ * that has none: one per trust domain, from its oldest object, by trust domain.
+ */
+export function plannedRelationships(
+  objects: readonly { readonly name: string; readonly creationTimestamp: number | undefined; readonly relationship: FederationRelationship; readonly actsOn: boolean }[],
+): PlannedRelationship[] {
+  const plan = planFederation(
+    objects.map((object) => ({ name: object.name, creationTimestamp: object.creationTimestamp, deleting: false, claim: undefined, wants: object.actsOn ? object.relationship : 'other-class' })),
+    [],
+  );
+  const owner = new Map([...plan.findings].flatMap(([name, finding]) => (finding.state === 'set' ? [[finding.trustDomain, name] as const] : [])));
+  return plan.create.map((relationship) => {
+    const profile = relationship.bundleEndpointProfile;
+    return {
+      trustDomain: relationship.trustDomain,
+      bundleEndpointURL: relationship.bundleEndpointUrl,
+      bundleEndpointProfile: profile.type,
+      ...(profile.type === 'https_spiffe' ? { endpointSPIFFEID: profile.endpointSpiffeId } : {}),
+      trustDomainBundle: relationship.trustDomainBundle !== undefined,
+      clusterFederatedTrustDomain: owner.get(relationship.trustDomain) ?? '',
+      masked: [...plan.findings].flatMap(([name, finding]) => (finding.state === 'masked' && finding.trustDomain === relationship.trustDomain ? [name] : [])),
+    };
+  });
 }
