@@ -20,6 +20,8 @@ test('the exposition carries every registrar metric with its type, and the proce
     ['spire_eks_registrar_work_queue_depth', 'gauge'],
     ['spire_eks_registrar_spiffe_id_entries', 'gauge'],
     ['spire_eks_registrar_pod_controller_render_failures', 'gauge'],
+    ['spire_eks_registrar_federation_relationship_writes_total', 'counter'],
+    ['spire_eks_registrar_federation_relationships', 'gauge'],
     ['process_cpu_seconds_total', 'counter'],
     ['process_start_time_seconds', 'gauge'],
     ['nodejs_heap_size_used_bytes', 'gauge'],
@@ -37,6 +39,8 @@ test('write and reconciliation outcomes read 0 before anything happened, so fail
   }
   assert.deepEqual(samples(text, 'spire_eks_registrar_reconciliations_total').length, 4);
   assert.deepEqual(samples(text, 'spire_eks_registrar_work_queue_depth'), ['spire_eks_registrar_work_queue_depth 0']);
+  assert.equal(samples(text, 'spire_eks_registrar_federation_relationship_writes_total').length, 6);
+  assert.ok(samples(text, 'spire_eks_registrar_federation_relationships').includes('spire_eks_registrar_federation_relationships{state="conflict"} 0'));
 });
 
 test('recorded values show up with their labels', async () => {
