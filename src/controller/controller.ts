@@ -379,12 +379,10 @@ export class Controller {
   #clusterFederatedTrustDomainChanged(name: string): Promise<ReconcileReport> {
     const object = this.#federation.objects.store.get(name);
     this.enqueue({ kind: 'federation' });
-    if (object === undefined) {
-      this.#federation.forget(name);
-      return this.#reconciler.targeted([]);
-    }
-    if (!object.parsed.ok) return this.#refused('ClusterFederatedTrustDomain', object, { clusterFederatedTrustDomain: name }, object.parsed.errors);
-    return this.#reconciler.targeted([]);
+    if (object !== undefined && !object.parsed.ok) return this.#refused('ClusterFederatedTrustDomain', object, { clusterFederatedTrustDomain: name }, object.parsed.errors);
+    if (object === undefined) this.#federation.forget(name);
+    // No entry is this kind's: nothing for the entry reconciler.
+    return Promise.resolve({ kind: 'targeted', created: 0, updated: 0, deleted: 0, failures: [] });
   }
 
   async #reconcile(item: Exclude<WorkItem, { kind: 'status' | 'federation' }>, signal: AbortSignal): Promise<ReconcileReport> {
