@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { clusterEntryIdPrefix } from '../../src/identity/entry-id.ts';
 import { formatSelector, type RegistrationEntry } from '../../src/spire/entry.ts';
-import { clusterSPIFFEIDs, clusterSpiffeIds, clusterStaticEntries, createNamespace, createNode, createPod, eventually, expectRestartWritesNothing, identities, logLines, must, podNameOf, registries, registryFor, spiffeIdsIn, startHarness, webAppIdentity, type Harness } from './e2e-fixture.ts';
+import { clusterFederatedTrustDomains, clusterSPIFFEIDs, clusterSpiffeIds, clusterStaticEntries, createNamespace, createNode, createPod, eventually, expectRestartWritesNothing, identities, logLines, must, podNameOf, registries, registryFor, spiffeIdsIn, startHarness, webAppIdentity, type Harness } from './e2e-fixture.ts';
 
 // ClusterSpiffeID and SpiffeID on the rig: the controller as a process, two workload clusters, a real
 // spire-server. One fleet for the file; the tests run in order and build on each other.
@@ -164,14 +164,14 @@ test('deleting a ClusterSpiffeID removes its entries; a node alias goes with the
 });
 
 test('without the spiffeid.spiffe.io and spire.spiffe.io CRDs (an upgrade that kept the old ones), the controller starts and serves the other kinds', async () => {
-  for (const crd of ['clusterspiffeids.spiffeid.spiffe.io', 'spiffeids.spiffeid.spiffe.io', 'clusterspiffeids.spire.spiffe.io', 'clusterstaticentries.spire.spiffe.io']) {
+  for (const crd of ['clusterspiffeids.spiffeid.spiffe.io', 'spiffeids.spiffeid.spiffe.io', 'clusterspiffeids.spire.spiffe.io', 'clusterstaticentries.spire.spiffe.io', 'clusterfederatedtrustdomains.spire.spiffe.io']) {
     await must(h.fleet.management, 'DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}`);
   }
-  for (const path of [clusterSpiffeIds, clusterSPIFFEIDs, clusterStaticEntries]) await eventually(`${path} no longer served`, async () => (await h.fleet.management.request('GET', path)).status === 404);
+  for (const path of [clusterSpiffeIds, clusterSPIFFEIDs, clusterStaticEntries, clusterFederatedTrustDomains]) await eventually(`${path} no longer served`, async () => (await h.fleet.management.request('GET', path)).status === 404);
   await h.controller?.stop();
   const proc = h.startController();
   await eventually('the first full reconciliation', async () => logLines(proc).some((line) => line.msg === 'Full reconciliation done'), 60_000);
-  for (const crd of ['clusterspiffeids.spiffeid.spiffe.io', 'clusterspiffeids.spire.spiffe.io', 'clusterstaticentries.spire.spiffe.io']) {
+  for (const crd of ['clusterspiffeids.spiffeid.spiffe.io', 'clusterspiffeids.spire.spiffe.io', 'clusterstaticentries.spire.spiffe.io', 'clusterfederatedtrustdomains.spire.spiffe.io']) {
     assert.ok(logLines(proc).some((line) => String(line.msg).startsWith(`management ${crd}: not served`)), `it says why, naming ${crd}`);
   }
   await must(h.fleet.management, 'POST', identities, webAppIdentity({ environment: 'production' }));
