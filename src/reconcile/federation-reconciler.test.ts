@@ -92,3 +92,17 @@ test('a retargeted object gives up its old trust domain before it claims the new
   assert.deepEqual([report.deleted, w.recorded], [['old.org'], ['partner=new.org']]);
   assert.deepEqual(report.outcomes.get('partner'), { state: 'failed', trustDomain: 'new.org', message: 'create refused: federation relationship with new.org: INTERNAL: refused' });
 });
+
+test('an owner that moves to another trust domain while a newer object takes its old one: handed over and claimed anew in one pass, nothing deleted', async () => {
+  const spire = new MemoryTrustDomains();
+  spire.relationships.set('x.org', relationship('x.org'));
+  const w = world([
+    { name: 'a', creationTimestamp: 1, deleting: false, claim: 'x.org', wants: relationship('y.org') },
+    { name: 'b', creationTimestamp: 2, deleting: false, claim: undefined, wants: relationship('x.org', 'https://b') },
+  ]);
+  const report = await reconcileFederation(spire, w.recordClaim, w.objects());
+  assert.deepEqual(report.failures, []);
+  assert.deepEqual([report.created, report.updated, report.deleted], [['y.org'], ['x.org'], []]);
+  assert.deepEqual(w.recorded, ['b=x.org', 'a=y.org']);
+  assert.deepEqual(w.objects().map((object) => [object.name, object.claim]), [['a', 'y.org'], ['b', 'x.org']]);
+});

@@ -79,10 +79,17 @@ export async function reconcileFederation(client: TrustDomainClient, recordClaim
   }
 
   const recorded = new Set<string>();
-  for (const claim of plan.claims) {
+  // An object that owns another trust domain takes the new one once it has given up the old: deleted, or
+  // passed to its new owner, whose claim is recorded first (claims of objects that hold nothing go first).
+  const holdsOther = (claim: { name: string; trustDomain: string }): boolean => {
     const held = claimed.get(claim.name);
-    if (held !== undefined && held !== claim.trustDomain && !deleted.has(held)) {
-      fail(claim.name, claim.trustDomain, `waits for the relationship with ${held}, which it owns, to be deleted`);
+    return held !== undefined && held !== claim.trustDomain;
+  };
+  for (const claim of [...plan.claims.filter((c) => !holdsOther(c)), ...plan.claims.filter(holdsOther)]) {
+    const held = claimed.get(claim.name);
+    const handedOver = plan.releases.some((r) => r.name === claim.name && r.trustDomain === held && r.to !== undefined) && held !== undefined && recorded.has(held);
+    if (held !== undefined && held !== claim.trustDomain && !deleted.has(held) && !handedOver) {
+      fail(claim.name, claim.trustDomain, `waits for the relationship with ${held}, which it owns, to be deleted or passed on`);
       continue;
     }
     try {
@@ -114,6 +121,8 @@ export async function reconcileFederation(client: TrustDomainClient, recordClaim
 
   // Ownership passed to a newer owner: the old one lets go once the new one's claim is recorded.
   for (const release of plan.releases.filter((r) => r.to !== undefined && recorded.has(r.trustDomain))) {
+    // Its new claim replaced this one already.
+    if (claimsTo.has(release.name) && recorded.has(claimsTo.get(release.name) ?? '')) continue;
     try {
       await recordClaim(release.name, undefined);
     } catch (error) {
