@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { test } from 'node:test';
 import { MemoryTrustDomains } from '../../test/support/memory-trust-domains.ts';
 import type { FederationRelationship } from '../spire/trust-domain-relationship.ts';
@@ -105,4 +106,41 @@ test('an owner that moves to another trust domain while a newer object takes its
   assert.deepEqual([report.created, report.updated, report.deleted], [['y.org'], ['x.org'], []]);
   assert.deepEqual(w.recorded, ['b=x.org', 'a=y.org']);
   assert.deepEqual(w.objects().map((object) => [object.name, object.claim]), [['a', 'y.org'], ['b', 'x.org']]);
+});
+
+test('property: over random objects, server states and refusals, a relationship nobody here owned is never changed or deleted, an owner with an invalid spec loses nothing, and repeated reconciliations converge', async () => {
+  const domains = ['a.org', 'b.org', 'c.org'];
+  const urls = ['https://one', 'https://two'];
+  const wantsArb = fc.oneof(
+    fc.record({ domain: fc.constantFrom(...domains), url: fc.constantFrom(...urls) }).map(({ domain, url }): TrustDomainObject['wants'] => relationship(domain, url)),
+    fc.constant<TrustDomainObject['wants']>('invalid'),
+    fc.constant<TrustDomainObject['wants']>('other-class'),
+  );
+  const objectsArb = fc.uniqueArray(
+    fc.record({ name: fc.constantFrom('p', 'q', 'r', 's'), age: fc.integer({ min: 1, max: 3 }), deleting: fc.boolean(), claim: fc.option(fc.constantFrom(...domains), { nil: undefined }), wants: wantsArb }),
+    { selector: (object) => object.name, maxLength: 4 },
+  );
+  const serverArb = fc.uniqueArray(fc.record({ domain: fc.constantFrom(...domains), url: fc.constantFrom(...urls) }), { selector: (r) => r.domain });
+  await fc.assert(
+    fc.asyncProperty(objectsArb, serverArb, fc.subarray(domains), async (generated, server, refused) => {
+      const spire = new MemoryTrustDomains();
+      for (const { domain, url } of server) spire.relationships.set(domain, relationship(domain, url));
+      const objects = generated.map((o): TrustDomainObject => ({ name: o.name, creationTimestamp: o.age, deleting: o.deleting, claim: o.claim, wants: o.wants }));
+      // What no object claims at the start is someone else's; what an invalid, living owner claims is held.
+      const foreign = new Map(server.filter(({ domain }) => !objects.some((o) => o.claim === domain)).map(({ domain, url }) => [domain, url]));
+      const held = new Map(server.filter(({ domain }) => objects.some((o) => o.claim === domain && o.wants === 'invalid' && !o.deleting)).map(({ domain, url }) => [domain, url]));
+      const w = world(objects);
+      for (const domain of refused) spire.refuse.add(domain);
+      await reconcileFederation(spire, w.recordClaim, w.objects());
+      spire.refuse.clear();
+      for (let pass = 0; pass < 3; pass++) await reconcileFederation(spire, w.recordClaim, w.objects());
+      for (const [domain, url] of [...foreign, ...held]) assert.equal(spire.relationships.get(domain)?.bundleEndpointUrl, url, `${domain} changed`);
+      for (const write of spire.writes) assert.ok(!foreign.has(write.split(' ')[1] ?? ''), `wrote ${write}, which nobody here owned`);
+      // Converged: one more pass writes nothing.
+      spire.writes = [];
+      await reconcileFederation(spire, w.recordClaim, w.objects());
+      assert.deepEqual(spire.writes, []);
+    }),
+    { numRuns: 300 },
+  );
 });
