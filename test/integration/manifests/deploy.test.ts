@@ -41,7 +41,7 @@ let deployment: Promise<void> | undefined;
 function deployed(): Promise<void> {
   deployment ??= (async () => {
     const crds = objects.filter(({ object }) => object.kind === 'CustomResourceDefinition').map(({ object }) => object);
-    assert.equal(crds.length, 6);
+    assert.equal(crds.length, 7);
     await kube.installCrds(crds);
     const rest = objects.filter(({ object }) => object.kind !== 'CustomResourceDefinition');
     for (const { object, source } of rest) {
@@ -98,7 +98,7 @@ test('kubectl apply -f config/samples/: every sample is accepted', async () => {
       count++;
     }
   }
-  assert.equal(count, 14);
+  assert.equal(count, 15);
 });
 
 const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
@@ -143,6 +143,7 @@ async function allowed(access: Access): Promise<boolean> {
 
 const registrar = 'eksclusterregistry.spire.spiffe.io';
 const spiffeIdGroup = 'spiffeid.spiffe.io';
+const spireGroup = 'spire.spiffe.io';
 const lease = { group: 'coordination.k8s.io', resource: 'leases', namespace: 'spire-system' };
 
 // What test/e2e/shipped-rbac.test.ts sees the controller request, and nothing else.
@@ -159,6 +160,10 @@ const granted: readonly Access[] = [
   { verb: 'patch', group: registrar, resource: 'eksclusterregistries', name: 'production-cluster' },
   { verb: 'patch', group: registrar, resource: 'eksclusterregistries', subresource: 'status', name: 'production-cluster' },
   { verb: 'patch', group: registrar, resource: 'workloadidentities', subresource: 'status', name: 'web-app' },
+  ...['list', 'watch'].map((verb) => ({ verb, group: spireGroup, resource: 'clusterfederatedtrustdomains' })),
+  // The ownership record of its federation relationship (annotation and finalizer), and the status.
+  { verb: 'patch', group: spireGroup, resource: 'clusterfederatedtrustdomains', name: 'partner' },
+  { verb: 'patch', group: spireGroup, resource: 'clusterfederatedtrustdomains', subresource: 'status', name: 'partner' },
   ...['create', 'patch'].map((verb) => ({ verb, resource: 'events', namespace: 'default' })),
   { verb: 'create', ...lease },
   { verb: 'get', ...lease, name: 'spire-eks-workload-registrar.spire.io' },
@@ -178,6 +183,8 @@ const refused: readonly Access[] = [
   { verb: 'update', group: registrar, resource: 'eksclusterregistries', name: 'production-cluster' },
   { verb: 'update', group: registrar, resource: 'workloadidentities', name: 'web-app' },
   { verb: 'patch', group: registrar, resource: 'workloadidentities', name: 'web-app' },
+  ...['get', 'update', 'delete'].map((verb) => ({ verb, group: spireGroup, resource: 'clusterfederatedtrustdomains', name: 'partner' })),
+  { verb: 'create', group: spireGroup, resource: 'clusterfederatedtrustdomains' },
   { verb: 'update', group: registrar, resource: 'eksclusterregistries', subresource: 'status', name: 'production-cluster' },
   { verb: 'update', group: registrar, resource: 'workloadidentities', subresource: 'status', name: 'web-app' },
   // It sets no ownerReferences, so OwnerReferencesPermissionEnforcement never asks for finalizers.
