@@ -67,10 +67,12 @@ for (const { kind, skip } of spireDatastores) describe(`federation relationships
     assert.deepEqual(created.map((outcome) => outcome.kind), ['error', 'ok']);
     const refused = created[0];
     assert.ok(refused?.kind === 'error');
-    // Recorded as the server answers: a unique-constraint failure surfaces as an INTERNAL per-item status.
-    assert.ok(refused.code !== 0, JSON.stringify(refused));
+    // As the server answers (spire-server 1.13.3): the datastore's unique constraint, as INTERNAL, not ALREADY_EXISTS.
+    assert.deepEqual([refused.code, refused.message.startsWith('failed to create federation relationship: datastore-sql: ')], [13, true], JSON.stringify(refused));
     const updated = await client.updateFederationRelationships([web('missing.org'), web('e.org', 'https://e.org/new')]);
     assert.deepEqual(updated.map((outcome) => [outcome.trustDomain, outcome.kind]), [['missing.org', 'error'], ['e.org', 'ok']]);
+    // An update of a missing one is INTERNAL too, not NOT_FOUND.
+    assert.deepEqual(updated[0]?.kind === 'error' && [updated[0].code, updated[0].message], [13, 'failed to update federation relationship: unable to fetch federation relationship: record not found']);
     const deleted = await client.deleteFederationRelationships(['missing.org', 'e.org']);
     assert.deepEqual(deleted.map((outcome) => [outcome.trustDomain, outcome.kind]), [['missing.org', 'not-found'], ['e.org', 'ok']]);
     assert.equal((await cliRelationships(spire)).has('e.org'), false);
