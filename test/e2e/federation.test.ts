@@ -90,6 +90,8 @@ test('a ClusterFederatedTrustDomain reaches the spire-server as written, owned b
   const object = (await must(h.fleet.management, 'GET', `${clusterFederatedTrustDomains}/partner`)) as Conditioned;
   assert.equal(object.metadata.annotations?.[claimAnnotation], 'partner.org');
   assert.deepEqual(object.metadata.finalizers, [claimAnnotation]);
+  // The log line a write makes (the restart test below looks for its absence).
+  assert.ok(h.controller && logLines(h.controller).some((line) => line.msg === "Federation relationship: created the SPIRE server's federation relationship with partner.org"));
   await eventually('partner Ready', async () => (await ready(`${clusterFederatedTrustDomains}/partner`))?.reason === 'RelationshipSet' || JSON.stringify(await ready(`${clusterFederatedTrustDomains}/partner`)));
   await eventually('the federating entry', async () => (await federatingEntries()).length === 1 || JSON.stringify(await federatingEntries()), 60_000);
   assert.deepEqual((await federatingEntries())[0]?.federatesWith, ['partner.org']);
