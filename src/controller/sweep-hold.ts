@@ -8,7 +8,7 @@ const entryKinds = [
   { toggle: 'clusterStaticEntries', kind: 'ClusterStaticEntry', plural: 'clusterstaticentries' },
 ] as const;
 
-/** The path of a list of a spire.spiffe.io kind, narrowed by a label selector (`k=v,...`) when there is one. */
+/** Lists the objects of a spire.spiffe.io kind (its plural), narrowed by a label selector (`k=v,...`) unless it is empty. */
 export type ListObjects = (plural: string, labelSelector: string) => Promise<readonly unknown[]>;
 
 /** `k=v,...` of a label set, as the apiserver's labelSelector parameter takes it. */
