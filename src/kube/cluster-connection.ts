@@ -130,7 +130,9 @@ export class ClusterConnection {
             ...(this.#compression ? { 'accept-encoding': 'gzip' } : {}),
             'user-agent': this.#userAgent,
             ...(credentials.token !== undefined ? { authorization: `Bearer ${credentials.token}` } : {}),
-            ...(payload !== undefined ? { 'content-type': contentType } : {}),
+            // Node frames a body by chunks only for some methods: a DELETE's (its DeleteOptions) would otherwise
+            // go unframed, and the server read it as the next request on the connection (a 400).
+            ...(payload !== undefined ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}),
           },
         },
         resolve,
