@@ -140,10 +140,12 @@ export interface HarnessOptions {
   readonly spireDatastore?: SpireDatastoreKind;
   /** Top-level config keys and their YAML (flow style), replacing the defaults below. */
   readonly config?: Readonly<Record<string, string>>;
+  /** startFleet's `workloadClusters`; default 2. */
+  readonly workloadClusters?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const fleet = await startFleet({ workloadClusters: 2, spireDatastore: options.spireDatastore ?? 'sqlite3' });
+  const fleet = await startFleet({ workloadClusters: options.workloadClusters ?? 2, spireDatastore: options.spireDatastore ?? 'sqlite3' });
   const spireServer = fleet.spire;
   assert.ok(spireServer);
   await installCrds(fleet.management);
