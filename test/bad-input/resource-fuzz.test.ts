@@ -46,6 +46,17 @@ const samples: Record<string, unknown>[] = [
     metadata: { name: 'api' },
     spec: { spiffeId: 'spiffe://example.org/api', selector: { namespace: 'payments', serviceAccount: 'api' }, ttl: '1h' },
   },
+  {
+    apiVersion: 'spire.spiffe.io/v1alpha1',
+    kind: 'ClusterFederatedTrustDomain',
+    metadata: { name: 'partner' },
+    spec: {
+      trustDomain: 'partner.org',
+      bundleEndpointURL: 'https://spire.partner.org:8443',
+      bundleEndpointProfile: { type: 'https_spiffe', endpointSPIFFEID: 'spiffe://partner.org/spire/server' },
+      trustDomainBundle: '{"keys":[{"use":"jwt-svid","kid":"k","kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}',
+    },
+  },
 ];
 
 /** Every path to a value inside `value`. */
