@@ -163,6 +163,64 @@ test('deleting a ClusterSpiffeID removes its entries; a node alias goes with the
   assert.ok(await h.spire.getEntry('manual-1'), 'the manual entry is still there');
 });
 
+test('deleting a ClusterSpiffeID and a SpiffeID while a cluster they target is Unresponsive removes their entries and node alias there too; that cluster keeps its pod entries', async () => {
+  const partnerApi = h.fleet.workloads[1]?.apiServer;
+  assert.ok(partnerApi);
+  await createNode(partnerApi, 'node-1');
+  await createPod(partnerApi, 'default', 'partner-web-1', { app: 'web-app' }, 'node-1');
+  await must(h.fleet.management, 'POST', identities, webAppIdentity());
+  await must(h.fleet.management, 'POST', clusterSpiffeIds, { apiVersion, kind: 'ClusterSpiffeID', metadata: { name: 'frozen' }, spec: { spiffeId: 'spiffe://example.org/ns/payments/sa/frozen', selector: { namespace: 'payments', serviceAccount: 'frozen' } } });
+  await must(h.fleet.management, 'POST', spiffeIdsIn('shop'), { apiVersion, kind: 'SpiffeID', metadata: { name: 'frozen' }, spec: { spiffeId: 'spiffe://example.org/ns/shop/frozen', selector: { podLabel: { app: 'frozen' } } } });
+  const declared = async (): Promise<string[]> => {
+    const found = [];
+    for (const id of ['spiffe://example.org/ns/payments/sa/frozen', 'spiffe://example.org/ns/shop/frozen', aliasId(0), aliasId(1)]) for (const cluster of Object.keys(await entriesOf(id))) found.push(`${id} ${cluster}`);
+    return found.sort();
+  };
+  // The pod entries as SPIRE keeps them: a rewrite changes the revision, a re-creation the creation time.
+  const podEntries = async (): Promise<string[]> => {
+    const pods = new Map((await h.ownedEntries()).filter((entry) => podNameOf(entry) !== '').map((entry) => [entry.id, podNameOf(entry)]));
+    const stored = (await h.fleet.spire?.cliEntries()) ?? [];
+    return stored.filter((entry) => pods.has(String(entry.id))).map((entry) => [pods.get(String(entry.id)), entry.id, entry.created_at, entry.revision_number ?? 0].map(String).join(' ')).sort();
+  };
+  await eventually('both objects and both aliases in both clusters, and the pods of both clusters', async () => {
+    const pods = (await podEntries()).map((line) => line.split(' ')[0]);
+    return ((await declared()).length === 6 && JSON.stringify(pods) === JSON.stringify(['partner-web-1', 'web-1'])) || JSON.stringify([await declared(), pods]);
+  });
+  const podsBefore = await podEntries();
+
+  partnerApi.process().pause();
+  try {
+    await eventually('partner-cluster Ready=False/Unresponsive', async () => {
+      const ready = (await statusOf(`${registries}/partner-cluster`)).conditions?.find((c) => c.type === 'Ready');
+      return (ready?.status === 'False' && ready.reason === 'Unresponsive') || JSON.stringify(ready);
+    }, 60_000);
+    const deletedAt = Date.now();
+    await must(h.fleet.management, 'DELETE', `${clusterSpiffeIds}/frozen`);
+    await eventually('the ClusterSpiffeID\'s entries gone from both clusters, the Unresponsive one too', async () => {
+      const left = (await declared()).filter((line) => line.startsWith('spiffe://example.org/ns/payments/sa/frozen'));
+      return left.length === 0 || JSON.stringify(left);
+    });
+    const clusterSpiffeIdMs = Date.now() - deletedAt;
+    const spiffeIdDeletedAt = Date.now();
+    await must(h.fleet.management, 'DELETE', `${spiffeIdsIn('shop')}/frozen`);
+    await eventually("the SpiffeID's entries gone, and the node aliases with their last users", async () => {
+      const left = await declared();
+      return left.length === 0 || JSON.stringify(left);
+    });
+    process.stdout.write(`# while partner-cluster is Unresponsive: ClusterSpiffeID deleted -> its entries gone in ${(clusterSpiffeIdMs / 1000).toFixed(1)} s; SpiffeID deleted -> its entries and the aliases gone in ${((Date.now() - spiffeIdDeletedAt) / 1000).toFixed(1)} s\n`);
+    assert.deepEqual(await podEntries(), podsBefore, 'the pod entries of both clusters stay as they were: the Unresponsive cluster\'s pods are unknown');
+  } finally {
+    partnerApi.process().resume();
+  }
+  await eventually('partner-cluster Ready=True/Synced again', async () => {
+    const ready = (await statusOf(`${registries}/partner-cluster`)).conditions?.find((c) => c.type === 'Ready');
+    return (ready?.status === 'True' && ready.reason === 'Synced') || JSON.stringify(ready);
+  }, 60_000);
+  assert.deepEqual(await podEntries(), podsBefore, 'nothing of the pods rewritten after the recovery');
+  await must(h.fleet.management, 'DELETE', `${identities}/web-app`);
+  await eventually("the identity's pod entries gone", async () => JSON.stringify((await podEntries()).map((line) => line.split(' ')[0])) === JSON.stringify(['web-1']));
+});
+
 test('without the spiffeid.spiffe.io and spire.spiffe.io CRDs (an upgrade that kept the old ones), the controller starts and serves the other kinds', async () => {
   for (const crd of ['clusterspiffeids.spiffeid.spiffe.io', 'spiffeids.spiffeid.spiffe.io', 'clusterspiffeids.spire.spiffe.io', 'clusterstaticentries.spire.spiffe.io', 'clusterfederatedtrustdomains.spire.spiffe.io']) {
     await must(h.fleet.management, 'DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}`);
