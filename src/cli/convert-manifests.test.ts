@@ -115,6 +115,7 @@ function unprefixed(plan: Plan): unknown {
     errors: plan.errors.map((error) => ({ cluster: error.cluster, pod: error.pod, identity: error.identity === undefined ? undefined : name(error.identity), problem: error.message.slice(error.message.indexOf(': cluster ')) })),
     clusters: plan.clusters,
     keepIdPrefixes: plan.keepIdPrefixes,
+    keepPodEntryIdPrefixes: plan.keepPodEntryIdPrefixes,
   };
 }
 

@@ -26,6 +26,7 @@ import { MemoryCluster } from '../../test/support/memory-cluster.ts';
 import { MemoryEntries } from '../../test/support/memory-entries.ts';
 import { MemoryTrustDomains } from '../../test/support/memory-trust-domains.ts';
 import { RecordingLogger } from '../../test/support/recording-logger.ts';
+import { registrationEntry } from '../../test/support/registration-entry.ts';
 import { Controller, entriesFinalizer, type ClusterShard, type Clusters, type ManagedObjects } from './controller.ts';
 import { FederationRelationships } from './federation-relationships.ts';
 import { managedObject, type ManagedObject } from './managed-object.ts';
@@ -421,18 +422,21 @@ function lastStatus(t: ReturnType<typeof setup>, plural: string, name: string): 
   return t.management.statusWrites(plural, name).at(-1) as SpiffeIdStatusJson | undefined;
 }
 
-test('a ClusterSpiffeID: its entry and the node alias before any pod or sync, a status per cluster; deleted, both go (once the cluster is synced)', async () => {
+test('a ClusterSpiffeID: its entry and the node alias before any pod or sync, a status per cluster; deleted, both go though the cluster never synced, and its pod entries stay', async () => {
   const t = setup();
+  // An entry of a pod of east, which the controller cannot know while east is not synced.
+  const podEntry = registrationEntry({ id: `${east}pod`, spiffeId: 'spiffe://example.org/ns/shop/sa/web', parentId: 'spiffe://example.org/spire/agent/k8s_psat/east-eks/n1', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }] });
+  t.entries.entries.set(podEntry.id, podEntry);
   t.registries.put(registryObject('east'));
   await t.run({ kind: 'registry', name: 'east' });
   t.clusterSpiffeIds.put(spiffeIdObject('api', { spiffeId: 'spiffe://example.org/api', selector: { namespace: 'shop', serviceAccount: 'api' } }));
   await t.run({ kind: 'clusterspiffeid', name: 'api' });
-  const entries = [...t.entries.entries.values()].map((entry) => [entry.spiffeId, entry.parentId]).sort();
+  const entries = [...t.entries.entries.values()].filter((entry) => entry !== podEntry).map((entry) => [entry.spiffeId, entry.parentId]).sort();
   assert.deepEqual(entries, [
     ['spiffe://example.org/api', 'spiffe://example.org/k8s-cluster/east/nodes'],
     ['spiffe://example.org/k8s-cluster/east/nodes', 'spiffe://example.org/spire/server'],
   ]);
-  assert.ok(ownedIds(t.entries).length === 2, 'under the cluster prefix, though the cluster never synced');
+  assert.ok(ownedIds(t.entries).length === 3, 'under the cluster prefix, though the cluster never synced');
   await t.run({ kind: 'status' });
   await t.flush();
   const status = lastStatus(t, 'clusterspiffeids', 'api');
@@ -443,9 +447,9 @@ test('a ClusterSpiffeID: its entry and the node alias before any pod or sync, a 
 
   t.clusterSpiffeIds.remove('api');
   await t.run({ kind: 'clusterspiffeid', name: 'api' });
-  assert.equal(ownedIds(t.entries).length, 2, 'an unsynced cluster keeps all its entries');
-  await syncEast(t, 0);
-  assert.deepEqual(ownedIds(t.entries), [], 'once synced, the entry goes, and the alias with its last user');
+  assert.deepEqual(ownedIds(t.entries), [podEntry.id], 'the entry goes, and the alias with its last user: they depend on no pod; the unsynced cluster keeps its pod entry');
+  await t.run({ kind: 'full' });
+  assert.deepEqual(ownedIds(t.entries), [podEntry.id], 'a full reconciliation too');
 });
 
 test('a SpiffeID reaching into another namespace (its pods, its IDs): Ready=False naming the fields, an event in its namespace, no entry', async () => {
@@ -539,7 +543,7 @@ test('an invalid ClusterSPIFFEID: Ready=False naming the field, an InvalidSpec e
   assert.equal((event?.body as { involvedObject: { apiVersion: string } } | undefined)?.involvedObject.apiVersion, 'spire.spiffe.io/v1alpha1');
 });
 
-test("a ClusterStaticEntry: its literal entry before any sync, SCM's rendered, masked and set in its status; one of another class is left alone", async () => {
+test("a ClusterStaticEntry: its literal entry before any sync, SCM's rendered, masked and set in its status; one of another class is left alone; deleted, its entry goes before any sync too", async () => {
   const t = setup();
   t.registries.put(registryObject('east'));
   await t.run({ kind: 'registry', name: 'east' });
@@ -556,9 +560,7 @@ test("a ClusterStaticEntry: its literal entry before any sync, SCM's rendered, m
 
   t.clusterStaticEntries.remove('db');
   await t.run({ kind: 'clusterStaticEntry', name: 'db' });
-  assert.equal(ownedIds(t.entries).length, 1, 'an unsynced cluster keeps its entries');
-  await syncEast(t, 0);
-  assert.deepEqual(ownedIds(t.entries), [], 'once synced, it goes');
+  assert.deepEqual(ownedIds(t.entries), [], 'it goes at once, though the cluster never synced: it depends on no pod');
 });
 
 test('the pod controller: a labelled pod gets its entry, losing the label loses it; a bad value fails that pod alone, on its registry', async () => {

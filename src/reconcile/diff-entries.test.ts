@@ -92,6 +92,14 @@ test('entries of clusters in keepIdPrefixes are not deleted, but still created a
   assert.deepEqual(diff.deletes, ['eks-c2-old']);
 });
 
+test('under keepPodEntryIdPrefixes only the entries that select a pod are kept; the others are deleted as anywhere', () => {
+  const ofPod = (id: string) => entry(id, { selectors: [{ type: 'k8s', value: 'pod-uid:u1' }, { type: 'k8s', value: 'ns:shop' }] });
+  const declared = (id: string) => entry(id, { selectors: [{ type: 'k8s', value: 'ns:shop' }] });
+  const diff = diffEntries([], [ofPod('eks-c1-pod'), declared('eks-c1-declared'), ofPod('eks-c2-pod')], { entryIdPrefix: 'eks-', keepPodEntryIdPrefixes: ['eks-c1-'] });
+  assert.deepEqual(diff.deletes, ['eks-c1-declared', 'eks-c2-pod']);
+  assert.deepEqual(diffEntries([], [declared('eks-c1-declared')], { entryIdPrefix: 'eks-', keepIdPrefixes: ['eks-c1-'], keepPodEntryIdPrefixes: ['eks-c1-'] }).deletes, [], 'keepIdPrefixes keeps them all');
+});
+
 test('misuse is refused: an empty prefix, a desired entry without the prefix, a duplicate desired ID', () => {
   assert.throws(() => diffEntries([], [entry('x')], { entryIdPrefix: '' }), /empty entryIdPrefix/);
   assert.throws(() => diffEntries([entry('other-a')], [], options), /lacks the prefix/);

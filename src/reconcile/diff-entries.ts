@@ -1,4 +1,4 @@
-import { selectedPodUid } from '../identity/workload-selector.ts';
+import { isPodUidSelector, selectedPodUid } from '../identity/workload-selector.ts';
 import type { EntryField, EntryUpdate, RegistrationEntry, Selector } from '../spire/entry.ts';
 
 /** The writes that bring a SPIRE server's owned entries to the desired state. */
@@ -14,9 +14,18 @@ export interface DiffOptions {
   readonly entryIdPrefix: string;
   /**
    * Owned entries whose ID starts with one of these are never deleted: the ID prefixes of clusters whose
-   * pods are unknown right now (not synced), so that a failure never deletes entries.
+   * wishes are unknown right now (an invalid registry, a node alias that did not render), so that a
+   * failure never deletes entries.
    */
   readonly keepIdPrefixes?: readonly string[];
+  /**
+   * Owned entries whose ID starts with one of these and that select a pod (`k8s:pod-uid:`, which every
+   * entry rendered for a pod carries) are never deleted: the ID prefixes of clusters whose pods are unknown
+   * right now (not synced) or whose entries an identity that does not compile may want. Entries there
+   * without such a selector (ClusterSpiffeIDs', SpiffeIDs', ClusterStaticEntries', node aliases) depend on
+   * no pod: the desired state knows them whatever the cluster's state, and they follow it (ADR 8).
+   */
+  readonly keepPodEntryIdPrefixes?: readonly string[];
   /**
    * Owned entries with a `k8s:pod-uid:` selector of one of these pods are never deleted: pods whose
    * entries failed to render, so that a broken template never takes a running workload's identity away.
@@ -63,12 +72,16 @@ export function differingFields(desired: RegistrationEntry, actual: Registration
 export function diffEntries(desired: Iterable<RegistrationEntry>, actual: Iterable<RegistrationEntry>, options: DiffOptions): EntryDiff {
   const { entryIdPrefix } = options;
   const keepIdPrefixes = options.keepIdPrefixes ?? [];
+  const keepPodEntryIdPrefixes = options.keepPodEntryIdPrefixes ?? [];
   const keepPodUids = new Set(options.keepPodUids ?? []);
   const keptPod = (selector: Selector): boolean => {
     const uid = selectedPodUid(selector);
     return uid !== undefined && keepPodUids.has(uid);
   };
-  const kept = (entry: RegistrationEntry): boolean => keepIdPrefixes.some((prefix) => entry.id.startsWith(prefix)) || (keepPodUids.size > 0 && entry.selectors.some(keptPod));
+  const kept = (entry: RegistrationEntry): boolean =>
+    keepIdPrefixes.some((prefix) => entry.id.startsWith(prefix)) ||
+    (keepPodEntryIdPrefixes.some((prefix) => entry.id.startsWith(prefix)) && entry.selectors.some(isPodUidSelector)) ||
+    (keepPodUids.size > 0 && entry.selectors.some(keptPod));
   if (entryIdPrefix === '') throw new Error('diffEntries: an empty entryIdPrefix would claim every entry of the server');
   const owned = new Map<string, RegistrationEntry>();
   for (const entry of actual) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sampleClusterSPIFFEID, sampleConfig, sampleIdentity, sampleRegistry } from '../../test/fixtures/fleet-objects.ts';
 import { compileIdentities } from './compile-identities.ts';
-import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type MutableStats } from './fleet-reports.ts';
+import { clusterState, countEntry, countTargetedCluster, keepPodEntryIdPrefixes, zeroStats, type MutableStats } from './fleet-reports.ts';
 
 test('an entry registers for the first identity that wants it and is masked for the others, each counted once', () => {
   const stats = new Map<string, MutableStats>([
@@ -37,12 +37,12 @@ test("a ClusterSPIFFEID's namespaces are those its namespace selector matches", 
   assert.deepEqual(stats.get('ClusterSPIFFEID/team')?.namespacesFound, 3);
 });
 
-test('kept: the unsynced clusters, then the managed ones a broken identity targets; never an unmanaged one', () => {
+test('pod entries kept: the unsynced clusters, then the managed ones a broken identity targets; never an unmanaged one', () => {
   const prod = sampleRegistry('prod', { labels: { env: 'prod' } });
   const dev = sampleRegistry('dev', { labels: { env: 'dev' } });
   const broken = [sampleIdentity('broken', { clusterSelector: { matchLabels: { env: 'prod' }, matchExpressions: [] } })];
   const cluster = (registry: typeof prod, managed: boolean, synced: boolean) => ({ registry, entryIdPrefix: `${registry.metadata.name}.`, state: clusterState(managed, synced) });
-  assert.deepEqual(keepIdPrefixes([cluster(prod, true, true), cluster(dev, true, false)], broken), ['dev.', 'prod.']);
-  assert.deepEqual(keepIdPrefixes([cluster(prod, false, true), cluster(dev, true, true)], broken), []);
-  assert.deepEqual(keepIdPrefixes([cluster(prod, true, true)], []), []);
+  assert.deepEqual(keepPodEntryIdPrefixes([cluster(prod, true, true), cluster(dev, true, false)], broken), ['dev.', 'prod.']);
+  assert.deepEqual(keepPodEntryIdPrefixes([cluster(prod, false, true), cluster(dev, true, true)], broken), []);
+  assert.deepEqual(keepPodEntryIdPrefixes([cluster(prod, true, true)], []), []);
 });

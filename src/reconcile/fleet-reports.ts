@@ -83,7 +83,7 @@ export function countEntry<T>(stats: ReadonlyMap<string, MutableStats>, wanters:
   }
 }
 
-/** A cluster as keepIdPrefixes sees it. */
+/** A cluster as keepPodEntryIdPrefixes sees it. */
 export interface KeepCandidate {
   readonly registry: EKSClusterRegistry;
   readonly entryIdPrefix: string;
@@ -91,11 +91,11 @@ export interface KeepCandidate {
 }
 
 /**
- * The ID prefixes of the clusters whose entries must all stay (diffEntries' keepIdPrefixes): the unsynced
- * ones, whose pods are unknown, then the managed ones that an identity whose templates do not compile
- * (`broken`) targets: which of their entries it wants is unknown until it is fixed.
+ * The ID prefixes of the clusters whose pod entries must stay (diffEntries' keepPodEntryIdPrefixes): the
+ * unsynced ones, whose pods are unknown, then the managed ones that an identity whose templates do not
+ * compile (`broken`) targets: which of their pods' entries it wants is unknown until it is fixed.
  */
-export function keepIdPrefixes(clusters: readonly KeepCandidate[], broken: readonly WorkloadIdentity[]): string[] {
+export function keepPodEntryIdPrefixes(clusters: readonly KeepCandidate[], broken: readonly WorkloadIdentity[]): string[] {
   const prefixes = clusters.filter((cluster) => cluster.state === 'unsynced').map((cluster) => cluster.entryIdPrefix);
   for (const cluster of clusters) {
     if (cluster.state !== 'unmanaged' && broken.some((identity) => identityTargetsCluster(identity, cluster.registry))) prefixes.push(cluster.entryIdPrefix);

@@ -265,6 +265,7 @@ function assertMatchesPlan(world: World, state: FleetState, history: readonly st
   assert.deepEqual(state.spiffeIdReports(), plan.spiffeIds, message);
   assert.deepEqual(state.clusterSPIFFEIDReports(), plan.clusterSPIFFEIDs, message);
   assert.deepEqual(new Set(state.keepIdPrefixes()), new Set(plan.keepIdPrefixes), message);
+  assert.deepEqual(new Set(state.keepPodEntryIdPrefixes()), new Set(plan.keepPodEntryIdPrefixes), message);
   assert.deepEqual(state.keepPodUids(), plan.keepPodUids, message);
   for (const entry of plan.entries) assert.deepEqual(state.entry(entry.id), entry, message);
 }
@@ -312,16 +313,19 @@ test('a pod change returns the IDs of exactly the entries it touched', () => {
 
 /** Whether a reconciliation would keep `entry`, owned and not desired: diffEntries with the state's keep rules, as the Reconciler asks. */
 function isKept(state: FleetState, entry: RegistrationEntry): boolean {
-  return diffEntries([], [entry], { entryIdPrefix: state.config.entryIDPrefix, keepIdPrefixes: state.keepIdPrefixes(), keepPodUids: state.keepPodUids() }).deletes.length === 0;
+  const options = { entryIdPrefix: state.config.entryIDPrefix, keepIdPrefixes: state.keepIdPrefixes(), keepPodEntryIdPrefixes: state.keepPodEntryIdPrefixes(), keepPodUids: state.keepPodUids() };
+  return diffEntries([], [entry], options).deletes.length === 0;
 }
 
-test('an unsynced cluster keeps every entry under its prefix; a pod that failed to render keeps its own', () => {
+test('an unsynced cluster keeps every pod entry under its prefix; a pod that failed to render keeps its own', () => {
   const state = new FleetState(config);
   state.setRegistry(sampleRegistry('east'));
   state.setIdentity(sampleIdentity('web', { spiffeIDTemplate: 'spiffe://example.org/v/{{ .PodMeta.Labels.ver }}' }));
   const prefix = state.clusterIdPrefix('east');
   const entry = registrationEntry({ id: `${prefix}abc`, spiffeId: 'spiffe://example.org/x', parentId: 'spiffe://example.org/y', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }] });
   assert.equal(isKept(state, entry), true, 'unsynced');
+  const declared = registrationEntry({ id: `${prefix}def`, spiffeId: 'spiffe://example.org/gone', parentId: 'spiffe://example.org/k8s-cluster/east-eks/nodes', selectors: [{ type: 'k8s', value: 'ns:shop' }] });
+  assert.equal(isKept(state, declared), false, 'unsynced, but an entry that selects no pod depends on none: the desired state knows it');
   const cluster = new MemoryCluster({ namespaces: [] });
   state.setClusterObjects('east', cluster);
   assert.equal(isKept(state, entry), false, 'synced, and no such pod');
@@ -338,6 +342,7 @@ test('a held registry (its object is invalid) keeps every entry under its prefix
   assert.equal(isKept(state, entry), false, 'an unknown registry protects nothing');
   state.holdRegistry('broken');
   assert.equal(isKept(state, entry), true);
+  assert.equal(isKept(state, { ...entry, selectors: [{ type: 'k8s', value: 'ns:shop' }] }), true, 'its ClusterSpiffeIDs\' entries too: which clusters they target depends on its labels');
   assert.deepEqual(state.keepIdPrefixes(), [prefix]);
   state.releaseRegistry('broken');
   assert.equal(isKept(state, entry), false);

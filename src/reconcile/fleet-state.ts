@@ -10,7 +10,7 @@ import type { RenderedEntry } from '../identity/render-entry.ts';
 import { templateReach, type TemplateReach } from '../identity/template-reach.ts';
 import { actsOnClass, clusterSPIFFEIDAsIdentity, clusterSPIFFEIDSourceName } from './cluster-spiffeid-identity.ts';
 import { compileIdentities, type CompiledIdentity } from './compile-identities.ts';
-import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type MutableStats } from './fleet-reports.ts';
+import { clusterState, countEntry, countTargetedCluster, keepPodEntryIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type MutableStats } from './fleet-reports.ts';
 import type { PlannedEntry } from './planned-entry.ts';
 import { ClusterContext, clusterFacts, renderPod, type PodRenderSink } from './render-pod.ts';
 import { identityTargetsCluster, namespaceFilter, podEligible, unmanagedReason } from './selection.ts';
@@ -323,9 +323,14 @@ export class FleetState {
   /** As planEntries' keepIdPrefixes, and the prefixes of held (invalid) registries. */
   keepIdPrefixes(): string[] {
     const held = [...this.#heldClusters].map((name) => this.clusterIdPrefix(name));
-    const clusters = [...this.#clusters.values()].map((cluster) => ({ registry: cluster.registry, entryIdPrefix: cluster.prefix, state: this.#stateOf(cluster) }));
     const aliasFailed = [...this.#clusters.values()].filter((cluster) => cluster.spiffeIdFailures.size > 0).map((cluster) => cluster.prefix);
-    return [...held, ...keepIdPrefixes(clusters, this.#broken), ...aliasFailed];
+    return [...held, ...aliasFailed];
+  }
+
+  /** As planEntries' keepPodEntryIdPrefixes. */
+  keepPodEntryIdPrefixes(): string[] {
+    const clusters = [...this.#clusters.values()].map((cluster) => ({ registry: cluster.registry, entryIdPrefix: cluster.prefix, state: this.#stateOf(cluster) }));
+    return keepPodEntryIdPrefixes(clusters, this.#broken);
   }
 
   /** As planEntries' keepPodUids (sorted). */

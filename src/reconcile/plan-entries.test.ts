@@ -93,16 +93,17 @@ test('clusters: disabled ones and those outside aws.accountIds are unmanaged; cl
   assert.equal(statsOf(result, 'w').clustersTargeted, 1);
 });
 
-test('a managed cluster without a snapshot is unsynced: targeted, no entries, its ID prefix kept from deletion', () => {
+test('a managed cluster without a snapshot is unsynced: targeted, no entries, the pod entries under its ID prefix kept from deletion', () => {
   const result = plan([sampleIdentity('w')], { synced: sampleSnapshot([samplePod('ns', 'p')]), lagging: undefined });
   const lagging = result.clusters.find((cluster) => cluster.name === 'lagging');
   assert.equal(lagging?.state, 'unsynced');
-  assert.deepEqual(result.keepIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'lagging')]);
+  assert.deepEqual(result.keepIdPrefixes, []);
+  assert.deepEqual(result.keepPodEntryIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'lagging')]);
   assert.equal(statsOf(result, 'w').clustersTargeted, 2);
   assert.equal(result.entries.length, 1);
   const stale = { ...(result.entries[0] as (typeof result.entries)[number]), id: `${lagging?.entryIdPrefix ?? ''}0123` };
   const gone = { ...stale, id: `${clusterEntryIdPrefix('eks-workload-', 'synced')}0123` };
-  const diff = diffEntries(result.entries, [stale, gone], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes });
+  const diff = diffEntries(result.entries, [stale, gone], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes, keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
   assert.deepEqual(diff.deletes, [gone.id]);
 });
 
@@ -252,12 +253,12 @@ test('an identity whose templates do not compile keeps every entry of the cluste
   const brokenInA = sampleIdentity('broken', { spiffeIDTemplate: 'spiffe://example.org/{{ .PodMeta.Name', clusterSelector: { matchLabels: { tier: 'x' }, matchExpressions: [] } });
   const result = plan([brokenInA, sampleIdentity('fine')], { a: sampleSnapshot([samplePod('ns', 'p')]), b: sampleSnapshot([samplePod('ns', 'q')]) }, { registries });
   assert.match(result.errors[0]?.message ?? '', /^WorkloadIdentity broken: template: /);
-  assert.deepEqual(result.keepIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'a')]);
-  // What diff does with it: nothing of cluster a goes, while b's stale entries still do.
+  assert.deepEqual(result.keepPodEntryIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'a')]);
+  // What diff does with it: no pod entry of cluster a goes, while b's stale entries still do.
   const [first] = result.entries;
   assert.ok(first);
   const stale = (cluster: string) => ({ ...first, id: `${clusterEntryIdPrefix('eks-workload-', cluster)}-stale`, spiffeId: `spiffe://example.org/stale/${cluster}` });
-  const diff = diffEntries(result.entries, [...result.entries, stale('a'), stale('b')], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes });
+  const diff = diffEntries(result.entries, [...result.entries, stale('a'), stale('b')], { entryIdPrefix: 'eks-workload-', keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
   assert.deepEqual(diff.deletes, [stale('b').id]);
 });
 
@@ -304,7 +305,23 @@ test('a ClusterSpiffeID by namespace and service account: one entry per targeted
       ],
     },
   ]);
-  assert.deepEqual(result.keepIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'east'), clusterEntryIdPrefix('eks-workload-', 'west')], 'unsynced: nothing of theirs is deleted');
+  assert.deepEqual(result.keepPodEntryIdPrefixes, [clusterEntryIdPrefix('eks-workload-', 'east'), clusterEntryIdPrefix('eks-workload-', 'west')], 'unsynced: none of their pod entries is deleted');
+  assert.deepEqual(result.keepIdPrefixes, []);
+});
+
+test("an unsynced cluster's entries that select no pod follow the desired state: a deleted ClusterSpiffeID's goes, the pod entries stay (a plan knows no history: after a restart too)", () => {
+  const result = planEntries({ config: sampleConfig(), registries: [sampleRegistry('east')], identities: [], spiffeIds: [paymentsApi], snapshots: new Map() });
+  const [alias, wanted] = result.entries;
+  assert.ok(alias && wanted);
+  const prefix = clusterEntryIdPrefix('eks-workload-', 'east');
+  // What the server still holds of a ClusterSpiffeID deleted since, and of a pod of the unsynced cluster.
+  const deletedObjects = { ...wanted, id: `${prefix}0001`, spiffeId: 'spiffe://example.org/ns/payments/sa/gone' };
+  const pod = { ...wanted, id: `${prefix}0002`, spiffeId: 'spiffe://example.org/ns/shop/sa/web', parentId: 'spiffe://example.org/spire/agent/k8s_psat/east-eks/n1', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }] };
+  const diff = diffEntries(result.entries, [alias, wanted, deletedObjects, pod], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes, keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
+  assert.deepEqual(diff.deletes, [deletedObjects.id]);
+  // Once nothing wants the alias either, it goes too.
+  const none = planEntries({ config: sampleConfig(), registries: [sampleRegistry('east')], identities: [], spiffeIds: [], snapshots: new Map() });
+  assert.deepEqual(diffEntries(none.entries, [alias, pod], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: none.keepIdPrefixes, keepPodEntryIdPrefixes: none.keepPodEntryIdPrefixes }).deletes, [alias.id]);
 });
 
 test('clusterSelector and selector.cluster choose the clusters; a literal parent needs no node alias', () => {

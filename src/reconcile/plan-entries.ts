@@ -11,7 +11,7 @@ import { compileNodeAliasTemplate } from '../identity/node-alias.ts';
 import { actsOnClass, clusterSPIFFEIDSourceName } from './cluster-spiffeid-identity.ts';
 import { compileIdentities, type CompiledIdentity } from './compile-identities.ts';
 import { DesiredEntries, type EntrySource } from './desired-entries.ts';
-import { clusterState, countEntry, countTargetedCluster, keepIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type KeepCandidate, type MutableStats } from './fleet-reports.ts';
+import { clusterState, countEntry, countTargetedCluster, keepPodEntryIdPrefixes, zeroStats, type ClusterReport, type IdentityReport, type KeepCandidate, type MutableStats } from './fleet-reports.ts';
 import type { PlannedEntry } from './planned-entry.ts';
 import { ClusterContext, clusterFacts, renderPod, type PodRenderSink } from './render-pod.ts';
 import { identityTargetsCluster, namespaceFilter, podEligible, unmanagedReason } from './selection.ts';
@@ -57,10 +57,14 @@ export interface Plan {
   readonly errors: readonly PlanError[];
   /**
    * ID prefixes of the clusters whose entries must all stay (pass them to diffEntries as keepIdPrefixes):
-   * the unsynced ones, those targeted by an identity whose templates do not compile, and those whose
-   * node alias did not render.
+   * those whose node alias did not render.
    */
   readonly keepIdPrefixes: readonly string[];
+  /**
+   * ID prefixes of the clusters whose pod entries must stay (diffEntries' keepPodEntryIdPrefixes): the
+   * unsynced ones and those targeted by an identity whose templates do not compile.
+   */
+  readonly keepPodEntryIdPrefixes: readonly string[];
   /**
    * UIDs (sorted) of the pods for which an identity failed to render: their current entries should stay
    * (diffEntries' keepPodUids), so that a broken template never takes a running workload's identity away.
@@ -169,7 +173,8 @@ export function planEntries(input: PlanInput): Plan {
       ),
     })),
     errors,
-    keepIdPrefixes: [...keepIdPrefixes(keepCandidates, broken), ...aliasFailedPrefixes],
+    keepIdPrefixes: aliasFailedPrefixes,
+    keepPodEntryIdPrefixes: keepPodEntryIdPrefixes(keepCandidates, broken),
     keepPodUids: [...failedPods].sort(),
   };
 }

@@ -36,4 +36,5 @@ test('entries that block a create go first, the others after; pods that failed t
   assert.deepEqual([held.before, held.after], [[], []]);
   assert.match(held.held ?? '', /the entries of 1 cluster\(s\) are kept/);
   assert.deepEqual(cleanupDeletes([], [create], { keepIdPrefixes: ['x'], keepPodUids: [] }), { before: [], after: [] });
+  assert.equal(cleanupDeletes([other], [create], { keepIdPrefixes: [], keepPodEntryIdPrefixes: ['eks-0123456789ab-'], keepPodUids: [] }).held, held.held, 'an unsynced cluster (its pod entries kept) holds it too');
 });

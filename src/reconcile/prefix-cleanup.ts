@@ -40,6 +40,8 @@ export interface CleanupDeletes {
 export interface CleanupState {
   /** diffEntries' keepIdPrefixes: when any cluster's entries must stay, which of these entries serve it is unknown. */
   readonly keepIdPrefixes: readonly string[];
+  /** diffEntries' keepPodEntryIdPrefixes: when any cluster's pod entries must stay, likewise. Default none. */
+  readonly keepPodEntryIdPrefixes?: readonly string[];
   /** diffEntries' keepPodUids: entries of pods whose own entry failed to render stay. */
   readonly keepPodUids: Iterable<string>;
 }
@@ -51,7 +53,8 @@ export interface CleanupState {
  */
 export function cleanupDeletes(candidates: readonly RegistrationEntry[], creates: readonly RegistrationEntry[], state: CleanupState): CleanupDeletes {
   if (candidates.length === 0) return { before: [], after: [] };
-  if (state.keepIdPrefixes.length > 0) return { before: [], after: [], held: `the entries of ${state.keepIdPrefixes.length} cluster(s) are kept (unsynced, or targeted by an identity that does not compile)` };
+  const kept = new Set([...state.keepIdPrefixes, ...(state.keepPodEntryIdPrefixes ?? [])]);
+  if (kept.size > 0) return { before: [], after: [], held: `the entries of ${kept.size} cluster(s) are kept (unsynced, or targeted by an identity that does not compile)` };
   const keepPods = new Set(state.keepPodUids);
   const keyOf = (entry: RegistrationEntry): string => entryKey(entry.spiffeId, entry.parentId, sortSelectors(entry.selectors));
   const created = new Set(creates.map(keyOf));

@@ -63,6 +63,8 @@ export interface DesiredState {
   entries(): Iterable<RegistrationEntry>;
   /** Owned entries under these ID prefixes are never deleted (diffEntries' keepIdPrefixes). */
   keepIdPrefixes(): readonly string[];
+  /** Owned entries under these ID prefixes that select a pod are never deleted (diffEntries' keepPodEntryIdPrefixes). */
+  keepPodEntryIdPrefixes(): readonly string[];
   /** Owned entries that select these pod UIDs are never deleted (diffEntries' keepPodUids). */
   keepPodUids(): Iterable<string>;
 }
@@ -158,7 +160,7 @@ export class Reconciler {
     }
     this.#sweepHeld = await this.#sweepHold?.();
     const diff = this.#withoutSweep(this.#diff(desired, cache.values()));
-    const cleanup = this.#sweepHeld !== undefined ? { before: [], after: [], held: this.#sweepHeld } : cleanupDeletes(candidates, diff.creates, { keepIdPrefixes: this.#state.keepIdPrefixes(), keepPodUids: this.#state.keepPodUids() });
+    const cleanup = this.#sweepHeld !== undefined ? { before: [], after: [], held: this.#sweepHeld } : cleanupDeletes(candidates, diff.creates, { keepIdPrefixes: this.#state.keepIdPrefixes(), keepPodEntryIdPrefixes: this.#state.keepPodEntryIdPrefixes(), keepPodUids: this.#state.keepPodUids() });
     if (cleanup.held !== undefined && candidates.length > 0) this.#logger.warn({ entries: candidates.length }, `entryIDPrefixCleanup: no entry deleted this time: ${cleanup.held}`);
     else if (candidates.length > 0) this.#logger.info({ entries: cleanup.before.length + cleanup.after.length, prefixes: entryIDPrefixCleanup }, 'entryIDPrefixCleanup: deleting the entries under the cleanup prefixes');
     const none = { creates: [], updates: [] };
@@ -232,6 +234,7 @@ export class Reconciler {
     return diffEntries(desired, actual, {
       entryIdPrefix: this.#state.config.entryIDPrefix,
       keepIdPrefixes: this.#state.keepIdPrefixes(),
+      keepPodEntryIdPrefixes: this.#state.keepPodEntryIdPrefixes(),
       keepPodUids: this.#state.keepPodUids(),
     });
   }
