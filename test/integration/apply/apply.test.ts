@@ -131,6 +131,24 @@ test('a ClusterSpiffeID: apply writes its entry and the node alias, which the SP
   assert.deepEqual(await apply(manifests, cluster), { created: 0, updated: 0, deleted: 2, failed: 0 });
 });
 
+test("a ClusterSpiffeID's entries depend on no pod: without it, apply deletes them and the node alias from a cluster without a dump too, and keeps that cluster's pod entries", async () => {
+  const manifests = writeManifests('30m');
+  const cluster = writeCluster(2);
+  await apply(manifests, cluster);
+  const podEntries = sortedIds(await ownedEntries());
+  assert.equal(podEntries.length, 2);
+  const declared = join(dir, 'clusterspiffeid-unsynced.yaml');
+  writeFileSync(declared, 'apiVersion: spiffeid.spiffe.io/v1beta1\nkind: ClusterSpiffeID\nmetadata: {name: api}\nspec: {spiffeId: "spiffe://example.org/api", selector: {namespace: shop, serviceAccount: api}}\n');
+  const created = await run('apply', '--config', configPath, '-f', manifests, '-f', declared, '--spire-socket', spire.socketPath);
+  assert.equal(created.code, 0, created.stderr);
+  assert.deepEqual(JSON.parse(created.stdout), { created: 2, updated: 0, deleted: 0, failed: 0 }, 'created up front, without a dump');
+  const result = await run('apply', '--config', configPath, '-f', manifests, '--spire-socket', spire.socketPath);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /cluster prod: no --cluster prod=PATH given/);
+  assert.deepEqual(JSON.parse(result.stdout), { created: 0, updated: 0, deleted: 2, failed: 0 });
+  assert.deepEqual(sortedIds(await ownedEntries()), podEntries, 'the unsynced cluster keeps its pod entries');
+});
+
 test("spire-controller-manager's ClusterSPIFFEID and ClusterStaticEntry: apply writes their entries, which the SPIRE server accepts as they are; without them, they go", async () => {
   const manifests = writeManifests('30m');
   const cluster = writeCluster(2);
