@@ -309,7 +309,7 @@ async function table(path: string): Promise<{ columns: { name: string; type: str
 
 const age = /^\d+s$/;
 
-test('kubectl get eksclusterregistries shows cluster, region, account, ready, entries and age (and more with -o wide)', async () => {
+test('kubectl get eksclusterregistries shows cluster, region, account, ready, entries and age (and with -o wide the shard, enabled, namespaces and last sync)', async () => {
   const path = `${registries}/columns-cluster`;
   await ok(kube.create(registry({ clusterName: 'prod-eks', region: 'eu-west-1', accountId: '012345678901' }, 'columns-cluster')), 201);
   const before = await table(path);
@@ -324,6 +324,7 @@ test('kubectl get eksclusterregistries shows cluster, region, account, ready, en
     ],
     namespacesCount: 7,
     entriesRegistered: 42,
+    shard: 'registrar-1',
   });
   const { columns, cells } = await table(path);
   assert.deepEqual(
@@ -336,6 +337,7 @@ test('kubectl get eksclusterregistries shows cluster, region, account, ready, en
       ['Ready', 'string', 0],
       ['Entries', 'integer', 0],
       ['Age', 'date', 0],
+      ['Shard', 'string', 1],
       ['Enabled', 'boolean', 1],
       ['Namespaces', 'integer', 1],
       ['Last Sync', 'date', 1],
@@ -343,8 +345,8 @@ test('kubectl get eksclusterregistries shows cluster, region, account, ready, en
   );
   assert.deepEqual(cells.slice(0, 6), ['columns-cluster', 'prod-eks', 'eu-west-1', '012345678901', 'True', 42]);
   assert.match(String(cells[6]), age);
-  assert.deepEqual(cells.slice(7, 9), [true, 7]);
-  assert.match(String(cells[9]), age);
+  assert.deepEqual(cells.slice(7, 10), ['registrar-1', true, 7]);
+  assert.match(String(cells[10]), age);
 });
 
 test('kubectl get workloadidentities shows clusters, pods, entries and age (and more with -o wide)', async () => {
