@@ -74,6 +74,7 @@ install_postgres() {
 
 build_go etcd etcd go.etcd.io/etcd/server/v3 go.etcd.io/etcd/server/v3 0
 build_go spire-server spire-server github.com/spiffe/spire github.com/spiffe/spire/cmd/spire-server 1
+build_go spire-controller-manager spire-controller-manager github.com/spiffe/spire-controller-manager github.com/spiffe/spire-controller-manager/cmd 0
 # Without these, kube-apiserver reports its version as v0.0.0-master.
 kube_version_flags='-X k8s.io/component-base/version.gitVersion=@VERSION@ -X k8s.io/component-base/version.gitTreeState=clean'
 build_go kube-apiserver kube-apiserver k8s.io/kubernetes k8s.io/kubernetes/cmd/kube-apiserver 0 "$kube_version_flags"

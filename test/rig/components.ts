@@ -7,7 +7,7 @@ export function rigCacheDir(): string {
   return process.env.RIG_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spire-eks-workload-registrar');
 }
 
-export type Component = 'etcd' | 'kube-apiserver' | 'spire-server' | 'moto_server' | 'python';
+export type Component = 'etcd' | 'kube-apiserver' | 'spire-server' | 'spire-controller-manager' | 'moto_server' | 'python';
 
 /** The path of a built component, or an error that says how to build it. */
 export function componentPath(component: Component): string {
