@@ -11,9 +11,10 @@
 // templates; `containers`: the same reaching the first container's name and image too, so informers keep
 // more of each pod; `pod-controller`: no identity, the pod controller reading each pod's annotation.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { log, mb, memory, metric, percentile, pool, runPodStream, sample } from './bench-support.ts';
 import { createEntryClient, defaultCreateBatchSize } from '../src/spire/entry-client.ts';
 import { entryToMessage } from '../src/spire/entry-message.ts';
 import { openEntryService } from '../src/spire/entry-service.ts';
@@ -40,44 +41,6 @@ const streamOpsPerSecond = 5;
 const prefix = 'eks-bench-';
 const spiffeIdOf = (pod: string): string => `spiffe://example.org/pod/${pod}`;
 const podName = (cluster: number, i: number): string => `c${cluster}-pod-${String(i).padStart(6, '0')}`;
-
-/** Runs `work` over `items` with at most `concurrency` in flight. */
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-/** kB figures of /proc/<pid>/status. */
-function memory(pid: number): { rssKb: number; hwmKb: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rssKb: field('VmRSS'), hwmKb: field('VmHWM') };
-}
-
-/** The sum of a metric's samples in a /metrics scrape whose labels contain every `labels` pair. */
-function sample(scrape: string, name: string, labels: Record<string, string> = {}): number {
-  let sum = 0;
-  for (const line of scrape.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
-
-async function metric(url: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  return sample(await (await fetch(url)).text(), name, labels);
-}
-
-const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
-const log = (text: string): void => void process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 
 execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
 log(`starting the fleet (2 workload clusters, ${perCluster} pods each, spire-server on ${datastore}, entries from ${source})`);
@@ -179,37 +142,19 @@ try {
 
   // The steady stream: each tick creates one new pod and deletes one of the original ones, alternating clusters.
   const callsBefore = await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total');
-  const latencies: number[] = [];
-  const waits: Promise<void>[] = [];
-  let missed = 0;
-  let events = 0;
   const ticks = streamSeconds * streamOpsPerSecond;
-  const streamStart = performance.now();
-  for (let tick = 0; tick < ticks; tick++) {
-    await sleep(Math.max(0, streamStart + (tick * 1000) / streamOpsPerSecond - performance.now()));
-    const c = tick % 2;
-    const api = apis[c] as ApiServer;
-    const name = `c${c + 1}-stream-${String(tick).padStart(4, '0')}`;
-    const victim = podsOf[c]?.[Math.floor(tick / 2)] as string;
-    await createPod(api, 'default', name, { app: 'bench' }, `node-${tick % nodesPerCluster}`, { [podIdentityAnnotation]: `pod/${name}` });
-    const createdAt = performance.now();
-    events++;
-    waits.push(
-      (async () => {
-        const deadline = createdAt + 30_000;
-        while (performance.now() < deadline) {
-          if ((await spire.listEntries({ bySpiffeId: spiffeIdOf(name) })).length > 0) {
-            latencies.push(performance.now() - createdAt);
-            return;
-          }
-          await sleep(20);
-        }
-        missed++;
-      })(),
-    );
-    void deletePod(api, 'default', victim).then(() => void events++);
-  }
-  await Promise.all(waits);
+  const { latenciesMs: latencies, missed, events } = await runPodStream({
+    ticks,
+    ticksPerSecond: streamOpsPerSecond,
+    async create(tick) {
+      const name = `c${(tick % 2) + 1}-stream-${String(tick).padStart(4, '0')}`;
+      await createPod(apis[tick % 2] as ApiServer, 'default', name, { app: 'bench' }, `node-${tick % nodesPerCluster}`, { [podIdentityAnnotation]: `pod/${name}` });
+      return spiffeIdOf(name);
+    },
+    remove: (tick) => deletePod(apis[tick % 2] as ApiServer, 'default', podsOf[tick % 2]?.[Math.floor(tick / 2)] as string),
+    listed: async (spiffeId) => (await spire.listEntries({ bySpiffeId: spiffeId })).length > 0,
+    timeoutMs: 30_000,
+  });
   const streamCalls = (await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total')) - callsBefore;
   // Every deleted pod's entry goes too: the expected count after the stream is unchanged.
   const deadline = Date.now() + 60_000;
@@ -251,7 +196,6 @@ try {
     await rawGroup.stopAll();
   }
 
-  latencies.sort((a, b) => a - b);
   console.log(
     [
       '',
