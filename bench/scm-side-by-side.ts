@@ -17,6 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSeconds, log, mb, memory, metric, percentile, pool, runPodStream, type PodStreamResult } from './bench-support.ts';
+import { entryKey, sortSelectors } from '../src/identity/entry-id.ts';
 import { createEntryClient } from '../src/spire/entry-client.ts';
 import type { RegistrationEntry } from '../src/spire/entry.ts';
 import { clusterSPIFFEIDs, createNode, createPod, deletePod, group, installCrds, must, registries, registryFor, repoRoot } from '../test/e2e/e2e-fixture.ts';
@@ -31,6 +32,7 @@ const datastore = parseSpireDatastoreKind(process.env.BENCH_DATASTORE ?? 'sqlite
 const nodeCount = 20;
 const streamSeconds = 30;
 const streamOpsPerSecond = 5;
+const ticks = streamSeconds * streamOpsPerSecond;
 // Each stream pod is deleted this long after its create: the stream leaves the starting pods (and their
 // UIDs, which SCM's entries select on) alone, so both runs end with the same entries.
 const streamPodLifeSeconds = 10;
@@ -79,10 +81,6 @@ interface Run {
   readonly entries: readonly RegistrationEntry[];
 }
 
-/** SPIRE's uniqueness key of an entry: SPIFFE ID, parent ID, selectors (a set). */
-function keyOf(entry: RegistrationEntry): string {
-  return `${entry.spiffeId} <- ${entry.parentId} [${entry.selectors.map((s) => `${s.type}:${s.value}`).sort().join(' ')}]`;
-}
 
 execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
 log(`starting the fleet (1 workload cluster, ${pods} pods; spire-servers on ${datastore})`);
@@ -173,7 +171,6 @@ try {
         const cpuBefore = cpuSeconds(pid);
         const callsBefore = await controller.spireCalls();
         const lag = streamPodLifeSeconds * streamOpsPerSecond;
-        const ticks = streamSeconds * streamOpsPerSecond;
         const stream = await runPodStream({
           ticks,
           ticksPerSecond: streamOpsPerSecond,
@@ -217,7 +214,6 @@ try {
   const ms = (value: number): string => `${value.toFixed(0)} ms`;
   const perEvent = (run: Run): string =>
     run.streamCalls === undefined ? 'not measured (no SPIRE call metrics)' : `${(run.streamCalls / run.stream.events).toFixed(2)} (${run.streamCalls} for ${run.stream.events} events)`;
-  const ticks = streamSeconds * streamOpsPerSecond;
   console.log(
     [
       '',
@@ -242,7 +238,7 @@ try {
   );
 
   // Both must have written the same entries, or the figures compare different work.
-  const keys = (run: Run): Set<string> => new Set(run.entries.map(keyOf));
+  const keys = (run: Run): Set<string> => new Set(run.entries.map((entry) => entryKey(entry.spiffeId, entry.parentId, sortSelectors(entry.selectors))));
   const [scmKeys, registrarKeys] = [keys(theirs), keys(ours)];
   const onlyScm = [...scmKeys].filter((key) => !registrarKeys.has(key));
   const onlyRegistrar = [...registrarKeys].filter((key) => !scmKeys.has(key));
