@@ -314,6 +314,48 @@ test('an identity change re-renders its pods: entries move to the new SPIFFE IDs
   assert.deepEqual(spiffeIds(), ['spiffe://example.org/app/web-0', 'spiffe://example.org/app/web-1']);
 });
 
+test('the items queued at start for objects the first full reconciliation took in render no pod again; a changed object, a retry after failed writes and a periodic full reconciliation do', async () => {
+  const t = setup();
+  let renders = 0;
+  const cluster = new (class extends MemoryCluster {
+    override pod(key: string): ReturnType<MemoryCluster['pod']> {
+      renders++;
+      return super.pod(key);
+    }
+  })();
+  for (let i = 0; i < 3; i++) cluster.addPod(samplePod('shop', `web-${i}`));
+  t.identities.put(identityObject('web'));
+  t.registries.put(registryObject('east'));
+  const full = t.run({ kind: 'full' });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.clusters().listener.status('east', { ready: true, reason: 'Synced', message: 'watching' });
+  t.clusters().listener.synced('east', cluster);
+  await full;
+  assert.deepEqual([ownedIds(t.entries).length, renders], [3, 3], 'the first full reconciliation rendered each pod once');
+
+  await t.run({ kind: 'registry', name: 'east' });
+  await t.run({ kind: 'identity', name: 'web' });
+  assert.equal(renders, 3, 'the queued items rendered nothing again');
+  const finalizerPatches = t.management.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/eksclusterregistries/east'));
+  assert.deepEqual(finalizerPatches.map((p) => p.body), [{ metadata: { finalizers: [entriesFinalizer], resourceVersion: '10' } }], 'the registry item still set its finalizer');
+
+  await t.run({ kind: 'full' });
+  assert.equal(renders, 6, 'a periodic full reconciliation renders each pod once');
+
+  // A changed identity whose writes fail: its retry (the same object) renders and writes again, and deletes
+  // the entries of the old SPIFFE IDs, which the failed attempt did not reach.
+  let failing = true;
+  const create = t.entries.createEntries.bind(t.entries);
+  t.entries.createEntries = async (entries) => (failing ? entries.map((entry) => ({ kind: 'error', code: 14, entryId: entry.id, spiffeId: entry.spiffeId, message: 'unavailable', callFailed: true })) : create(entries));
+  t.identities.put(identityObject('web', { spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/app/{{ .PodMeta.Name }}' }));
+  await assert.rejects(t.run({ kind: 'identity', name: 'web' }), /3 SPIRE writes failed/);
+  assert.equal(renders, 9);
+  failing = false;
+  await t.run({ kind: 'identity', name: 'web' });
+  assert.equal(renders, 12);
+  assert.deepEqual([...t.entries.entries.values()].map((e) => e.spiffeId).sort(), ['spiffe://example.org/app/web-0', 'spiffe://example.org/app/web-1', 'spiffe://example.org/app/web-2']);
+});
+
 test('a cluster lost keeps its entries, even across a full reconciliation; a pod gone while synced loses its entry', async () => {
   const t = setup();
   const cluster = await webOnEast(t, 3);
@@ -448,6 +490,8 @@ test('a ClusterSpiffeID: its entry and the node alias before any pod or sync, a 
   t.clusterSpiffeIds.remove('api');
   await t.run({ kind: 'clusterspiffeid', name: 'api' });
   assert.deepEqual(ownedIds(t.entries), [podEntry.id], 'the entry goes, and the alias with its last user: they depend on no pod; the unsynced cluster keeps its pod entry');
+  // Still connecting, the first full reconciliation would wait for it.
+  t.clusters().listener.status('east', { ready: false, reason: 'Unreachable', message: 'pods: connection refused' });
   await t.run({ kind: 'full' });
   assert.deepEqual(ownedIds(t.entries), [podEntry.id], 'a full reconciliation too');
 });
@@ -667,7 +711,11 @@ test('sharded: a replica connects to, writes for and reports on the clusters it 
   t.identities.put(identityObject('web'));
   t.registries.put(registryObject('east'));
   t.registries.put(registryObject('west'));
-  await t.run({ kind: 'full' });
+  // The first full reconciliation waits for east, which the test leaves unreachable, then syncs.
+  const full = t.run({ kind: 'full' });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.clusters().listener.status('east', { ready: false, reason: 'Unreachable', message: 'pods: connection refused' });
+  await full;
   assert.deepEqual([...t.clusters().connected.keys()], ['east']);
   await syncEast(t);
   assert.equal(t.entries.entries.size, 2);

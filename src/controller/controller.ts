@@ -181,6 +181,13 @@ export class Controller {
   readonly #refusedWrites = new Map<string, WriteFailure>();
   /** Told of every cluster status change (the first full reconciliation waits on them). */
   readonly #statusWaiters = new Set<() => void>();
+  /**
+   * The registry and identity objects the state holds, by their work item's key, and whether a full
+   * reconciliation has compared every entry since. An item for an object so held has nothing left to do:
+   * at start the first full reconciliation takes in every object before their queued items run, and
+   * rendering every pod again then only made garbage (the memory peak at the end of convergence).
+   */
+  readonly #takenIn = new Map<WorkKey, { readonly object: ManagedObject<unknown>; compared: boolean }>();
   #firstFullDone = false;
   #spireReachable = false;
   #leading = false;
@@ -262,6 +269,7 @@ export class Controller {
     this.#held.delete(name);
     await this.#clusters.remove(name);
     const changed = this.#state.removeRegistry(name);
+    this.#takenIn.delete(workKey({ kind: 'registry', name }));
     this.#pendingObjects.delete(name);
     this.#clusterStatus.delete(name);
     this.#registryStatus.forget(name);
@@ -429,12 +437,14 @@ export class Controller {
       // object on its own: one that fails is reported and keeps what it had; the others are repaired.
       for (const object of this.#identities.store.list()) {
         await this.#isolated('WorkloadIdentity', object, () => {
-          if (object.parsed.ok) this.#state.setIdentity(object.parsed.value);
+          const item = { kind: 'identity', name: object.name } as const;
+          if (object.parsed.ok && !this.#holdsObject(item, object)) this.#takeIn(item, object, this.#state.setIdentity(object.parsed.value));
         });
       }
       for (const object of this.#clusterSPIFFEIDs.store.list()) {
         await this.#isolated('ClusterSPIFFEID', object, () => {
-          if (object.parsed.ok) this.#state.setClusterSPIFFEID(object.parsed.value);
+          const item = { kind: 'clusterSPIFFEID', name: object.name } as const;
+          if (object.parsed.ok && !this.#holdsObject(item, object)) this.#takeIn(item, object, this.#state.setClusterSPIFFEID(object.parsed.value));
         });
       }
       for (const [kind, objects] of this.#spiffeIdKinds()) {
@@ -457,7 +467,8 @@ export class Controller {
             return;
           }
           this.#state.releaseRegistry(object.name);
-          this.#state.setRegistry(object.parsed.value);
+          const item = { kind: 'registry', name: object.name } as const;
+          if (!this.#holdsObject(item, object)) this.#takeIn(item, object, this.#state.setRegistry(object.parsed.value));
           await this.#clusters.setRegistry(object.parsed.value);
         });
       }
@@ -473,6 +484,7 @@ export class Controller {
       this.#pendingObjects.clear();
       const report = await this.#reconciler.full();
       this.#spireReachable = true;
+      if (report.failures.length === 0) for (const held of this.#takenIn.values()) held.compared = true;
       // The first full writes what changed while the registrar was away; later ones write only drift.
       if (this.#firstFullDone) this.#reportDrift(report);
       this.#firstFullDone = true;
@@ -531,6 +543,8 @@ export class Controller {
   async #registryChanged(name: string): Promise<ReconcileReport> {
     const object = this.#registries.store.get(name);
     const prefix = this.#state.clusterIdPrefix(name);
+    const item = { kind: 'registry', name } as const;
+    const compared = this.#comparedSince(item, object);
     if (!this.#holds(name)) return this.#reconciler.targeted(await this.#letGo(name));
     // The Reconciler lists the entries of a cluster taken in before it compares them.
     if (this.#shard !== undefined) this.#held.set(name, prefix);
@@ -561,9 +575,34 @@ export class Controller {
       return report;
     }
     if (!object.finalizers.includes(entriesFinalizer)) await this.#patchRegistryFinalizers(name, object.resourceVersion, [...object.finalizers, entriesFinalizer]);
-    this.#state.setRegistry(parsed.value);
+    if (compared) return this.#reconciler.targeted([]);
+    this.#takeIn(item, object, this.#state.setRegistry(parsed.value));
     await this.#clusters.setRegistry(parsed.value);
     return this.#reconciler.targetedPrefix(prefix);
+  }
+
+  /** Whether the state holds this very object for the item (taken in, not since replaced or removed). */
+  #holdsObject(item: WorkItem, object: ManagedObject<unknown>): boolean {
+    return this.#takenIn.get(workKey(item))?.object === object;
+  }
+
+  /** Records that the state took in `object` for the item; returns what changed, for the caller's diff. */
+  #takeIn<T>(item: WorkItem, object: ManagedObject<unknown>, changed: T): T {
+    this.#takenIn.set(workKey(item), { object, compared: false });
+    return changed;
+  }
+
+  /**
+   * Whether the state holds this very object for the item and a full reconciliation compared every entry
+   * since: then the item has nothing to write. Otherwise the record is dropped, as the item takes the object
+   * in again (or removes it): a retry after failed writes renders and compares its entries again.
+   */
+  #comparedSince(item: WorkItem, object: ManagedObject<unknown> | undefined): boolean {
+    const key = workKey(item);
+    const held = this.#takenIn.get(key);
+    if (object !== undefined && held?.object === object && held.compared) return true;
+    this.#takenIn.delete(key);
+    return false;
   }
 
   /**
@@ -579,7 +618,7 @@ export class Controller {
   }
 
   #identityChanged(name: string): Promise<ReconcileReport> {
-    return this.#templatedIdentityChanged('WorkloadIdentity', this.#identities, this.#identityStatus, name, name, {
+    return this.#templatedIdentityChanged('WorkloadIdentity', this.#identities, this.#identityStatus, { kind: 'identity', name }, name, {
       remove: () => this.#state.removeIdentity(name),
       set: (identity) => this.#state.setIdentity(identity),
     });
@@ -593,11 +632,13 @@ export class Controller {
     kind: 'WorkloadIdentity' | 'ClusterSPIFFEID',
     objects: ManagedObjects<T>,
     status: StatusSink,
-    name: string,
+    item: { readonly kind: 'identity' | 'clusterSPIFFEID'; readonly name: string },
     source: string,
     state: { readonly remove: () => Set<string>; readonly set: (value: T) => Set<string> },
   ): Promise<ReconcileReport> {
+    const { name } = item;
     const object = objects.store.get(name);
+    if (this.#comparedSince(item, object)) return this.#reconciler.targeted([]);
     if (object === undefined) {
       const changed = state.remove();
       status.forget(name);
@@ -606,7 +647,7 @@ export class Controller {
     }
     if (!object.parsed.ok) return this.#refused(kind, object, { identity: source }, object.parsed.errors);
     this.#logger.info({ identity: source }, logMessages.targetedReconciliation);
-    const changed = state.set(object.parsed.value);
+    const changed = this.#takeIn(item, object, state.set(object.parsed.value));
     await this.#clusters.refresh();
     return this.#reconciler.targeted(changed);
   }
@@ -621,7 +662,7 @@ export class Controller {
 
   /** A ClusterSPIFFEID was added, changed or deleted: as a WorkloadIdentity, under its source name. */
   #clusterSPIFFEIDChanged(name: string): Promise<ReconcileReport> {
-    return this.#templatedIdentityChanged('ClusterSPIFFEID', this.#clusterSPIFFEIDs, this.#clusterSPIFFEIDStatus, name, clusterSPIFFEIDSourceName(name), {
+    return this.#templatedIdentityChanged('ClusterSPIFFEID', this.#clusterSPIFFEIDs, this.#clusterSPIFFEIDStatus, { kind: 'clusterSPIFFEID', name }, clusterSPIFFEIDSourceName(name), {
       remove: () => this.#state.removeClusterSPIFFEID(name),
       set: (identity) => this.#state.setClusterSPIFFEID(identity),
     });

@@ -124,6 +124,12 @@ export class Reconciler {
   readonly #sweepHold: (() => Promise<string | undefined>) | undefined;
   /** The last full reconciliation's sweepHold answer; targetedPrefix follows it too. */
   #sweepHeld: string | undefined;
+  /**
+   * The IDs of a diff whose writes failed or were not made: the next targeted reconciliation compares them
+   * too. A retry renders again, and only the new IDs would be compared: an entry whose ID changed would keep
+   * its old one until the next full reconciliation.
+   */
+  readonly #unsettled = new Set<string>();
 
   constructor(options: ReconcilerOptions) {
     this.#client = options.client;
@@ -187,7 +193,9 @@ export class Reconciler {
     }
     const desired: RegistrationEntry[] = [];
     const actual: RegistrationEntry[] = [];
-    for (const id of new Set(ids)) {
+    const compared = new Set([...ids, ...this.#unsettled]);
+    this.#unsettled.clear();
+    for (const id of compared) {
       if (held !== undefined && !held.has(this.#prefixOf(id))) continue;
       const wanted = this.#state.entry(id);
       const cached = cache.get(id);
@@ -265,6 +273,12 @@ export class Reconciler {
       }
     };
     const report = await applyInChunks(this.#client, diff, observe);
+    if (kind === 'full') this.#unsettled.clear();
+    if (report.failures.length > 0) {
+      for (const entry of diff.creates) this.#unsettled.add(entry.id);
+      for (const update of diff.updates) this.#unsettled.add(update.entry.id);
+      for (const id of diff.deletes) this.#unsettled.add(id);
+    }
     for (const failure of report.failures) this.#logger.warn({ entryID: failure.entryId, operation: failure.operation }, `SPIRE entry write failed: ${failure.message}`);
     return kind === 'full' ? { kind, ...report, written } : { kind, ...report };
   }
