@@ -338,6 +338,10 @@ test('the items queued at start for objects the first full reconciliation took i
   assert.equal(renders, 3, 'the queued items rendered nothing again');
   const finalizerPatches = t.management.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/eksclusterregistries/east'));
   assert.deepEqual(finalizerPatches.map((p) => p.body), [{ metadata: { finalizers: [entriesFinalizer], resourceVersion: '10' } }], 'the registry item still set its finalizer');
+  // The finalizer comes back as an update, and is the registry's item again.
+  t.registries.put(registryObject('east', { finalizers: [entriesFinalizer] }));
+  await t.run({ kind: 'registry', name: 'east' });
+  assert.equal(renders, 3, 'nor the finalizer coming back');
 
   await t.run({ kind: 'full' });
   assert.equal(renders, 6, 'a periodic full reconciliation renders each pod once');
@@ -373,7 +377,7 @@ test('a cluster lost keeps its entries, even across a full reconciliation; a pod
   assert.equal(ownedIds(t.entries).length, 2);
 });
 
-test('the reconcile annotation is a full reconciliation; a status-only update is nothing', () => {
+test('the reconcile annotation is a full reconciliation; a status-only update is nothing; a finalizer change is the object\'s item', () => {
   const items: WorkItem[] = [];
   const handlers = objectHandlers<WorkloadIdentity>((name) => ({ kind: 'identity', name }), (item) => items.push(item));
   const transform = managedObject(parseWorkloadIdentity);
@@ -383,6 +387,10 @@ test('the reconcile annotation is a full reconciliation; a status-only update is
   assert.deepEqual(items, []);
   handlers.onUpdate?.(plain, transform(identityObject('web', {}, { reconcile: 'now' })), 'web');
   assert.deepEqual(items, [{ kind: 'identity', name: 'web' }, { kind: 'full' }]);
+  const finalized = transform({ ...identityObject('web'), metadata: { ...(identityObject('web').metadata as object), finalizers: ['example.org/keep'] } });
+  assert.equal(finalized.intent, plain.intent, 'finalizers are no part of the intent');
+  handlers.onUpdate?.(plain, finalized, 'web');
+  assert.deepEqual(items.at(-1), { kind: 'identity', name: 'web' });
 });
 
 test('statuses are written only when they change', async () => {

@@ -182,12 +182,13 @@ export class Controller {
   /** Told of every cluster status change (the first full reconciliation waits on them). */
   readonly #statusWaiters = new Set<() => void>();
   /**
-   * The registry and identity objects the state holds, by their work item's key, and whether a full
-   * reconciliation has compared every entry since. An item for an object so held has nothing left to do:
-   * at start the first full reconciliation takes in every object before their queued items run, and
-   * rendering every pod again then only made garbage (the memory peak at the end of convergence).
+   * The intent of each registry and identity object the state holds, by its work item's key, and whether a
+   * reconciliation (the item's own or a full one) has written its entries without a failure since. An item
+   * for an intent so settled has nothing left to do: at start the first full reconciliation takes in every
+   * object before their queued items run, and a registry's finalizer comes back as an update; rendering
+   * every pod again then only made garbage (the memory peak at the end of convergence).
    */
-  readonly #takenIn = new Map<WorkKey, { readonly object: ManagedObject<unknown>; compared: boolean }>();
+  readonly #takenIn = new Map<WorkKey, { readonly intent: string; settled: boolean }>();
   #firstFullDone = false;
   #spireReachable = false;
   #leading = false;
@@ -365,6 +366,8 @@ export class Controller {
       );
     }
     for (const failure of report.failures) if (failure.operation !== 'delete') this.#refusedWrites.set(failure.entryId, failure);
+    const held = this.#takenIn.get(workKey(item));
+    if (held !== undefined && report.failures.length === 0) held.settled = true;
     // Statuses follow the entries, at most once a second (they scan the whole state).
     this.enqueue({ kind: 'status' }, 1000);
     if (report.failures.length > 0) throw new Error(`${report.failures.length} SPIRE writes failed for ${label}; the first: ${report.failures[0]?.message}`);
@@ -438,13 +441,13 @@ export class Controller {
       for (const object of this.#identities.store.list()) {
         await this.#isolated('WorkloadIdentity', object, () => {
           const item = { kind: 'identity', name: object.name } as const;
-          if (object.parsed.ok && !this.#holdsObject(item, object)) this.#takeIn(item, object, this.#state.setIdentity(object.parsed.value));
+          if (object.parsed.ok && !this.#holdsIntent(item, object)) this.#takeIn(item, object, this.#state.setIdentity(object.parsed.value));
         });
       }
       for (const object of this.#clusterSPIFFEIDs.store.list()) {
         await this.#isolated('ClusterSPIFFEID', object, () => {
           const item = { kind: 'clusterSPIFFEID', name: object.name } as const;
-          if (object.parsed.ok && !this.#holdsObject(item, object)) this.#takeIn(item, object, this.#state.setClusterSPIFFEID(object.parsed.value));
+          if (object.parsed.ok && !this.#holdsIntent(item, object)) this.#takeIn(item, object, this.#state.setClusterSPIFFEID(object.parsed.value));
         });
       }
       for (const [kind, objects] of this.#spiffeIdKinds()) {
@@ -468,7 +471,7 @@ export class Controller {
           }
           this.#state.releaseRegistry(object.name);
           const item = { kind: 'registry', name: object.name } as const;
-          if (!this.#holdsObject(item, object)) this.#takeIn(item, object, this.#state.setRegistry(object.parsed.value));
+          if (!this.#holdsIntent(item, object)) this.#takeIn(item, object, this.#state.setRegistry(object.parsed.value));
           await this.#clusters.setRegistry(object.parsed.value);
         });
       }
@@ -484,7 +487,7 @@ export class Controller {
       this.#pendingObjects.clear();
       const report = await this.#reconciler.full();
       this.#spireReachable = true;
-      if (report.failures.length === 0) for (const held of this.#takenIn.values()) held.compared = true;
+      if (report.failures.length === 0) for (const held of this.#takenIn.values()) held.settled = true;
       // The first full writes what changed while the registrar was away; later ones write only drift.
       if (this.#firstFullDone) this.#reportDrift(report);
       this.#firstFullDone = true;
@@ -544,7 +547,7 @@ export class Controller {
     const object = this.#registries.store.get(name);
     const prefix = this.#state.clusterIdPrefix(name);
     const item = { kind: 'registry', name } as const;
-    const compared = this.#comparedSince(item, object);
+    const settled = this.#settled(item, object);
     if (!this.#holds(name)) return this.#reconciler.targeted(await this.#letGo(name));
     // The Reconciler lists the entries of a cluster taken in before it compares them.
     if (this.#shard !== undefined) this.#held.set(name, prefix);
@@ -575,32 +578,32 @@ export class Controller {
       return report;
     }
     if (!object.finalizers.includes(entriesFinalizer)) await this.#patchRegistryFinalizers(name, object.resourceVersion, [...object.finalizers, entriesFinalizer]);
-    if (compared) return this.#reconciler.targeted([]);
+    if (settled) return this.#reconciler.targeted([]);
     this.#takeIn(item, object, this.#state.setRegistry(parsed.value));
     await this.#clusters.setRegistry(parsed.value);
     return this.#reconciler.targetedPrefix(prefix);
   }
 
-  /** Whether the state holds this very object for the item (taken in, not since replaced or removed). */
-  #holdsObject(item: WorkItem, object: ManagedObject<unknown>): boolean {
-    return this.#takenIn.get(workKey(item))?.object === object;
+  /** Whether the state holds this object's intent for the item (taken in, not since replaced or removed). */
+  #holdsIntent(item: WorkItem, object: ManagedObject<unknown>): boolean {
+    return this.#takenIn.get(workKey(item))?.intent === object.intent;
   }
 
   /** Records that the state took in `object` for the item; returns what changed, for the caller's diff. */
   #takeIn<T>(item: WorkItem, object: ManagedObject<unknown>, changed: T): T {
-    this.#takenIn.set(workKey(item), { object, compared: false });
+    this.#takenIn.set(workKey(item), { intent: object.intent, settled: false });
     return changed;
   }
 
   /**
-   * Whether the state holds this very object for the item and a full reconciliation compared every entry
-   * since: then the item has nothing to write. Otherwise the record is dropped, as the item takes the object
-   * in again (or removes it): a retry after failed writes renders and compares its entries again.
+   * Whether the state holds this object's intent for the item, settled: then the item has nothing to write.
+   * Otherwise the record is dropped, as the item takes the object in again (or removes it): a retry after
+   * failed writes renders and compares its entries again.
    */
-  #comparedSince(item: WorkItem, object: ManagedObject<unknown> | undefined): boolean {
+  #settled(item: WorkItem, object: ManagedObject<unknown> | undefined): boolean {
     const key = workKey(item);
     const held = this.#takenIn.get(key);
-    if (object !== undefined && held?.object === object && held.compared) return true;
+    if (object !== undefined && held?.intent === object.intent && held.settled) return true;
     this.#takenIn.delete(key);
     return false;
   }
@@ -638,7 +641,7 @@ export class Controller {
   ): Promise<ReconcileReport> {
     const { name } = item;
     const object = objects.store.get(name);
-    if (this.#comparedSince(item, object)) return this.#reconciler.targeted([]);
+    if (this.#settled(item, object)) return this.#reconciler.targeted([]);
     if (object === undefined) {
       const changed = state.remove();
       status.forget(name);
