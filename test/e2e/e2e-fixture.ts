@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
 import { createEntryClient, type SpireEntryClient } from '../../src/spire/entry-client.ts';
 import type { RegistrationEntry } from '../../src/spire/entry.ts';
+import { installCrdFiles } from '../rig/crds.ts';
 import type { ApiServer } from '../rig/kube-apiserver.ts';
 import { startFleet, type Fleet } from '../rig/fleet.ts';
 import type { SpireDatastoreKind } from '../rig/spire-server.ts';
@@ -51,19 +51,7 @@ export async function must(api: ApiServer, method: string, path: string, body?: 
 
 /** Installs the project's CRDs into the management apiserver and waits until they are served. */
 export async function installCrds(api: ApiServer): Promise<void> {
-  for (const file of [
-    'eksclusterregistry.spire.spiffe.io_eksclusterregistries.yaml',
-    'eksclusterregistry.spire.spiffe.io_workloadidentities.yaml',
-    'spiffeid.spiffe.io_clusterspiffeids.yaml',
-    'spiffeid.spiffe.io_spiffeids.yaml',
-    'spire.spiffe.io_clusterspiffeids.yaml',
-    'spire.spiffe.io_clusterstaticentries.yaml',
-    'spire.spiffe.io_clusterfederatedtrustdomains.yaml',
-  ]) {
-    const crd = parseAllDocuments(readFileSync(join(repoRoot, 'config/crd/bases', file), 'utf8'))[0]?.toJS();
-    await must(api, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-  }
-  for (const path of [registries, identities, clusterSpiffeIds, spiffeIds, clusterSPIFFEIDs, clusterStaticEntries, clusterFederatedTrustDomains]) await eventually(`${path} served`, async () => (await api.request('GET', path)).status === 200);
+  await installCrdFiles(api, readdirSync(join(repoRoot, 'config/crd/bases')).filter((name) => name.endsWith('.yaml')).sort().map((name) => join(repoRoot, 'config/crd/bases', name)));
 }
 
 export async function createNode(api: ApiServer, name: string): Promise<void> {

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parseAllDocuments } from 'yaml';
 import { componentPath } from './components.ts';
+import { installCrdFiles } from './crds.ts';
 import type { ApiServer } from './kube-apiserver.ts';
 import { freePort, waitUntilReady, type ProcessGroup, type RigProcess } from './processes.ts';
 import type { SpireServer } from './spire-server.ts';
@@ -30,20 +30,7 @@ export async function scmModuleDir(): Promise<{ readonly dir: string; readonly v
 /** Installs SCM's own CRDs (its module's config/crd/bases, every one) into `api` and waits until they are served. */
 export async function installScmCrds(api: ApiServer): Promise<void> {
   const bases = join((await scmModuleDir()).dir, 'config', 'crd', 'bases');
-  const plurals: string[] = [];
-  for (const file of readdirSync(bases).filter((name) => name.endsWith('.yaml')).sort()) {
-    const crd = parseAllDocuments(readFileSync(join(bases, file), 'utf8'))[0]?.toJS() as { spec: { names: { plural: string } } };
-    const { status, body } = await api.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-    if (status !== 201) throw new Error(`${api.name}: SCM's ${file}: HTTP ${status}: ${JSON.stringify(body)}`);
-    plurals.push(crd.spec.names.plural);
-  }
-  const deadline = Date.now() + 30_000;
-  for (const plural of plurals) {
-    while ((await api.request('GET', `/apis/spire.spiffe.io/v1alpha1/${plural}`)).status !== 200) {
-      if (Date.now() > deadline) throw new Error(`${api.name}: SCM's ${plural} not served after 30 s`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  await installCrdFiles(api, readdirSync(bases).filter((name) => name.endsWith('.yaml')).sort().map((name) => join(bases, name)));
 }
 
 export interface ScmOptions {
