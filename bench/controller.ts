@@ -1,9 +1,10 @@
 // `node bench/controller.ts [N]` (default 10000): the controller as a process against the rig's fleet of
-// two workload clusters with N pods each. Measures: time from the controller's start to every entry written
-// (from an empty SPIRE server), against the lower bound measured in the same run (the same 2N entries sent
+// workload clusters (BENCH_CLUSTERS, default 2) with N pods each. Measures: time from the controller's start
+// to every entry written (from an empty SPIRE server), against the lower bound measured in the same run (the same entries sent
 // as raw BatchCreateEntry calls at the client's batch size into a fresh spire-server); pod-created to
-// entry-listed latency under a steady stream of pod creates and deletes; the controller's RSS; and SPIRE
-// calls per pod event (from its /metrics). The controller runs as shipped: the compiled build through
+// entry-listed latency under a steady stream of pod creates and deletes; the controller's RSS and CPU; and SPIRE
+// calls per pod event (from its /metrics); then one full reconciliation (asked for with the `reconcile`
+// annotation: a listing and diff of every owned entry), timed by its own metric. The controller runs as shipped: the compiled build through
 // bin/ (built here first), so its memory is the product's, not that of Node's type stripping.
 // BENCH_DATASTORE=sqlite3|postgres: the datastore of the fleet's spire-server and of the lower bound's
 // fresh one (a fresh PostgreSQL too); default sqlite3.
@@ -14,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { log, mb, memory, metric, percentile, pool, runPodStream, sample } from './bench-support.ts';
+import { cpuSeconds, log, mb, memory, metric, percentile, pool, runPodStream, sample } from './bench-support.ts';
 import { createEntryClient, defaultCreateBatchSize } from '../src/spire/entry-client.ts';
 import { entryToMessage } from '../src/spire/entry-message.ts';
 import { openEntryService } from '../src/spire/entry-service.ts';
@@ -25,6 +26,8 @@ import { freePort, ProcessGroup } from '../test/rig/processes.ts';
 import { parseSpireDatastoreKind, startSpireServer } from '../test/rig/spire-server.ts';
 
 const perCluster = Number(process.argv[2] ?? 10_000);
+const clusterCount = Number(process.env.BENCH_CLUSTERS ?? 2);
+if (!Number.isInteger(clusterCount) || clusterCount < 1) throw new Error(`BENCH_CLUSTERS must be a positive integer; got ${process.env.BENCH_CLUSTERS}`);
 // BENCH_HEAP_SNAPSHOT=DIR: after the stream, the controller writes a heap snapshot (live objects only) into DIR.
 // BENCH_NODE_FLAGS="--flag ...": node flags for the controller, to compare V8 settings.
 const snapshotDir = process.env.BENCH_HEAP_SNAPSHOT;
@@ -38,13 +41,15 @@ if (!Number.isInteger(perCluster) || perCluster <= 0) throw new Error(`usage: no
 const nodesPerCluster = 20;
 const streamSeconds = 60;
 const streamOpsPerSecond = 5;
+// The stream deletes one starting pod a tick, cluster after cluster.
+if (perCluster * clusterCount < streamSeconds * streamOpsPerSecond) throw new Error(`the stream deletes ${streamSeconds * streamOpsPerSecond} starting pods: give at least ${Math.ceil((streamSeconds * streamOpsPerSecond) / clusterCount)} pods per cluster`);
 const prefix = 'eks-bench-';
 const spiffeIdOf = (pod: string): string => `spiffe://example.org/pod/${pod}`;
 const podName = (cluster: number, i: number): string => `c${cluster}-pod-${String(i).padStart(6, '0')}`;
 
 execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'ignore' });
-log(`starting the fleet (2 workload clusters, ${perCluster} pods each, spire-server on ${datastore}, entries from ${source})`);
-const fleet = await startFleet({ workloadClusters: 2, spireDatastore: datastore });
+log(`starting the fleet (${clusterCount} workload clusters, ${perCluster} pods each, spire-server on ${datastore}, entries from ${source})`);
+const fleet = await startFleet({ workloadClusters: clusterCount, spireDatastore: datastore });
 const processes = new ProcessGroup('bench-controller-');
 const spireServer = fleet.spire;
 if (spireServer === undefined) throw new Error('no spire-server');
@@ -65,10 +70,9 @@ try {
     ({ api, name, node }) => createPod(api, 'default', name, { app: 'bench' }, node, { [podIdentityAnnotation]: `pod/${name}` }),
   );
   const podCreateSeconds = (performance.now() - creating) / 1000;
-  log(`created ${2 * perCluster} pods in ${podCreateSeconds.toFixed(1)} s (not measured)`);
+  log(`created ${clusterCount * perCluster} pods in ${podCreateSeconds.toFixed(1)} s (not measured)`);
 
-  await must(fleet.management, 'POST', registries, registryFor('cluster-1', fleet, 0, { bench: 'yes' }));
-  await must(fleet.management, 'POST', registries, registryFor('cluster-2', fleet, 1, { bench: 'yes' }));
+  for (let c = 0; c < clusterCount; c++) await must(fleet.management, 'POST', registries, registryFor(`cluster-${c + 1}`, fleet, c, { bench: 'yes' }));
   const seedSelectors = ['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:pod-name:{{ .PodMeta.Name }}'];
   const containerSelectors = ['k8s:container-name:{{ (index .PodSpec.Containers 0).Name }}', 'k8s:container-image:{{ (index .PodSpec.Containers 0).Image }}'];
   if (source !== 'pod-controller') {
@@ -108,7 +112,7 @@ try {
     ].join('\n'),
   );
 
-  const total = 2 * perCluster;
+  const total = clusterCount * perCluster;
   const started = performance.now();
   const controller = processes.start('controller', process.execPath, {
     args: [...nodeFlags, ...(snapshotDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`] : []), join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
@@ -134,32 +138,47 @@ try {
     await sleep(20);
   }
   const convergeSeconds = (performance.now() - started) / 1000;
+  const convergeCpuSeconds = cpuSeconds(controller.pid);
   const listed = await spire.countEntries();
   const convergeCalls = await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total');
   log(`converged: ${created} entries written in ${convergeSeconds.toFixed(1)} s (${listed} listed; ${convergeCalls} SPIRE calls counted)`);
   const afterConverge = memory(controller.pid);
   const heapAfterConverge = await metric(metricsUrl, 'nodejs_heap_size_used_bytes');
 
-  // The steady stream: each tick creates one new pod and deletes one of the original ones, alternating clusters.
+  // The steady stream: each tick creates one new pod and deletes one of the original ones, cluster after cluster.
   const callsBefore = await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total');
+  const cpuBefore = cpuSeconds(controller.pid);
   const ticks = streamSeconds * streamOpsPerSecond;
   const { latenciesMs: latencies, missed, events } = await runPodStream({
     ticks,
     ticksPerSecond: streamOpsPerSecond,
     async create(tick) {
-      const name = `c${(tick % 2) + 1}-stream-${String(tick).padStart(4, '0')}`;
-      await createPod(apis[tick % 2] as ApiServer, 'default', name, { app: 'bench' }, `node-${tick % nodesPerCluster}`, { [podIdentityAnnotation]: `pod/${name}` });
+      const name = `c${(tick % clusterCount) + 1}-stream-${String(tick).padStart(4, '0')}`;
+      await createPod(apis[tick % clusterCount] as ApiServer, 'default', name, { app: 'bench' }, `node-${tick % nodesPerCluster}`, { [podIdentityAnnotation]: `pod/${name}` });
       return spiffeIdOf(name);
     },
-    remove: (tick) => deletePod(apis[tick % 2] as ApiServer, 'default', podsOf[tick % 2]?.[Math.floor(tick / 2)] as string),
+    remove: (tick) => deletePod(apis[tick % clusterCount] as ApiServer, 'default', podsOf[tick % clusterCount]?.[Math.floor(tick / clusterCount)] as string),
     listed: async (spiffeId) => (await spire.listEntries({ bySpiffeId: spiffeId })).length > 0,
     timeoutMs: 30_000,
   });
   const streamCalls = (await metric(metricsUrl, 'spire_eks_registrar_spire_calls_total')) - callsBefore;
+  const streamCpuSeconds = cpuSeconds(controller.pid) - cpuBefore;
   // Every deleted pod's entry goes too: the expected count after the stream is unchanged.
   const deadline = Date.now() + 60_000;
   while ((await spire.countEntries()) !== total && Date.now() < deadline) await sleep(200);
   const finalCount = await spire.countEntries();
+
+  // One full reconciliation, asked for as a user would.
+  const fulls = (): Promise<number> => metric(metricsUrl, 'spire_eks_registrar_reconciliations_total', { kind: 'full' });
+  const fullSeconds = (): Promise<number> => metric(metricsUrl, 'spire_eks_registrar_reconcile_duration_seconds_sum', { kind: 'full' });
+  const [fullsBefore, fullSecondsBefore] = [await fulls(), await fullSeconds()];
+  await fleet.management.request('PATCH', `${registries}/cluster-1`, { metadata: { annotations: { reconcile: `bench-${Date.now()}` } } }, { contentType: 'application/merge-patch+json' });
+  const fullDeadline = Date.now() + 5 * 60_000;
+  while ((await fulls()) === fullsBefore) {
+    if (Date.now() > fullDeadline) throw new Error('the full reconciliation asked for did not run within 5 min');
+    await sleep(100);
+  }
+  const fullReconcileSeconds = (await fullSeconds()) - fullSecondsBefore;
   const end = memory(controller.pid);
   // Before the snapshot, whose own memory is not the controller's.
   clearInterval(sampler);
@@ -199,7 +218,7 @@ try {
   console.log(
     [
       '',
-      `pods per cluster                 ${perCluster} (2 clusters, ${total} entries); pods created in ${podCreateSeconds.toFixed(1)} s`,
+      `pods per cluster                 ${perCluster} (${clusterCount} clusters, ${total} entries); pods created in ${podCreateSeconds.toFixed(1)} s`,
       `spire-server datastore           ${datastore}`,
       `entries from                     ${source}`,
       `convergence from empty           ${convergeSeconds.toFixed(1)} s (controller start to ${total} entries written)`,
@@ -207,8 +226,10 @@ try {
       `ratio                            ${(convergeSeconds / rawSeconds).toFixed(2)} (goal <= 1.5)`,
       `stream                           ${ticks} creates + ${ticks} deletes over ${streamSeconds} s; ${latencies.length} entries seen, ${missed} not within 30 s`,
       `pod created -> entry listed      p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms, max ${latencies.at(-1)?.toFixed(0)} ms (goal p99 < 1000 ms; polled every 20 ms)`,
+      `controller CPU                   ${convergeCpuSeconds.toFixed(2)} s until converged (process start included), ${streamCpuSeconds.toFixed(2)} s during the stream`,
       `SPIRE calls per pod event        ${(streamCalls / events).toFixed(2)} (${streamCalls} calls for ${events} events); convergence: ${convergeCalls} calls counted`,
       `entries after the stream         ${finalCount} (expected ${total})`,
+      `a full reconciliation            ${fullReconcileSeconds.toFixed(2)} s (listing and diff of ${finalCount} owned entries; nothing to write)`,
       `controller RSS                   after convergence ${mb(afterConverge.rssKb)}, end ${mb(end.rssKb)}, VmHWM ${mb(end.hwmKb)}, sampled peak ${mb(peakRssKb)} ${peakAtSeconds.toFixed(0)} s after start (goal < 200 MB)`,
       `controller heap used             after convergence ${mb(heapAfterConverge / 1024)}, end ${mb(heapEnd / 1024)} of ${mb(heapTotalEnd / 1024)} allocated`,
       `heap spaces allocated            ${spaces.join(', ')}`,

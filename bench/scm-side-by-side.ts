@@ -12,6 +12,7 @@
 // a pod event that comes while a pass runs (its trigger channel is unbuffered). The registrar runs as
 // shipped (the compiled build).
 // BENCH_DATASTORE=sqlite3|postgres: the spire-servers' datastore (each a PostgreSQL of its own); default sqlite3.
+// BENCH_NODE_FLAGS="--flag ...": node flags for the registrar (`--cpu-prof --cpu-prof-dir=DIR` profiles it).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ import { installScmCrds, startSpireControllerManager } from '../test/rig/spire-c
 import { parseSpireDatastoreKind, startSpireServer, type SpireServer } from '../test/rig/spire-server.ts';
 
 const pods = Number(process.argv[2] ?? 5000);
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 if (!Number.isInteger(pods) || pods <= 0) throw new Error(`usage: node bench/scm-side-by-side.ts [pods]; got ${process.argv[2]}`);
 const datastore = parseSpireDatastoreKind(process.env.BENCH_DATASTORE ?? 'sqlite3', 'BENCH_DATASTORE');
 const nodeCount = 20;
@@ -135,7 +137,7 @@ try {
         ].join('\n'),
       );
       const proc = processes.start('registrar', process.execPath, {
-        args: [join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
+        args: [...nodeFlags, join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
         env: { ...fleet.awsEnv },
         cwd: repoRoot,
       });

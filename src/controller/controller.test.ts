@@ -386,7 +386,9 @@ test('the reconcile annotation is a full reconciliation; a status-only update is
   handlers.onUpdate?.(plain, withStatus, 'web');
   assert.deepEqual(items, []);
   handlers.onUpdate?.(plain, transform(identityObject('web', {}, { reconcile: 'now' })), 'web');
-  assert.deepEqual(items, [{ kind: 'identity', name: 'web' }, { kind: 'full' }]);
+  assert.deepEqual(items, [{ kind: 'full' }], 'the full reconciliation renders every pod: the identity is not rendered once more');
+  handlers.onUpdate?.(plain, transform(identityObject('web', {}, { team: 'payments' })), 'web');
+  assert.deepEqual(items.at(-1), { kind: 'identity', name: 'web' }, 'another annotation is the identity\'s item');
   const finalized = transform({ ...identityObject('web'), metadata: { ...(identityObject('web').metadata as object), finalizers: ['example.org/keep'] } });
   assert.equal(finalized.intent, plain.intent, 'finalizers are no part of the intent');
   handlers.onUpdate?.(plain, finalized, 'web');

@@ -18,10 +18,10 @@ export interface ManagedObject<T> {
   /** The annotations with string values (a ClusterFederatedTrustDomain's ownership record is one, also on an invalid object). */
   readonly annotations: Readonly<Record<string, string>>;
   /**
-   * What the desired state takes from the object: everything but its status, finalizers and bookkeeping.
-   * Its own status and finalizer writes come back as updates; re-rendering on them would re-render every
-   * pod of the cluster or identity after each write. Annotations count, so that `kubectl annotate ...
-   * reconcile=now --overwrite` reconciles.
+   * What the desired state takes from the object: everything but its status, finalizers, the `reconcile`
+   * annotation and bookkeeping. Its own status and finalizer writes come back as updates, and a full
+   * reconciliation asked for renders every pod anyway; re-rendering on them would re-render every pod of
+   * the cluster or identity once more.
    */
   readonly intent: string;
   /** The `reconcile` annotation, by which a user asks for a full reconciliation now. */
@@ -52,7 +52,7 @@ export function managedObject<T>(parse: (raw: unknown) => Validated<T>): (raw: u
       deleting,
       finalizers: Array.isArray(metadata.finalizers) ? metadata.finalizers.map(String) : [],
       annotations: Object.fromEntries(Object.entries(annotations).filter((pair): pair is [string, string] => typeof pair[1] === 'string')),
-      intent: JSON.stringify([object.spec, metadata.generation, metadata.labels, metadata.annotations, deleting]),
+      intent: JSON.stringify([object.spec, metadata.generation, metadata.labels, { ...annotations, reconcile: undefined }, deleting]),
       reconcileRequest: typeof annotations.reconcile === 'string' ? annotations.reconcile : undefined,
       conditions,
       parsed: parse(raw),
