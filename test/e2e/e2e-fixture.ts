@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createEntryClient, type SpireEntryClient } from '../../src/spire/entry-client.ts';
 import type { RegistrationEntry } from '../../src/spire/entry.ts';
-import { installCrdFiles } from '../rig/crds.ts';
+import { installCrdDirectory } from '../rig/crds.ts';
 import type { ApiServer } from '../rig/kube-apiserver.ts';
 import { startFleet, type Fleet } from '../rig/fleet.ts';
 import type { SpireDatastoreKind } from '../rig/spire-server.ts';
@@ -51,7 +51,7 @@ export async function must(api: ApiServer, method: string, path: string, body?: 
 
 /** Installs the project's CRDs into the management apiserver and waits until they are served. */
 export async function installCrds(api: ApiServer): Promise<void> {
-  await installCrdFiles(api, readdirSync(join(repoRoot, 'config/crd/bases')).filter((name) => name.endsWith('.yaml')).sort().map((name) => join(repoRoot, 'config/crd/bases', name)));
+  await installCrdDirectory(api, join(repoRoot, 'config/crd/bases'));
 }
 
 export async function createNode(api: ApiServer, name: string): Promise<void> {

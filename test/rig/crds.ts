@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseAllDocuments } from 'yaml';
 import type { ApiServer } from './kube-apiserver.ts';
@@ -9,15 +9,16 @@ interface CrdShape {
 }
 
 /**
- * Creates the CustomResourceDefinitions of these files (one per file) and waits until the apiserver serves
- * each kind, at its first served version: a create right after the CRD's would otherwise meet a 404.
+ * Creates the CustomResourceDefinition of each YAML file in `dir` (one per file) and waits until the
+ * apiserver serves each kind, at its first served version: a create right after the CRD's would otherwise
+ * meet a 404.
  */
-export async function installCrdFiles(api: ApiServer, files: readonly string[], timeoutMs = 30_000): Promise<void> {
+export async function installCrdDirectory(api: ApiServer, dir: string, timeoutMs = 30_000): Promise<void> {
   const paths: string[] = [];
-  for (const file of files) {
-    const crd = parseAllDocuments(readFileSync(file, 'utf8'))[0]?.toJS() as CrdShape;
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.yaml')).sort()) {
+    const crd = parseAllDocuments(readFileSync(join(dir, file), 'utf8'))[0]?.toJS() as CrdShape;
     const { status, body } = await api.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd);
-    if (status !== 201) throw new Error(`${api.name}: CRD ${basename(file)}: HTTP ${status}: ${JSON.stringify(body)}`);
+    if (status !== 201) throw new Error(`${api.name}: CRD ${file}: HTTP ${status}: ${JSON.stringify(body)}`);
     const version = crd.spec.versions.find((v) => v.served)?.name;
     paths.push(`/apis/${crd.spec.group}/${version}/${crd.spec.names.plural}`);
   }

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { componentPath } from './components.ts';
-import { installCrdFiles } from './crds.ts';
+import { installCrdDirectory } from './crds.ts';
 import type { ApiServer } from './kube-apiserver.ts';
 import { freePort, waitUntilReady, type ProcessGroup, type RigProcess } from './processes.ts';
 import type { SpireServer } from './spire-server.ts';
@@ -29,8 +29,7 @@ export async function scmModuleDir(): Promise<{ readonly dir: string; readonly v
 
 /** Installs SCM's own CRDs (its module's config/crd/bases, every one) into `api` and waits until they are served. */
 export async function installScmCrds(api: ApiServer): Promise<void> {
-  const bases = join((await scmModuleDir()).dir, 'config', 'crd', 'bases');
-  await installCrdFiles(api, readdirSync(bases).filter((name) => name.endsWith('.yaml')).sort().map((name) => join(bases, name)));
+  await installCrdDirectory(api, join((await scmModuleDir()).dir, 'config', 'crd', 'bases'));
 }
 
 export interface ScmOptions {
