@@ -353,8 +353,8 @@ export class Controller {
     this.#metrics.reconciliations.inc({ kind: report.kind, outcome: report.failures.length > 0 ? 'failed' : 'ok' });
     this.#metrics.reconcileDuration.observe({ kind: report.kind }, seconds);
     const writes = report.created + report.updated + report.deleted;
+    const key = workKey(item);
     if (item.kind === 'pod') {
-      const key = workKey(item);
       const eventAt = this.#podEventAt.get(key);
       this.#podEventAt.delete(key);
       if (eventAt !== undefined && writes > 0) this.#metrics.podToEntry.observe((performance.now() - eventAt) / 1000);
@@ -366,7 +366,7 @@ export class Controller {
       );
     }
     for (const failure of report.failures) if (failure.operation !== 'delete') this.#refusedWrites.set(failure.entryId, failure);
-    const held = this.#takenIn.get(workKey(item));
+    const held = this.#takenIn.get(key);
     if (held !== undefined && report.failures.length === 0) held.settled = true;
     // Statuses follow the entries, at most once a second (they scan the whole state).
     this.enqueue({ kind: 'status' }, 1000);
