@@ -156,6 +156,17 @@ test('writes go a thousand at a time: one bad entry does not stop the others, a 
   assert.deepEqual([failed.created, failed.failures.length], [0, 1000]);
 });
 
+test('a failed full reconciliation is retried whole: the next targeted one compares only its own IDs', async () => {
+  const { server, state, cluster, reconciler } = setup();
+  const create = server.createEntries.bind(server);
+  server.createEntries = async (entries) => entries.map((entry) => ({ kind: 'error', entryId: entry.id, spiffeId: entry.spiffeId, code: 14, message: 'unknown whether written: UNAVAILABLE', callFailed: true }));
+  assert.equal((await reconciler.full()).failures.length, 3);
+  server.createEntries = create;
+  cluster.pods.set('shop/web-9', samplePod('shop', 'web-9'));
+  assert.equal((await reconciler.targeted(state.podChanged('east', 'shop/web-9'))).created, 1);
+  assert.equal((await reconciler.full()).created, 3);
+});
+
 test('entries the server refuses, even every create of a pass, do not stop the deletes and updates after them', async () => {
   const { server, state, reconciler } = setup();
   await reconciler.full();

@@ -125,7 +125,7 @@ export class Reconciler {
   /** The last full reconciliation's sweepHold answer; targetedPrefix follows it too. */
   #sweepHeld: string | undefined;
   /**
-   * The IDs of a diff whose writes failed or were not made: the next targeted reconciliation compares them
+   * The IDs of a targeted diff whose writes failed or were not made: the next targeted reconciliation compares them
    * too. A retry renders again, and only the new IDs would be compared: an entry whose ID changed would keep
    * its old one until the next full reconciliation.
    */
@@ -273,8 +273,9 @@ export class Reconciler {
       }
     };
     const report = await applyInChunks(this.#client, diff, observe);
+    // A failed full reconciliation is retried whole; only a targeted one's IDs wait for the next targeted.
     if (kind === 'full') this.#unsettled.clear();
-    if (report.failures.length > 0) {
+    else if (report.failures.length > 0) {
       for (const entry of diff.creates) this.#unsettled.add(entry.id);
       for (const update of diff.updates) this.#unsettled.add(update.entry.id);
       for (const id of diff.deletes) this.#unsettled.add(id);
