@@ -11,6 +11,9 @@
 // BENCH_SOURCE: what gives the pods their entries. `identity` (default): a WorkloadIdentity with the seed's
 // templates; `containers`: the same reaching the first container's name and image too, so informers keep
 // more of each pod; `pod-controller`: no identity, the pod controller reading each pod's annotation.
+// BENCH_NAMESPACES=K (default 1): each cluster's pods spread over K namespaces (`default` when K is 1), with
+// one WorkloadIdentity each. spire-server's check for a similar entry on each create reads every entry that
+// shares a selector, here `k8s:ns:<namespace>`: with one namespace its cost per create grows with the fleet.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +22,7 @@ import { cpuSeconds, log, mb, memory, metric, percentile, pool, runPodStream, sa
 import { createEntryClient, defaultCreateBatchSize } from '../src/spire/entry-client.ts';
 import { entryToMessage } from '../src/spire/entry-message.ts';
 import { openEntryService } from '../src/spire/entry-service.ts';
-import { createNode, createPod, deletePod, group, identities, installCrds, must, registries, registryFor, repoRoot } from '../test/e2e/e2e-fixture.ts';
+import { createNamespace, createNode, createPod, deletePod, group, identities, installCrds, must, registries, registryFor, repoRoot } from '../test/e2e/e2e-fixture.ts';
 import { startFleet } from '../test/rig/fleet.ts';
 import type { ApiServer } from '../test/rig/kube-apiserver.ts';
 import { freePort, ProcessGroup } from '../test/rig/processes.ts';
@@ -36,6 +39,11 @@ const datastore = parseSpireDatastoreKind(process.env.BENCH_DATASTORE ?? 'sqlite
 const sources = ['identity', 'containers', 'pod-controller'] as const;
 const source = (process.env.BENCH_SOURCE ?? 'identity') as (typeof sources)[number];
 if (!sources.includes(source)) throw new Error(`BENCH_SOURCE must be one of ${sources.join(', ')}; got ${source}`);
+const namespaceCount = Number(process.env.BENCH_NAMESPACES ?? 1);
+if (!Number.isInteger(namespaceCount) || namespaceCount < 1) throw new Error(`BENCH_NAMESPACES must be a positive integer; got ${process.env.BENCH_NAMESPACES}`);
+const namespaces = namespaceCount === 1 ? ['default'] : Array.from({ length: namespaceCount }, (_, i) => `bench-${i}`);
+/** The namespace of a cluster's i-th pod, starting pods and stream pods alike. */
+const namespaceOf = (i: number): string => namespaces[i % namespaceCount] as string;
 const podIdentityAnnotation = 'spiffe.io/spiffe-id';
 if (!Number.isInteger(perCluster) || perCluster <= 0) throw new Error(`usage: node bench/controller.ts [pods per cluster]; got ${process.argv[2]}`);
 const nodesPerCluster = 20;
@@ -62,12 +70,13 @@ try {
   for (const [c, api] of apis.entries()) {
     const nodes = Array.from({ length: nodesPerCluster }, (_, i) => `node-${i}`);
     await pool(nodes, 8, (node) => createNode(api, node));
+    for (const namespace of namespaces) if (namespace !== 'default') await createNamespace(api, namespace);
     podsOf.push(Array.from({ length: perCluster }, (_, i) => podName(c + 1, i)));
   }
   await pool(
-    podsOf.flatMap((names, c) => names.map((name, i) => ({ api: apis[c] as ApiServer, name, node: `node-${i % nodesPerCluster}` }))),
+    podsOf.flatMap((names, c) => names.map((name, i) => ({ api: apis[c] as ApiServer, namespace: namespaceOf(i), name, node: `node-${i % nodesPerCluster}` }))),
     32,
-    ({ api, name, node }) => createPod(api, 'default', name, { app: 'bench' }, node, { [podIdentityAnnotation]: `pod/${name}` }),
+    ({ api, namespace, name, node }) => createPod(api, namespace, name, { app: 'bench' }, node, { [podIdentityAnnotation]: `pod/${name}` }),
   );
   const podCreateSeconds = (performance.now() - creating) / 1000;
   log(`created ${clusterCount * perCluster} pods in ${podCreateSeconds.toFixed(1)} s (not measured)`);
@@ -75,14 +84,14 @@ try {
   for (let c = 0; c < clusterCount; c++) await must(fleet.management, 'POST', registries, registryFor(`cluster-${c + 1}`, fleet, c, { bench: 'yes' }));
   const seedSelectors = ['k8s:ns:{{ .PodMeta.Namespace }}', 'k8s:pod-name:{{ .PodMeta.Name }}'];
   const containerSelectors = ['k8s:container-name:{{ (index .PodSpec.Containers 0).Name }}', 'k8s:container-image:{{ (index .PodSpec.Containers 0).Image }}'];
-  if (source !== 'pod-controller') {
+  for (const namespace of source === 'pod-controller' ? [] : namespaces) {
     await must(fleet.management, 'POST', identities, {
       apiVersion: `${group}/v1alpha1`,
       kind: 'WorkloadIdentity',
-      metadata: { name: 'bench' },
+      metadata: { name: `bench-${namespace}` },
       spec: {
         applicationName: 'bench',
-        namespace: 'default',
+        namespace,
         spiffeIDTemplate: 'spiffe://{{ .TrustDomain }}/pod/{{ .PodMeta.Name }}',
         podSelector: { matchLabels: { app: 'bench' } },
         ttl: '1h',
@@ -157,10 +166,13 @@ try {
     ticksPerSecond: streamOpsPerSecond,
     async create(tick) {
       const name = `c${(tick % clusterCount) + 1}-stream-${String(tick).padStart(4, '0')}`;
-      await createPod(apis[tick % clusterCount] as ApiServer, 'default', name, { app: 'bench' }, `node-${tick % nodesPerCluster}`, { [podIdentityAnnotation]: `pod/${name}` });
+      await createPod(apis[tick % clusterCount] as ApiServer, namespaceOf(tick), name, { app: 'bench' }, `node-${tick % nodesPerCluster}`, { [podIdentityAnnotation]: `pod/${name}` });
       return spiffeIdOf(name);
     },
-    remove: (tick) => deletePod(apis[tick % clusterCount] as ApiServer, 'default', podsOf[tick % clusterCount]?.[Math.floor(tick / clusterCount)] as string),
+    remove: (tick) => {
+      const i = Math.floor(tick / clusterCount);
+      return deletePod(apis[tick % clusterCount] as ApiServer, namespaceOf(i), podsOf[tick % clusterCount]?.[i] as string);
+    },
     listed: async (spiffeId) => (await spire.listEntries({ bySpiffeId: spiffeId })).length > 0,
     timeoutMs: 30_000,
   });
@@ -175,6 +187,8 @@ try {
   const fulls = (): Promise<number> => metric(metricsUrl, 'spire_eks_registrar_reconciliations_total', { kind: 'full' });
   const fullSeconds = (): Promise<number> => metric(metricsUrl, 'spire_eks_registrar_reconcile_duration_seconds_sum', { kind: 'full' });
   const [fullsBefore, fullSecondsBefore] = [await fulls(), await fullSeconds()];
+  // Whose time the full reconciliation is: the controller's listing and diff, or the server's answering.
+  const [controllerCpuBefore, serverCpuBefore] = [cpuSeconds(controller.pid), cpuSeconds(spireServer.process.pid)];
   await fleet.management.request('PATCH', `${registries}/cluster-1`, { metadata: { annotations: { reconcile: `bench-${Date.now()}` } } }, { contentType: 'application/merge-patch+json' });
   const fullDeadline = Date.now() + 5 * 60_000;
   while ((await fulls()) === fullsBefore) {
@@ -182,6 +196,8 @@ try {
     await sleep(100);
   }
   const fullReconcileSeconds = (await fullSeconds()) - fullSecondsBefore;
+  const fullControllerCpu = cpuSeconds(controller.pid) - controllerCpuBefore;
+  const fullServerCpu = cpuSeconds(spireServer.process.pid) - serverCpuBefore;
   const end = memory(controller.pid);
   // Before the snapshot, whose own memory is not the controller's.
   clearInterval(sampler);
@@ -223,7 +239,7 @@ try {
       '',
       `pods per cluster                 ${perCluster} (${clusterCount} clusters, ${total} entries); pods created in ${podCreateSeconds.toFixed(1)} s`,
       `spire-server datastore           ${datastore}`,
-      `entries from                     ${source}`,
+      `entries from                     ${source}; ${namespaceCount} namespace(s) per cluster`,
       `convergence from empty           ${convergeSeconds.toFixed(1)} s (controller start to ${total} entries written)`,
       `raw BatchCreateEntry lower bound ${rawSeconds.toFixed(1)} s (batch ${defaultCreateBatchSize}, fresh server, ${datastore} as above)`,
       `ratio                            ${(convergeSeconds / rawSeconds).toFixed(2)} (goal <= 1.5)`,
@@ -232,7 +248,7 @@ try {
       `controller CPU                   ${convergeCpuSeconds.toFixed(2)} s until converged (process start included), ${streamCpuSeconds.toFixed(2)} s during the stream`,
       `SPIRE calls per pod event        ${(streamCalls / events).toFixed(2)} (${streamCalls} calls for ${events} events); convergence: ${convergeCalls} calls counted`,
       `entries after the stream         ${finalCount} (expected ${total})`,
-      `a full reconciliation            ${fullReconcileSeconds.toFixed(2)} s (listing and diff of ${finalCount} owned entries; nothing to write)`,
+      `a full reconciliation            ${fullReconcileSeconds.toFixed(2)} s (listing and diff of ${finalCount} owned entries; nothing to write), CPU: controller ${fullControllerCpu.toFixed(2)} s, spire-server ${fullServerCpu.toFixed(2)} s`,
       `controller RSS                   after convergence ${mb(afterConverge.rssKb)}, end ${mb(end.rssKb)}, VmHWM ${mb(end.hwmKb)}, sampled peak ${mb(peakRssKb)} ${peakAtSeconds.toFixed(0)} s after start (goal < 200 MB)`,
       `controller heap used             after convergence ${mb(heapAfterConverge / 1024)}, end ${mb(heapEnd / 1024)} of ${mb(heapTotalEnd / 1024)} allocated`,
       `heap spaces allocated            ${spaces.join(', ')}`,
