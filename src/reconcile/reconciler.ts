@@ -155,15 +155,13 @@ export class Reconciler {
     const { entryIDPrefix, entryIDPrefixCleanup } = this.#state.config;
     const rule = { entryIdPrefix: entryIDPrefix, cleanupPrefixes: entryIDPrefixCleanup };
     const candidates: RegistrationEntry[] = [];
-    const listing = await listOwnedEntries(this.#client, entryIDPrefix, rule.cleanupPrefixes.length === 0 ? undefined : (entry) => void (isCleanupEntry(entry, rule) && candidates.push(entry)));
-    const cache = held === undefined ? listing : new Map([...listing].filter(([id]) => held.has(this.#prefixOf(id))));
+    const cache = await listOwnedEntries(this.#client, entryIDPrefix, {
+      keep: (listed) => (held !== undefined && !held.has(this.#prefixOf(listed.id)) ? undefined : this.#asCached(listed)),
+      ...(rule.cleanupPrefixes.length === 0 ? {} : { others: (entry: RegistrationEntry) => void (isCleanupEntry(entry, rule) && candidates.push(entry)) }),
+    });
     this.#cache = cache;
     this.#listedPrefixes = held === undefined ? undefined : new Set(held);
     const desired = [...this.#state.entries()].filter((entry) => held === undefined || held.has(this.#prefixOf(entry.id)));
-    for (const entry of desired) {
-      const listed = cache.get(entry.id);
-      if (listed !== undefined && differingFields(entry, listed).length === 0) cache.set(entry.id, sharedView(entry));
-    }
     this.#sweepHeld = await this.#sweepHold?.();
     const diff = this.#withoutSweep(this.#diff(desired, cache.values()));
     const cleanup = this.#sweepHeld !== undefined ? { before: [], after: [], held: this.#sweepHeld } : cleanupDeletes(candidates, diff.creates, { keepIdPrefixes: this.#state.keepIdPrefixes(), keepPodEntryIdPrefixes: this.#state.keepPodEntryIdPrefixes(), keepPodUids: this.#state.keepPodUids() });
@@ -174,6 +172,12 @@ export class Reconciler {
     const own = await this.#apply('full', diff);
     const last = cleanup.after.length === 0 ? undefined : await this.#apply('targeted', { ...none, deletes: cleanup.after });
     return withCleanup(withCleanup(own, first), last);
+  }
+
+  /** What the cache keeps of a listed entry: the desired values when the server holds them as desired. */
+  #asCached(listed: RegistrationEntry): RegistrationEntry {
+    const wanted = this.#state.entry(listed.id);
+    return wanted !== undefined && differingFields(wanted, listed).length === 0 ? sharedView(wanted) : listed;
   }
 
   /** Diffs only the entries with these IDs (desired against cached) and writes the difference. Lists first if never primed. */

@@ -109,7 +109,8 @@ export function entryFromMessage(value: unknown): RegistrationEntry {
   const id = value.id;
   if (typeof id !== 'string' || id === '') throw new Error(`entry without an ID (id: ${describe(id)})`);
   const at = (field: string): string => `entry ${id}: field ${field}`;
-  const entry: RegistrationEntry = {
+  // Normalized as built (the lists are fresh, so sorted in place): a listing decodes every entry of the server.
+  return {
     id,
     spiffeId: spiffeIdFromMessage(value.spiffe_id, at('spiffe_id')),
     parentId: spiffeIdFromMessage(value.parent_id, at('parent_id')),
@@ -118,16 +119,15 @@ export function entryFromMessage(value: unknown): RegistrationEntry {
         throw new Error(`${where}: expected {type, value} strings, got ${describe(item)}`);
       }
       return { type: item.type, value: item.value };
-    }),
+    }).sort(compareSelectors),
     x509SvidTtl: int32(value.x509_svid_ttl, at('x509_svid_ttl')),
     jwtSvidTtl: int32(value.jwt_svid_ttl, at('jwt_svid_ttl')),
-    dnsNames: arrayOf(value.dns_names, at('dns_names'), string),
-    federatesWith: arrayOf(value.federates_with, at('federates_with'), string),
+    dnsNames: arrayOf(value.dns_names, at('dns_names'), string).sort(compareStrings),
+    federatesWith: arrayOf(value.federates_with, at('federates_with'), string).sort(compareStrings),
     admin: boolean(value.admin, at('admin')),
     downstream: boolean(value.downstream, at('downstream')),
     hint: string(value.hint, at('hint')),
   };
-  return normalizeEntry(entry);
 }
 
 /**
