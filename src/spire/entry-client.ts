@@ -8,7 +8,7 @@ import { defaultRetryPolicy, type RetryEnvironment, type RetryPolicy } from './r
 import { callSpire, realRetryEnvironment, type SpireCallPolicy, type SpireRetryEvent } from './spire-call.ts';
 import { parseSpiffeId, validateTrustDomain } from './spiffe-id.ts';
 import { SpireCallError } from './spire-call-error.ts';
-import { createOutcome, deleteOutcome, updateOutcome, type EntryWriteFailed, type WriteOutcome } from './write-outcome.ts';
+import { createOutcome, deleteOutcome, sameAsCreated, updateOutcome, type EntryWriteFailed, type WriteOutcome } from './write-outcome.ts';
 
 /** How a filter's set is matched against an entry's: the Entry API's MatchBehavior. */
 export type MatchBehavior = 'exact' | 'subset' | 'superset' | 'any';
@@ -100,6 +100,8 @@ export const defaultUpdateBatchSize = 50;
 export const defaultDeleteBatchSize = 200;
 
 const readMask = entryMask(entryFields);
+// A create's answer is needed for its status and ID: the desired entry is what was stored.
+const idOnlyMask = entryMask([]);
 const matchNames: Readonly<Record<MatchBehavior, string>> = {
   exact: 'MATCH_EXACT',
   subset: 'MATCH_SUBSET',
@@ -209,14 +211,21 @@ class GrpcEntryClient implements SpireEntryClient {
   }
 
   async createEntries(entries: readonly RegistrationEntry[]): Promise<WriteOutcome[]> {
-    return this.#writeInBatches(
+    const outcomes = await this.#writeInBatches(
       'BatchCreateEntry',
       entries.map((entry, index) => ({ index, input: entry, entryId: entry.id, spiffeId: entry.spiffeId })),
       this.#createBatchSize,
       (entry) => entryToMessage(entry),
-      (messages) => ({ entries: messages, output_mask: readMask }),
+      (messages) => ({ entries: messages, output_mask: idOnlyMask }),
       (pending, result, where) => createOutcome(pending.input, result, where),
     );
+    // Rare (an earlier attempt's answer was lost): the answer names the similar entry only, its fields tell.
+    for (const [index, outcome] of outcomes.entries()) {
+      if (outcome.kind === 'already-exists-similar' && outcome.existingId === outcome.entryId) {
+        outcomes[index] = sameAsCreated(entries[index] as RegistrationEntry, outcome, await this.getEntry(outcome.entryId));
+      }
+    }
+    return outcomes;
   }
 
   async updateEntries(updates: readonly EntryUpdate[]): Promise<WriteOutcome[]> {

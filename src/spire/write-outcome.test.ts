@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { registrationEntry } from '../../test/support/registration-entry.ts';
-import { entryToMessage } from './entry-message.ts';
-import { createOutcome, deleteOutcome, describeOutcome, updateOutcome } from './write-outcome.ts';
+import { entryToMessage, normalizeEntry } from './entry-message.ts';
+import { createOutcome, deleteOutcome, describeOutcome, sameAsCreated, updateOutcome } from './write-outcome.ts';
 
 const requested = registrationEntry({ id: 'eks-c1-aaaa', spiffeId: 'spiffe://example.org/w', parentId: 'spiffe://example.org/node', selectors: [{ type: 'k8s', value: 'ns:a' }] });
 const where = 'BatchCreateEntry result 0 (entry eks-c1-aaaa)';
@@ -10,29 +10,27 @@ const ok = { code: 0, message: 'OK' };
 const similar = { code: 6, message: 'similar entry already exists' };
 
 describe('create outcomes', () => {
-  it('OK carries the stored entry', () => {
-    const outcome = createOutcome(requested, { status: ok, entry: entryToMessage(requested) }, where);
-    assert.equal(outcome.kind, 'ok');
-    assert.deepEqual(outcome.kind === 'ok' && outcome.entry, requested);
+  it('OK is the entry asked for: the answer carries its ID only', () => {
+    const outcome = createOutcome(requested, { status: ok, entry: { id: requested.id, spiffe_id: null } }, where);
+    assert.deepEqual(outcome, { kind: 'ok', entryId: requested.id, spiffeId: requested.spiffeId, entry: undefined });
+    assert.throws(() => createOutcome(requested, { status: ok, entry: { id: 'other' } }, where), /BatchCreateEntry result 0 \(entry eks-c1-aaaa\): created entry "other", expected "eks-c1-aaaa"/);
   });
 
   it('ALREADY_EXISTS with an entry is the similar entry, under its own ID', () => {
-    const existing = { ...requested, id: 'someone-elses' };
-    const outcome = createOutcome(requested, { status: similar, entry: entryToMessage(existing) }, where);
+    const outcome = createOutcome(requested, { status: similar, entry: { id: 'someone-elses' } }, where);
     assert.equal(outcome.kind, 'already-exists-similar');
-    assert.equal(outcome.kind === 'already-exists-similar' && outcome.existing.id, 'someone-elses');
+    assert.equal(outcome.kind === 'already-exists-similar' && outcome.existingId, 'someone-elses');
     assert.match(describeOutcome(outcome), /entry eks-c1-aaaa \(spiffe:\/\/example.org\/w\): ALREADY_EXISTS: entry someone-elses already has/);
   });
 
-  it('ALREADY_EXISTS with our own entry, as asked, is success: a retried create', () => {
-    const outcome = createOutcome(requested, { status: similar, entry: entryToMessage(requested) }, where);
-    assert.equal(outcome.kind, 'ok');
-  });
-
-  it('ALREADY_EXISTS with our ID but other values is reported, so the caller updates', () => {
-    const outcome = createOutcome(requested, { status: similar, entry: entryToMessage({ ...requested, x509SvidTtl: 60 }) }, where);
-    assert.equal(outcome.kind, 'already-exists-similar');
-    assert.match(describeOutcome(outcome), /exists with other field values/);
+  it('a similar entry under our ID, stored as asked, is success: a retried create; with other values or gone, it stands', () => {
+    const outcome = createOutcome(requested, { status: similar, entry: { id: requested.id } }, where);
+    assert.ok(outcome.kind === 'already-exists-similar');
+    assert.deepEqual(sameAsCreated(requested, outcome, normalizeEntry(requested)), { kind: 'ok', entryId: requested.id, spiffeId: requested.spiffeId, entry: normalizeEntry(requested) });
+    const other = sameAsCreated(requested, outcome, { ...normalizeEntry(requested), x509SvidTtl: 60 });
+    assert.equal(other, outcome);
+    assert.match(describeOutcome(other), /exists with other field values/);
+    assert.equal(sameAsCreated(requested, outcome, undefined), outcome);
   });
 
   it('ALREADY_EXISTS without an entry is an ID collision', () => {

@@ -9,19 +9,22 @@ interface OutcomeOf {
   readonly spiffeId: string | undefined;
 }
 
-/** The entry is written: created, updated or deleted. `entry` is what the server stored (not for deletes). */
+/**
+ * The entry is written: created, updated or deleted. `entry` is what the server stored: for updates, and
+ * for a create that turned out to be an earlier attempt's; a create's answer carries the ID only.
+ */
 export interface EntryWritten extends OutcomeOf {
   readonly kind: 'ok';
   readonly entry: RegistrationEntry | undefined;
 }
 
 /**
- * Create only: an entry with the same SPIFFE ID, parent ID and selector set exists under `existing.id`,
+ * Create only: an entry with the same SPIFFE ID, parent ID and selector set exists under `existingId`,
  * or under the ID asked for but with other field values; nothing was created.
  */
 export interface SimilarEntryExists extends OutcomeOf {
   readonly kind: 'already-exists-similar';
-  readonly existing: RegistrationEntry;
+  readonly existingId: string;
   readonly message: string;
 }
 
@@ -61,9 +64,9 @@ export function describeOutcome(outcome: WriteOutcome): string {
     case 'ok':
       return `${entry}: written`;
     case 'already-exists-similar':
-      return outcome.existing.id === outcome.entryId
+      return outcome.existingId === outcome.entryId
         ? `${entry}: ALREADY_EXISTS: it exists with other field values; update it to converge`
-        : `${entry}: ALREADY_EXISTS: entry ${outcome.existing.id} already has this SPIFFE ID, parent ID and selector set (${outcome.message})`;
+        : `${entry}: ALREADY_EXISTS: entry ${outcome.existingId} already has this SPIFFE ID, parent ID and selector set (${outcome.message})`;
     case 'already-exists-id-collision':
       return `${entry}: ALREADY_EXISTS: another entry with a different SPIFFE ID, parent ID or selectors already has this ID (${outcome.message})`;
     case 'not-found':
@@ -84,11 +87,12 @@ export function resultStatus(result: unknown, where: string): { code: number; me
 }
 
 /**
- * The outcome of one BatchCreateEntry result. ALREADY_EXISTS comes in two forms: with `entry` the server
- * found a similar entry (same SPIFFE ID, parent ID and selectors) and returns it; without, the ID is taken
- * by a different entry. A similar entry under the requested ID and with the requested values is a success:
- * IDs are deterministic, so it is this client's own earlier create (typically one retried after the
- * connection dropped with the first attempt already committed).
+ * The outcome of one BatchCreateEntry result, asked for with an output mask that keeps the entry's ID only.
+ * ALREADY_EXISTS comes in two forms: with `entry` the server found a similar entry (same SPIFFE ID, parent
+ * ID and selectors) and names its ID; without, the ID is taken by a different entry. A similar entry under
+ * the requested ID may be this client's own earlier create (IDs are deterministic; typically one retried
+ * after the connection dropped with the first attempt already committed): sameAsCreated tells, from the
+ * stored entry.
  */
 export function createOutcome(requested: RegistrationEntry, result: unknown, where: string): WriteOutcome {
   const { code, message } = resultStatus(result, where);
@@ -96,16 +100,23 @@ export function createOutcome(requested: RegistrationEntry, result: unknown, whe
   const entry = isRecord(result) ? result.entry : undefined;
   switch (code) {
     case status.OK:
-      return { ...of, kind: 'ok', entry: entryFromMessage(entry) };
-    case status.ALREADY_EXISTS: {
+      if (!isRecord(entry) || entry.id !== requested.id) throw new Error(`${where}: created entry ${describe(isRecord(entry) ? entry.id : entry)}, expected ${JSON.stringify(requested.id)}`);
+      return { ...of, kind: 'ok', entry: undefined };
+    case status.ALREADY_EXISTS:
       if (entry === null || entry === undefined) return { ...of, kind: 'already-exists-id-collision', message };
-      const existing = entryFromMessage(entry);
-      if (requested.id !== '' && sameEntry(existing, normalizeEntry(requested))) return { ...of, kind: 'ok', entry: existing };
-      return { ...of, kind: 'already-exists-similar', existing, message };
-    }
+      if (!isRecord(entry) || typeof entry.id !== 'string' || entry.id === '') throw new Error(`${where}: similar entry without an ID: ${describe(entry)}`);
+      return { ...of, kind: 'already-exists-similar', existingId: entry.id, message };
     default:
       return { ...of, kind: 'error', code, message };
   }
+}
+
+/**
+ * A similar entry under the ID asked for, as the server stores it (`stored`, undefined if gone since): with
+ * the requested values it is this client's earlier create, a success; otherwise the outcome stands.
+ */
+export function sameAsCreated(requested: RegistrationEntry, outcome: SimilarEntryExists, stored: RegistrationEntry | undefined): WriteOutcome {
+  return stored !== undefined && sameEntry(stored, normalizeEntry(requested)) ? { entryId: outcome.entryId, spiffeId: outcome.spiffeId, kind: 'ok', entry: stored } : outcome;
 }
 
 /** The outcome of one BatchUpdateEntry result. */
