@@ -33,14 +33,19 @@ export interface DiffOptions {
   readonly keepPodUids?: Iterable<string>;
 }
 
+// Both sides are usually in the same order (decoded entries are normalized, and the cache shares the
+// desired lists): compared in order first, they are sorted only when that fails.
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
+  if (a === b || a.every((item, index) => item === b[index])) return true;
   const sortedA = [...a].sort();
   const sortedB = [...b].sort();
   return sortedA.every((item, index) => item === sortedB[index]);
 }
 
 function sameSelectors(a: readonly Selector[], b: readonly Selector[]): boolean {
+  if (a.length !== b.length) return false;
+  if (a === b || a.every((selector, index) => selector.type === b[index]?.type && selector.value === b[index].value)) return true;
   const format = (selectors: readonly Selector[]): string[] => selectors.map((selector) => `${selector.type}\0${selector.value}`);
   return sameStrings(format(a), format(b));
 }

@@ -612,7 +612,7 @@ export class FleetState {
       downstream: entry.downstream,
       hint: entry.hint,
       cluster: winner.cluster.name,
-      identities: [...new Set(contributions.map((c) => c.identity))],
+      identities: contributions.length === 1 ? [winner.identity] : [...new Set(contributions.map((c) => c.identity))],
     };
   }
 
