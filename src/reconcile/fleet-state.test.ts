@@ -311,6 +311,24 @@ test('a pod change returns the IDs of exactly the entries it touched', () => {
   assert.equal(state.entryCount, 1);
 });
 
+test('a pod that renders as before keeps the entry it holds and touches nothing; one that renders otherwise is replaced', () => {
+  const state = new FleetState(config);
+  const cluster = new MemoryCluster();
+  state.setRegistry(sampleRegistry('east'));
+  state.setIdentity(sampleIdentity('web', { podSelector: { matchLabels: { app: 'web' }, matchExpressions: [] } }));
+  cluster.pods.set('shop/web-1', samplePod('shop', 'web-1', { labels: { app: 'web' } }));
+  const [id] = state.setClusterObjects('east', cluster);
+  const held = state.entry(id as string);
+  assert.equal(state.rerenderAll().size, 0);
+  assert.equal(state.podChanged('east', 'shop/web-1').size, 0);
+  // The same rendered values, not a copy: the long-lived state is not replaced by a re-render.
+  assert.equal(state.entry(id as string)?.selectors, held?.selectors);
+  cluster.pods.set('shop/web-1', samplePod('shop', 'web-1', { labels: { app: 'web' }, serviceAccountName: 'other' }));
+  const changed = state.podChanged('east', 'shop/web-1');
+  assert.ok(changed.has(id as string) && changed.size === 2, 'the old entry and the new one');
+  assert.equal(state.entry(id as string), undefined);
+});
+
 /** Whether a reconciliation would keep `entry`, owned and not desired: diffEntries with the state's keep rules, as the Reconciler asks. */
 function isKept(state: FleetState, entry: RegistrationEntry): boolean {
   const options = { entryIdPrefix: state.config.entryIDPrefix, keepIdPrefixes: state.keepIdPrefixes(), keepPodEntryIdPrefixes: state.keepPodEntryIdPrefixes(), keepPodUids: state.keepPodUids() };

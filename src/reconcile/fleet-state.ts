@@ -92,6 +92,36 @@ function compactPodState(state: PodState): PodState {
 
 const identityOf = (contribution: Contribution): string => contribution.identity;
 
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  return a.length === b.length && a.every((item, index) => same(item, b[index] as T));
+}
+
+/** Whether two renderings of a pod are the same: the same identities, failures and entries, in order. */
+function samePodState(a: PodState, b: PodState): boolean {
+  return (
+    a.uid === b.uid &&
+    sameList(a.selectedBy, b.selectedBy, Object.is) &&
+    sameList(a.failures, b.failures, (x, y) => x.identity === y.identity && x.message === y.message) &&
+    sameList(a.contributions, b.contributions, (x, y) => x.identity === y.identity && x.cluster === y.cluster && sameRendered(x.entry, y.entry))
+  );
+}
+
+function sameRendered(a: RenderedEntry, b: RenderedEntry): boolean {
+  return (
+    a.digest === b.digest &&
+    a.spiffeId === b.spiffeId &&
+    a.parentId === b.parentId &&
+    sameList(a.selectors, b.selectors, (x, y) => x.type === y.type && x.value === y.value) &&
+    a.x509SvidTtl === b.x509SvidTtl &&
+    a.jwtSvidTtl === b.jwtSvidTtl &&
+    sameList(a.dnsNames, b.dnsNames, Object.is) &&
+    sameList(a.federatesWith, b.federatesWith, Object.is) &&
+    a.admin === b.admin &&
+    a.downstream === b.downstream &&
+    a.hint === b.hint
+  );
+}
+
 /**
  * The desired state of the fleet, kept incrementally: every change re-renders only the pods it can
  * affect and returns the IDs of the entries whose desired state may have changed (a superset: an ID
@@ -527,8 +557,13 @@ export class FleetState {
 
   #rerenderPods(cluster: ClusterState, keys: Iterable<string>, changed: Set<string>): void {
     for (const key of keys) {
+      const rendered = this.#podRendered(cluster, key);
+      const held = cluster.pods.get(key);
+      // A pod that renders as before keeps what it holds: re-rendering the fleet (each full reconciliation)
+      // would otherwise replace the whole long-lived state at once, for the garbage collector to sweep.
+      if (held !== undefined && rendered !== undefined && samePodState(held, rendered)) continue;
       this.#dropPod(cluster, key, changed);
-      this.#renderPod(cluster, key, changed);
+      if (rendered !== undefined) this.#addPod(cluster, key, rendered, changed);
     }
   }
 
@@ -544,11 +579,12 @@ export class FleetState {
     }
   }
 
-  #renderPod(cluster: ClusterState, key: string, changed: Set<string>): void {
+  /** What the identities render for the pod, or undefined when none selects it. */
+  #podRendered(cluster: ClusterState, key: string): PodState | undefined {
     const objects = cluster.objects;
-    if (!cluster.managed || objects === undefined || cluster.targeting.length === 0) return;
+    if (!cluster.managed || objects === undefined || cluster.targeting.length === 0) return undefined;
     const pod = objects.pod(key);
-    if (pod === undefined || !podEligible(pod) || !this.#isAllowed(pod.namespace)) return;
+    if (pod === undefined || !podEligible(pod) || !this.#isAllowed(pod.namespace)) return undefined;
     cluster.context ??= new ClusterContext(cluster.name, clusterFacts(cluster.registry, this.config), () => objects.endpointSlices(), (name) => objects.namespace(name));
     const state = { uid: pod.uid, contributions: [] as Contribution[], selectedBy: [] as string[], failures: [] as PodState['failures'][number][] };
     const sink: PodRenderSink = {
@@ -557,8 +593,11 @@ export class FleetState {
       failed: (identity, message) => void state.failures.push({ identity: identity.name, message }),
     };
     renderPod(cluster.context, pod, objects.node(pod.nodeName), cluster.targeting, sink);
-    if (state.selectedBy.length === 0) return;
-    cluster.pods.set(key, compactPodState(state));
+    return state.selectedBy.length === 0 ? undefined : compactPodState(state);
+  }
+
+  #addPod(cluster: ClusterState, key: string, state: PodState, changed: Set<string>): void {
+    cluster.pods.set(key, state);
     if (state.failures.length > 0) this.#failedPods.set(state.uid, (this.#failedPods.get(state.uid) ?? 0) + 1);
     for (const contribution of state.contributions) this.#addContribution(contribution, changed);
   }

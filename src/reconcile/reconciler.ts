@@ -155,8 +155,9 @@ export class Reconciler {
     const { entryIDPrefix, entryIDPrefixCleanup } = this.#state.config;
     const rule = { entryIdPrefix: entryIDPrefix, cleanupPrefixes: entryIDPrefixCleanup };
     const candidates: RegistrationEntry[] = [];
+    const previous = this.#cache;
     const cache = await listOwnedEntries(this.#client, entryIDPrefix, {
-      keep: (listed) => (held !== undefined && !held.has(this.#prefixOf(listed.id)) ? undefined : this.#asCached(listed)),
+      keep: (listed) => (held !== undefined && !held.has(this.#prefixOf(listed.id)) ? undefined : this.#asCached(listed, previous)),
       ...(rule.cleanupPrefixes.length === 0 ? {} : { others: (entry: RegistrationEntry) => void (isCleanupEntry(entry, rule) && candidates.push(entry)) }),
     });
     this.#cache = cache;
@@ -174,10 +175,15 @@ export class Reconciler {
     return withCleanup(withCleanup(own, first), last);
   }
 
-  /** What the cache keeps of a listed entry: the desired values when the server holds them as desired. */
-  #asCached(listed: RegistrationEntry): RegistrationEntry {
+  /**
+   * What the cache keeps of a listed entry: the desired values when the server holds them as desired, as
+   * the previous cache held them if it did (a new view of every entry would make the old cache garbage at once).
+   */
+  #asCached(listed: RegistrationEntry, previous: ReadonlyMap<string, RegistrationEntry> | undefined): RegistrationEntry {
     const wanted = this.#state.entry(listed.id);
-    return wanted !== undefined && differingFields(wanted, listed).length === 0 ? sharedView(wanted) : listed;
+    if (wanted === undefined || differingFields(wanted, listed).length > 0) return listed;
+    const held = previous?.get(listed.id);
+    return held !== undefined && held.selectors === wanted.selectors && differingFields(wanted, held).length === 0 ? held : sharedView(wanted);
   }
 
   /** Diffs only the entries with these IDs (desired against cached) and writes the difference. Lists first if never primed. */
