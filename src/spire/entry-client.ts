@@ -220,10 +220,11 @@ class GrpcEntryClient implements SpireEntryClient {
       (pending, result, where) => createOutcome(pending.input, result, where),
     );
     // Rare (an earlier attempt's answer was lost): the answer names the similar entry only, its fields tell.
+    // Unfetched, the outcome stands as a failure, and the entry is compared again at the next reconciliation.
     for (const [index, outcome] of outcomes.entries()) {
-      if (outcome.kind === 'already-exists-similar' && outcome.existingId === outcome.entryId) {
-        outcomes[index] = sameAsCreated(entries[index] as RegistrationEntry, outcome, await this.getEntry(outcome.entryId));
-      }
+      if (outcome.kind !== 'already-exists-similar' || outcome.existingId !== outcome.entryId) continue;
+      const stored = await this.getEntry(outcome.entryId).catch(() => undefined);
+      outcomes[index] = sameAsCreated(entries[index] as RegistrationEntry, outcome, stored);
     }
     return outcomes;
   }
