@@ -18,6 +18,7 @@ import { sourceRanks } from './source-ranks.ts';
 import { clusterSpiffeIdEntries, nodeAliasSource, spiffeIdSourceName, type SpiffeIdObject, type SpiffeIdSource } from './spiffe-id-entries.ts';
 import { spiffeIdClusterEntry, type SpiffeIdReport } from './spiffe-id-reports.ts';
 import type { CompiledTemplate } from '../template/index.ts';
+import { sameEntryValues, sameList } from '../spire/entry-message.ts';
 
 /**
  * What the state reads of one synced cluster: the controller's informer caches, or a snapshot. Pod keys
@@ -92,10 +93,6 @@ function compactPodState(state: PodState): PodState {
 
 const identityOf = (contribution: Contribution): string => contribution.identity;
 
-function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
-  return a.length === b.length && a.every((item, index) => same(item, b[index] as T));
-}
-
 /** Whether two renderings of a pod are the same: the same identities, failures and entries, in order. */
 function samePodState(a: PodState, b: PodState): boolean {
   return (
@@ -107,19 +104,7 @@ function samePodState(a: PodState, b: PodState): boolean {
 }
 
 function sameRendered(a: RenderedEntry, b: RenderedEntry): boolean {
-  return (
-    a.digest === b.digest &&
-    a.spiffeId === b.spiffeId &&
-    a.parentId === b.parentId &&
-    sameList(a.selectors, b.selectors, (x, y) => x.type === y.type && x.value === y.value) &&
-    a.x509SvidTtl === b.x509SvidTtl &&
-    a.jwtSvidTtl === b.jwtSvidTtl &&
-    sameList(a.dnsNames, b.dnsNames, Object.is) &&
-    sameList(a.federatesWith, b.federatesWith, Object.is) &&
-    a.admin === b.admin &&
-    a.downstream === b.downstream &&
-    a.hint === b.hint
-  );
+  return a.digest === b.digest && sameEntryValues(a, b);
 }
 
 /**

@@ -145,8 +145,12 @@ export function normalizeEntry(entry: RegistrationEntry): RegistrationEntry {
 
 /** Whether two normalized entries are equal in every field. */
 export function sameEntry(a: RegistrationEntry, b: RegistrationEntry): boolean {
+  return a.id === b.id && sameEntryValues(a, b);
+}
+
+/** Whether two normalized entries (or renderings of one, which have no ID) are equal in every field but the ID. */
+export function sameEntryValues(a: Omit<RegistrationEntry, 'id'>, b: Omit<RegistrationEntry, 'id'>): boolean {
   return (
-    a.id === b.id &&
     a.spiffeId === b.spiffeId &&
     a.parentId === b.parentId &&
     sameList(a.selectors, b.selectors, (x, y) => x.type === y.type && x.value === y.value) &&
@@ -160,7 +164,8 @@ export function sameEntry(a: RegistrationEntry, b: RegistrationEntry): boolean {
   );
 }
 
-function sameList<T>(a: readonly T[], b: readonly T[], equal: (x: T, y: T) => boolean): boolean {
+/** Whether two lists are equal item by item, in order. */
+export function sameList<T>(a: readonly T[], b: readonly T[], equal: (x: T, y: T) => boolean): boolean {
   return a.length === b.length && a.every((item, index) => equal(item, b[index] as T));
 }
 
