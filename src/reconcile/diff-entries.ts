@@ -1,5 +1,6 @@
 import { isPodUidSelector, selectedPodUid } from '../identity/workload-selector.ts';
 import type { EntryField, EntryUpdate, RegistrationEntry, Selector } from '../spire/entry.ts';
+import { sameList, sameSelector } from '../spire/entry-message.ts';
 
 /** The writes that bring a SPIRE server's owned entries to the desired state. */
 export interface EntryDiff {
@@ -37,7 +38,7 @@ export interface DiffOptions {
 // desired lists): compared in order first, they are sorted only when that fails.
 function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
-  if (a === b || a.every((item, index) => item === b[index])) return true;
+  if (sameList(a, b, Object.is)) return true;
   const sortedA = [...a].sort();
   const sortedB = [...b].sort();
   return sortedA.every((item, index) => item === sortedB[index]);
@@ -45,7 +46,7 @@ function sameStrings(a: readonly string[], b: readonly string[]): boolean {
 
 function sameSelectors(a: readonly Selector[], b: readonly Selector[]): boolean {
   if (a.length !== b.length) return false;
-  if (a === b || a.every((selector, index) => selector.type === b[index]?.type && selector.value === b[index].value)) return true;
+  if (sameList(a, b, sameSelector)) return true;
   const format = (selectors: readonly Selector[]): string[] => selectors.map((selector) => `${selector.type}\0${selector.value}`);
   return sameStrings(format(a), format(b));
 }

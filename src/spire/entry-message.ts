@@ -153,7 +153,7 @@ export function sameEntryValues(a: Omit<RegistrationEntry, 'id'>, b: Omit<Regist
   return (
     a.spiffeId === b.spiffeId &&
     a.parentId === b.parentId &&
-    sameList(a.selectors, b.selectors, (x, y) => x.type === y.type && x.value === y.value) &&
+    sameList(a.selectors, b.selectors, sameSelector) &&
     a.x509SvidTtl === b.x509SvidTtl &&
     a.jwtSvidTtl === b.jwtSvidTtl &&
     sameList(a.dnsNames, b.dnsNames, Object.is) &&
@@ -162,6 +162,11 @@ export function sameEntryValues(a: Omit<RegistrationEntry, 'id'>, b: Omit<Regist
     a.downstream === b.downstream &&
     a.hint === b.hint
   );
+}
+
+/** Whether two selectors are the same. */
+export function sameSelector(a: Selector, b: Selector): boolean {
+  return a.type === b.type && a.value === b.value;
 }
 
 /** Whether two lists are equal item by item, in order. */
