@@ -13,4 +13,8 @@ if (major < 24) {
 if (process.argv[2] === 'run' && !process.execArgv.includes('--optimize-for-size')) {
   process.execve(process.execPath, [process.execPath, '--optimize-for-size', ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
+// V8's compiled code of the modules is kept between starts (in NODE_COMPILE_CACHE, or else the system's
+// temporary directory, an emptyDir in the chart): a restarted controller compiles little (docs/adr/0028).
+const { enableCompileCache } = await import('node:module');
+enableCompileCache();
 await import('../dist/main.js');

@@ -56,7 +56,10 @@ const prefix = 'spire_eks_registrar_';
 export function createMetrics(): RegistrarMetrics {
   const registry = new Registry();
   const registers = [registry];
-  collectDefaultMetrics({ register: registry });
+  // prom-client samples event-loop lag with a timer every 10 ms unless told otherwise: a hundred wake-ups
+  // a second that made most of an idle controller's CPU (ADR 28). A tenth of a second still shows a
+  // blocked loop.
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 100 });
 
   const entryWrites = new Counter({
     name: `${prefix}entry_writes_total`,
