@@ -5,12 +5,13 @@
 // Both get the same ClusterSPIFFEID and so write the same entries, which is checked: both runs must end
 // with the same (SPIFFE ID, parent ID, selectors) set, or the script fails. For each it reports the time
 // from the controller's start to every entry written, the controller's CPU seconds until then
-// (utime + stime of its process), pod-created to entry-listed latency under a steady stream of pod
-// creates and deletes, SPIRE calls per pod event where the controller counts them (the registrar's
-// /metrics; SCM v0.7.0 has no gRPC client metrics), and its RSS and VmHWM. Both run with their default
-// gcInterval (SCM 10 s, the registrar 10 min): SCM's periodic pass is part of how it keeps up, as it drops
-// a pod event that comes while a pass runs (its trigger channel is unbuffered). The registrar runs as
-// shipped (the compiled build).
+// (utime + stime of its process) and over the 30 s at rest that follow, pod-created to entry-listed
+// latency under a steady stream of pod creates and deletes, SPIRE calls per pod event where the
+// controller counts them (the registrar's /metrics; SCM v0.7.0 has no gRPC client metrics), and its RSS
+// and VmHWM. Both run with their default gcInterval (SCM 10 s, the registrar 10 min): SCM's periodic pass
+// is part of how it keeps up, as it drops a pod event that comes while a pass runs (its trigger channel is
+// unbuffered). The registrar runs as shipped (the compiled build), started as for the first time (an
+// empty compile cache).
 // BENCH_DATASTORE=sqlite3|postgres: the spire-servers' datastore (each a PostgreSQL of its own); default sqlite3.
 // BENCH_NODE_FLAGS="--flag ...": node flags for the registrar (`--cpu-prof --cpu-prof-dir=DIR` profiles it).
 import { execFileSync } from 'node:child_process';
@@ -38,6 +39,9 @@ const ticks = streamSeconds * streamOpsPerSecond;
 // Each stream pod is deleted this long after its create: the stream leaves the starting pods (and their
 // UIDs, which SCM's entries select on) alone, so both runs end with the same entries.
 const streamPodLifeSeconds = 10;
+// After convergence and before the stream, the controllers sit with nothing to do for this long; their CPU
+// then is what a fleet at rest costs (SCM's periodic passes included).
+const restSeconds = 30;
 const namespace = 'default';
 const podName = (i: number): string => `bench-pod-${String(i).padStart(6, '0')}`;
 const streamPodName = (tick: number): string => `bench-stream-${String(tick).padStart(4, '0')}`;
@@ -77,6 +81,8 @@ interface Run {
   readonly convergeCalls: number | undefined;
   readonly stream: PodStreamResult;
   readonly streamCpuSeconds: number;
+  /** CPU seconds over `restSeconds` with no pod changing, after convergence. */
+  readonly restCpuSeconds: number;
   readonly streamCalls: number | undefined;
   readonly afterConverge: { rssKb: number; hwmKb: number };
   readonly end: { rssKb: number; hwmKb: number };
@@ -138,7 +144,7 @@ try {
       );
       const proc = processes.start('registrar', process.execPath, {
         args: [...nodeFlags, join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'run', '--config', configPath, '--kubeconfig', fleet.management.kubeconfigPath],
-        env: { ...fleet.awsEnv },
+        env: { ...fleet.awsEnv, NODE_COMPILE_CACHE: join(processes.dir, 'compile-cache') },
         cwd: repoRoot,
       });
       return { process: proc, spireCalls: () => metric(metricsUrl, 'spire_eks_registrar_spire_calls_total') };
@@ -169,6 +175,10 @@ try {
         const afterConverge = memory(pid);
         const convergeCalls = await controller.spireCalls();
         log(`${side.name}: ${count} entries in ${convergeSeconds.toFixed(1)} s, ${convergeCpuSeconds.toFixed(2)} CPU s`);
+
+        const restCpuBefore = cpuSeconds(pid);
+        await sleep(restSeconds * 1000);
+        const restCpuSeconds = cpuSeconds(pid) - restCpuBefore;
 
         const cpuBefore = cpuSeconds(pid);
         const callsBefore = await controller.spireCalls();
@@ -201,7 +211,7 @@ try {
         const entries = await spire.listEntries();
         log(`${side.name}: stream done; ${entries.length} entries at the end`);
         await controller.process.stop();
-        return { side: side.name, settleSeconds, convergeSeconds, convergeCpuSeconds, convergeCalls, stream, streamCpuSeconds, streamCalls, afterConverge, end, entries };
+        return { side: side.name, settleSeconds, convergeSeconds, convergeCpuSeconds, convergeCalls, stream, streamCpuSeconds, restCpuSeconds, streamCalls, afterConverge, end, entries };
       } finally {
         spire.close();
       }
@@ -225,6 +235,7 @@ try {
       row('', (run) => run.side),
       row('convergence from empty', (run) => `${run.convergeSeconds.toFixed(1)} s`),
       row('controller CPU, convergence', (run) => `${run.convergeCpuSeconds.toFixed(2)} s (from process start)`),
+      row(`controller CPU, ${restSeconds} s at rest`, (run) => `${run.restCpuSeconds.toFixed(2)} s`),
       row('controller CPU, stream', (run) => `${run.streamCpuSeconds.toFixed(2)} s`),
       row('pod created -> entry listed p50', (run) => ms(percentile(run.stream.latenciesMs, 50))),
       row('pod created -> entry listed p99', (run) => ms(percentile(run.stream.latenciesMs, 99))),
@@ -235,7 +246,7 @@ try {
       row('RSS after convergence', (run) => mb(run.afterConverge.rssKb)),
       row('RSS at the end; VmHWM', (run) => `${mb(run.end.rssKb)}; ${mb(run.end.hwmKb)}`),
       row('entries at the end', (run) => String(run.entries.length)),
-      `CPU ratio registrar / SCM         convergence ${(ours.convergeCpuSeconds / theirs.convergeCpuSeconds).toFixed(2)}, stream ${(ours.streamCpuSeconds / theirs.streamCpuSeconds).toFixed(2)}`,
+      `CPU ratio registrar / SCM         convergence ${(ours.convergeCpuSeconds / theirs.convergeCpuSeconds).toFixed(2)}, at rest ${(ours.restCpuSeconds / theirs.restCpuSeconds).toFixed(2)}, stream ${(ours.streamCpuSeconds / theirs.streamCpuSeconds).toFixed(2)}`,
     ].join('\n'),
   );
 
