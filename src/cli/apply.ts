@@ -29,7 +29,7 @@ async function diffAgainstServer(client: EntryClient, input: LoadedPlanInput, pl
   const rule = { entryIdPrefix: config.entryIDPrefix, cleanupPrefixes: config.entryIDPrefixCleanup };
   const candidates: RegistrationEntry[] = [];
   const actual = await listOwnedEntries(client, config.entryIDPrefix, { others: (entry) => void (isCleanupEntry(entry, rule) && candidates.push(entry)) });
-  const diff = diffEntries(plan.entries, actual.values(), { entryIdPrefix: config.entryIDPrefix, keepIdPrefixes: plan.keepIdPrefixes, keepPodEntryIdPrefixes: plan.keepPodEntryIdPrefixes, keepPodUids: plan.keepPodUids });
+  const diff = diffEntries(plan.entries, actual, { entryIdPrefix: config.entryIDPrefix, keepIdPrefixes: plan.keepIdPrefixes, keepPodEntryIdPrefixes: plan.keepPodEntryIdPrefixes, keepPodUids: plan.keepPodUids });
   if (input.sweepHold !== undefined) {
     if (diff.deletes.length > 0 || candidates.length > 0) io.stderr(`${diff.deletes.length + candidates.length} entries not deleted: ${input.sweepHold}\n`);
     return { diff: { ...diff, deletes: [] }, cleanup: { before: [], after: [], held: input.sweepHold } };

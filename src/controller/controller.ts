@@ -479,10 +479,9 @@ export class Controller {
       // reports done having compared nothing nor leaves orphans for a whole gcInterval.
       if (!this.#firstFullDone) await this.#clustersSettled(signal);
       signal.throwIfAborted();
-      // Re-render what the state had, then add the newly synced clusters (which renders them): each pod
-      // once, where the other order rendered the new clusters twice and held both renderings at the peak.
-      this.#state.rerenderAll();
-      // Registries deleted since they were taken in are their items' to finish.
+      // The state is kept by events (re-rendering every pod is the resync's, each syncPeriod): the newly
+      // synced clusters are rendered as they are added. Registries deleted since they were taken in are
+      // their items' to finish.
       for (const [cluster, objects] of this.#pendingObjects) this.#state.setClusterObjects(cluster, objects);
       this.#pendingObjects.clear();
       const report = await this.#reconciler.full();

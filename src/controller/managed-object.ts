@@ -19,9 +19,8 @@ export interface ManagedObject<T> {
   readonly annotations: Readonly<Record<string, string>>;
   /**
    * What the desired state takes from the object: everything but its status, finalizers, the `reconcile`
-   * annotation and bookkeeping. Its own status and finalizer writes come back as updates, and a full
-   * reconciliation asked for renders every pod anyway; re-rendering on them would re-render every pod of
-   * the cluster or identity once more.
+   * annotation and bookkeeping. Its own status and finalizer writes come back as updates; re-rendering on
+   * them would re-render every pod of the cluster or identity once more.
    */
   readonly intent: string;
   /** The `reconcile` annotation, by which a user asks for a full reconciliation now. */

@@ -3,7 +3,7 @@
  * queue de-duplicates them by their key (workKey), so a burst of events on one object is one item.
  */
 export type WorkItem =
-  /** List the owned entries, re-render everything, repair drift (every gcInterval, and on request). */
+  /** List the owned entries, compare them with the desired state, repair drift (every gcInterval, and on request). */
   | { readonly kind: 'full' }
   /** Write the statuses of every registry, identity and declaring object (at most once a second). */
   | { readonly kind: 'status' }

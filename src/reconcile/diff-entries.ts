@@ -72,10 +72,11 @@ export function differingFields(desired: RegistrationEntry, actual: Registration
 }
 
 /**
- * Diffs the desired entries against a server's entries, by ID. Entries of the server without the
- * prefix are ignored: never updated, never deleted. Every desired entry must carry the prefix.
+ * Diffs the desired entries against a server's entries (by ID, as a listing or cache holds them). Entries
+ * of the server without the prefix are ignored: never updated, never deleted. Every desired entry must
+ * carry the prefix.
  */
-export function diffEntries(desired: Iterable<RegistrationEntry>, actual: Iterable<RegistrationEntry>, options: DiffOptions): EntryDiff {
+export function diffEntries(desired: Iterable<RegistrationEntry>, actual: ReadonlyMap<string, RegistrationEntry>, options: DiffOptions): EntryDiff {
   const { entryIdPrefix } = options;
   const keepIdPrefixes = options.keepIdPrefixes ?? [];
   const keepPodEntryIdPrefixes = options.keepPodEntryIdPrefixes ?? [];
@@ -89,30 +90,32 @@ export function diffEntries(desired: Iterable<RegistrationEntry>, actual: Iterab
     (keepPodEntryIdPrefixes.some((prefix) => entry.id.startsWith(prefix)) && entry.selectors.some(isPodUidSelector)) ||
     (keepPodUids.size > 0 && entry.selectors.some(keptPod));
   if (entryIdPrefix === '') throw new Error('diffEntries: an empty entryIdPrefix would claim every entry of the server');
-  const owned = new Map<string, RegistrationEntry>();
-  for (const entry of actual) {
-    if (entry.id.startsWith(entryIdPrefix)) owned.set(entry.id, entry);
-  }
   const creates: RegistrationEntry[] = [];
   const updates: EntryUpdate[] = [];
   const wanted = new Set<string>();
+  let matched = 0;
   for (const entry of desired) {
     if (!entry.id.startsWith(entryIdPrefix)) {
       throw new Error(`diffEntries: desired entry ${JSON.stringify(entry.id)} lacks the prefix ${JSON.stringify(entryIdPrefix)}`);
     }
-    if (wanted.has(entry.id)) throw new Error(`diffEntries: desired entry ID ${JSON.stringify(entry.id)} appears twice`);
+    const size = wanted.size;
     wanted.add(entry.id);
-    const current = owned.get(entry.id);
+    if (wanted.size === size) throw new Error(`diffEntries: desired entry ID ${JSON.stringify(entry.id)} appears twice`);
+    const current = actual.get(entry.id);
     if (current === undefined) {
       creates.push(entry);
       continue;
     }
+    matched++;
     const fields = differingFields(entry, current);
     if (fields.length > 0) updates.push({ entry, fields });
   }
   const deletes: string[] = [];
-  for (const [id, entry] of owned) {
-    if (!wanted.has(id) && !kept(entry)) deletes.push(id);
+  // When every entry of the server is a desired one (a full reconciliation with no drift), none is looked at again.
+  if (matched < actual.size) {
+    for (const [id, entry] of actual) {
+      if (id.startsWith(entryIdPrefix) && !wanted.has(id) && !kept(entry)) deletes.push(id);
+    }
   }
   deletes.sort();
   return { creates, updates, deletes };

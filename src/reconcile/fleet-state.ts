@@ -41,6 +41,15 @@ interface Contribution {
   readonly identity: string;
   readonly cluster: ClusterState;
   readonly entry: RenderedEntry;
+  /**
+   * The entry's ID when this contribution wins, made once: a full reconciliation looks up every entry by
+   * ID, and an ID made anew each time is a new string to hash.
+   */
+  readonly id: string;
+}
+
+function contribution(identity: string, cluster: ClusterState, entry: RenderedEntry): Contribution {
+  return { identity, cluster, entry, id: entryId(cluster.prefix, entry.digest) };
 }
 
 /** What the identities rendered for one pod. */
@@ -304,31 +313,18 @@ export class FleetState {
     return changed;
   }
 
-  /** Re-renders every pod of the fleet (a full reconciliation does this to guard against a missed event). */
-  rerenderAll(): Set<string> {
-    const changed = new Set<string>();
-    for (const cluster of this.#clusters.values()) {
-      cluster.context = undefined;
-      this.#rerenderCluster(cluster, changed);
-      this.#refreshSpiffeIds(cluster, changed);
-    }
-    return changed;
-  }
-
   // ---- reading -------------------------------------------------------------------------------
 
   /** The desired entry with this ID, or undefined if none is wanted. */
   entry(id: string): PlannedEntry | undefined {
     const digest = id.slice(-keyDigestLength);
     const contributions = this.#byDigest.get(digest);
-    if (contributions === undefined) return undefined;
-    const entry = this.#planned(digest, contributions);
-    return entry.id === id ? entry : undefined;
+    return contributions?.[0]?.id === id ? this.#planned(contributions) : undefined;
   }
 
   /** Every desired entry, in no particular order. */
   *entries(): IterableIterator<PlannedEntry> {
-    for (const [digest, contributions] of this.#byDigest) yield this.#planned(digest, contributions);
+    for (const contributions of this.#byDigest.values()) yield this.#planned(contributions);
   }
 
   get entryCount(): number {
@@ -426,7 +422,7 @@ export class FleetState {
         const failure = cluster.spiffeIdFailures.get(name);
         if (contribution === undefined && failure === undefined) continue;
         const winner = contribution === undefined ? undefined : this.#byDigest.get(contribution.entry.digest)?.[0];
-        const entryWinner = winner === undefined || contribution === undefined ? undefined : { id: entryId(winner.cluster.prefix, contribution.entry.digest), source: winner.identity };
+        const entryWinner = winner === undefined || contribution === undefined ? undefined : { id: winner.id, source: winner.identity };
         clusters.push(spiffeIdClusterEntry(cluster.name, name, entryWinner, failure));
       }
       return { name, clusters };
@@ -508,12 +504,12 @@ export class FleetState {
     if (!cluster.managed || this.#spiffeIds.size === 0) return;
     const declared = clusterSpiffeIdEntries(cluster.registry, this.#spiffeIds.values(), this.#aliasTemplate, this.config.trustDomain);
     for (const { source, entry } of declared.wanted) {
-      const contribution = { identity: source, cluster, entry };
-      cluster.spiffeIds.set(source, contribution);
-      this.#addContribution(contribution, changed);
+      const made = contribution(source, cluster, entry);
+      cluster.spiffeIds.set(source, made);
+      this.#addContribution(made, changed);
     }
     if (declared.alias !== undefined) {
-      cluster.alias = { identity: nodeAliasSource, cluster, entry: declared.alias };
+      cluster.alias = contribution(nodeAliasSource, cluster, declared.alias);
       this.#addContribution(cluster.alias, changed);
     }
     for (const { source, message } of declared.failed) cluster.spiffeIdFailures.set(source, message);
@@ -544,7 +540,7 @@ export class FleetState {
     for (const key of keys) {
       const rendered = this.#podRendered(cluster, key);
       const held = cluster.pods.get(key);
-      // A pod that renders as before keeps what it holds: re-rendering the fleet (each full reconciliation)
+      // A pod that renders as before keeps what it holds: re-rendering the fleet (each resync)
       // would otherwise replace the whole long-lived state at once, for the garbage collector to sweep.
       if (held !== undefined && rendered !== undefined && samePodState(held, rendered)) continue;
       this.#dropPod(cluster, key, changed);
@@ -574,7 +570,7 @@ export class FleetState {
     const state = { uid: pod.uid, contributions: [] as Contribution[], selectedBy: [] as string[], failures: [] as PodState['failures'][number][] };
     const sink: PodRenderSink = {
       selected: (identity) => void state.selectedBy.push(identity.name),
-      rendered: (identity, entry) => void state.contributions.push({ identity: identity.name, cluster, entry }),
+      rendered: (identity, entry) => void state.contributions.push(contribution(identity.name, cluster, entry)),
       failed: (identity, message) => void state.failures.push({ identity: identity.name, message }),
     };
     renderPod(cluster.context, pod, objects.node(pod.nodeName), cluster.targeting, sink);
@@ -617,14 +613,14 @@ export class FleetState {
   /** Adds the current ID of the entry with this digest, if any, to `changed`. */
   #touch(digest: string, changed: Set<string>): void {
     const winner = this.#byDigest.get(digest)?.[0];
-    if (winner !== undefined) changed.add(entryId(winner.cluster.prefix, digest));
+    if (winner !== undefined) changed.add(winner.id);
   }
 
-  #planned(digest: string, contributions: readonly Contribution[]): PlannedEntry {
+  #planned(contributions: readonly Contribution[]): PlannedEntry {
     const winner = contributions[0] as Contribution;
     const { entry } = winner;
     return {
-      id: entryId(winner.cluster.prefix, digest),
+      id: winner.id,
       spiffeId: entry.spiffeId,
       parentId: entry.parentId,
       selectors: entry.selectors,

@@ -7,6 +7,7 @@ import type { ClusterSnapshot } from '../identity/cluster-snapshot.ts';
 import { clusterEntryIdPrefix } from '../identity/entry-id.ts';
 import { formatSelector } from '../spire/entry.ts';
 import { sampleClusterStaticEntry, sampleConfig, sampleIdentity, samplePod, sampleRegistry, sampleSnapshot, sampleSpiffeId } from '../../test/fixtures/fleet-objects.ts';
+import { byId } from '../../test/support/registration-entry.ts';
 import { diffEntries } from './diff-entries.ts';
 import { planEntries, type Plan } from './plan-entries.ts';
 
@@ -103,7 +104,7 @@ test('a managed cluster without a snapshot is unsynced: targeted, no entries, th
   assert.equal(result.entries.length, 1);
   const stale = { ...(result.entries[0] as (typeof result.entries)[number]), id: `${lagging?.entryIdPrefix ?? ''}0123` };
   const gone = { ...stale, id: `${clusterEntryIdPrefix('eks-workload-', 'synced')}0123` };
-  const diff = diffEntries(result.entries, [stale, gone], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes, keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
+  const diff = diffEntries(result.entries, byId([stale, gone]), { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes, keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
   assert.deepEqual(diff.deletes, [gone.id]);
 });
 
@@ -216,9 +217,9 @@ test('the same pod UID in two clusters gives two entries, each under its cluster
 
 test('the plan against an empty server creates every entry; against itself, nothing', () => {
   const result = plan([sampleIdentity('w')], { c: sampleSnapshot([samplePod('ns', 'a'), samplePod('ns', 'b')]) });
-  const fromEmpty = diffEntries(result.entries, [], { entryIdPrefix: 'eks-workload-' });
+  const fromEmpty = diffEntries(result.entries, new Map(), { entryIdPrefix: 'eks-workload-' });
   assert.equal(fromEmpty.creates.length, 2);
-  assert.deepEqual(diffEntries(result.entries, result.entries, { entryIdPrefix: 'eks-workload-' }), { creates: [], updates: [], deletes: [] });
+  assert.deepEqual(diffEntries(result.entries, byId(result.entries), { entryIdPrefix: 'eks-workload-' }), { creates: [], updates: [], deletes: [] });
 });
 
 test('one cluster registered twice: the same entry from both, the oldest identity wins even when met last', () => {
@@ -258,7 +259,7 @@ test('an identity whose templates do not compile keeps every entry of the cluste
   const [first] = result.entries;
   assert.ok(first);
   const stale = (cluster: string) => ({ ...first, id: `${clusterEntryIdPrefix('eks-workload-', cluster)}-stale`, spiffeId: `spiffe://example.org/stale/${cluster}` });
-  const diff = diffEntries(result.entries, [...result.entries, stale('a'), stale('b')], { entryIdPrefix: 'eks-workload-', keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
+  const diff = diffEntries(result.entries, byId([...result.entries, stale('a'), stale('b')]), { entryIdPrefix: 'eks-workload-', keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
   assert.deepEqual(diff.deletes, [stale('b').id]);
 });
 
@@ -317,11 +318,11 @@ test("an unsynced cluster's entries that select no pod follow the desired state:
   // What the server still holds of a ClusterSpiffeID deleted since, and of a pod of the unsynced cluster.
   const deletedObjects = { ...wanted, id: `${prefix}0001`, spiffeId: 'spiffe://example.org/ns/payments/sa/gone' };
   const pod = { ...wanted, id: `${prefix}0002`, spiffeId: 'spiffe://example.org/ns/shop/sa/web', parentId: 'spiffe://example.org/spire/agent/k8s_psat/east-eks/n1', selectors: [{ type: 'k8s', value: 'pod-uid:u1' }] };
-  const diff = diffEntries(result.entries, [alias, wanted, deletedObjects, pod], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes, keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
+  const diff = diffEntries(result.entries, byId([alias, wanted, deletedObjects, pod]), { entryIdPrefix: 'eks-workload-', keepIdPrefixes: result.keepIdPrefixes, keepPodEntryIdPrefixes: result.keepPodEntryIdPrefixes });
   assert.deepEqual(diff.deletes, [deletedObjects.id]);
   // Once nothing wants the alias either, it goes too.
   const none = planEntries({ config: sampleConfig(), registries: [sampleRegistry('east')], identities: [], spiffeIds: [], snapshots: new Map() });
-  assert.deepEqual(diffEntries(none.entries, [alias, pod], { entryIdPrefix: 'eks-workload-', keepIdPrefixes: none.keepIdPrefixes, keepPodEntryIdPrefixes: none.keepPodEntryIdPrefixes }).deletes, [alias.id]);
+  assert.deepEqual(diffEntries(none.entries, byId([alias, pod]), { entryIdPrefix: 'eks-workload-', keepIdPrefixes: none.keepIdPrefixes, keepPodEntryIdPrefixes: none.keepPodEntryIdPrefixes }).deletes, [alias.id]);
 });
 
 test('clusterSelector and selector.cluster choose the clusters; a literal parent needs no node alias', () => {

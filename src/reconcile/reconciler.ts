@@ -164,7 +164,7 @@ export class Reconciler {
     this.#listedPrefixes = held === undefined ? undefined : new Set(held);
     const desired = [...this.#state.entries()].filter((entry) => held === undefined || held.has(this.#prefixOf(entry.id)));
     this.#sweepHeld = await this.#sweepHold?.();
-    const diff = this.#withoutSweep(this.#diff(desired, cache.values()));
+    const diff = this.#withoutSweep(this.#diff(desired, cache));
     const cleanup = this.#sweepHeld !== undefined ? { before: [], after: [], held: this.#sweepHeld } : cleanupDeletes(candidates, diff.creates, { keepIdPrefixes: this.#state.keepIdPrefixes(), keepPodEntryIdPrefixes: this.#state.keepPodEntryIdPrefixes(), keepPodUids: this.#state.keepPodUids() });
     if (cleanup.held !== undefined && candidates.length > 0) this.#logger.warn({ entries: candidates.length }, `entryIDPrefixCleanup: no entry deleted this time: ${cleanup.held}`);
     else if (candidates.length > 0) this.#logger.info({ entries: cleanup.before.length + cleanup.after.length, prefixes: entryIDPrefixCleanup }, 'entryIDPrefixCleanup: deleting the entries under the cleanup prefixes');
@@ -202,7 +202,7 @@ export class Reconciler {
       }
     }
     const desired: RegistrationEntry[] = [];
-    const actual: RegistrationEntry[] = [];
+    const actual = new Map<string, RegistrationEntry>();
     const compared = new Set([...ids, ...this.#unsettled]);
     this.#unsettled.clear();
     for (const id of compared) {
@@ -212,7 +212,7 @@ export class Reconciler {
       // A pod rendered again renders new values: the cache follows them while they are equal.
       if (wanted !== undefined && cached !== undefined && cached.selectors !== wanted.selectors && differingFields(wanted, cached).length === 0) cache.set(id, sharedView(wanted));
       if (wanted !== undefined) desired.push(wanted);
-      if (cached !== undefined) actual.push(cached);
+      if (cached !== undefined) actual.set(id, cached);
     }
     const diff = this.#diff(desired, actual);
     return this.#apply('targeted', sweeps ? this.#withoutSweep(diff) : diff);
@@ -248,7 +248,7 @@ export class Reconciler {
     return count;
   }
 
-  #diff(desired: Iterable<RegistrationEntry>, actual: Iterable<RegistrationEntry>): EntryDiff {
+  #diff(desired: Iterable<RegistrationEntry>, actual: ReadonlyMap<string, RegistrationEntry>): EntryDiff {
     return diffEntries(desired, actual, {
       entryIdPrefix: this.#state.config.entryIDPrefix,
       keepIdPrefixes: this.#state.keepIdPrefixes(),

@@ -164,17 +164,24 @@ class GrpcEntryClient implements SpireEntryClient {
   async *listEntryPages(filter?: EntryFilter): AsyncGenerator<RegistrationEntry[], void, undefined> {
     const request = { filter: filter === undefined ? null : filterMessage(filter), output_mask: readMask };
     const tokens = new Set<string>();
-    let pageToken = '';
     let pageSize = this.#pageSize;
+    const ask = (token: string): { readonly token: string; readonly answer: Promise<unknown> } => {
+      const answer = this.#call('ListEntries', { ...request, page_size: pageSize, page_token: token });
+      // Awaited below, unless the consumer stops before it: then its failure is nobody's.
+      answer.catch(() => undefined);
+      return { token, answer };
+    };
+    let asked = ask('');
     for (;;) {
       let response: unknown;
       try {
-        response = await this.#call('ListEntries', { ...request, page_size: pageSize, page_token: pageToken });
+        response = await asked.answer;
       } catch (error) {
         // Too big a page for the receive limit (entries of others can be large): the token is the last
         // entry seen, not a page number, so the same page can be asked for at a smaller size.
         if (error instanceof SpireCallError && error.code === status.RESOURCE_EXHAUSTED && pageSize > 1) {
           pageSize = Math.ceil(pageSize / 2);
+          asked = ask(asked.token);
           continue;
         }
         throw error;
@@ -183,13 +190,17 @@ class GrpcEntryClient implements SpireEntryClient {
         throw this.#invalidResponse('ListEntries', `expected {entries, next_page_token}, got ${describe(response)}`);
       }
       const next = response.next_page_token;
+      if (next !== '') {
+        // A token seen before would page forever.
+        if (tokens.has(next)) throw this.#invalidResponse('ListEntries', `page token ${JSON.stringify(next)} came back twice`);
+        tokens.add(next);
+        // The next page is asked for before this one is handed over: the server reads it while the
+        // consumer goes through this one.
+        asked = ask(next);
+      }
       // The server ends with an empty page whose token is empty; it is not worth yielding.
       if (response.entries.length > 0) yield (response.entries as unknown[]).map((message) => this.#decode('ListEntries', message));
       if (next === '') return;
-      // A token seen before would page forever.
-      if (tokens.has(next)) throw this.#invalidResponse('ListEntries', `page token ${JSON.stringify(next)} came back twice`);
-      tokens.add(next);
-      pageToken = next;
     }
   }
 

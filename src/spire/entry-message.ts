@@ -171,7 +171,7 @@ export function sameSelector(a: Selector, b: Selector): boolean {
 
 /** Whether two lists are equal item by item, in order. */
 export function sameList<T>(a: readonly T[], b: readonly T[], equal: (x: T, y: T) => boolean): boolean {
-  return a.length === b.length && a.every((item, index) => equal(item, b[index] as T));
+  return a === b || (a.length === b.length && a.every((item, index) => equal(item, b[index] as T)));
 }
 
 function compareStrings(a: string, b: string): number {

@@ -20,3 +20,8 @@ export function registrationEntry(fields: Partial<RegistrationEntry> = {}): Regi
     ...fields,
   };
 }
+
+/** Entries by ID, as a listing or the reconciler's cache holds them. */
+export function byId(entries: Iterable<RegistrationEntry>): Map<string, RegistrationEntry> {
+  return new Map([...entries].map((entry) => [entry.id, entry]));
+}
