@@ -162,9 +162,8 @@ export class Reconciler {
     });
     this.#cache = cache;
     this.#listedPrefixes = held === undefined ? undefined : new Set(held);
-    const desired = [...this.#state.entries()].filter((entry) => held === undefined || held.has(this.#prefixOf(entry.id)));
     this.#sweepHeld = await this.#sweepHold?.();
-    const diff = this.#withoutSweep(this.#diff(desired, cache));
+    const diff = this.#withoutSweep(this.#diff(this.#heldEntries(held), cache));
     const cleanup = this.#sweepHeld !== undefined ? { before: [], after: [], held: this.#sweepHeld } : cleanupDeletes(candidates, diff.creates, { keepIdPrefixes: this.#state.keepIdPrefixes(), keepPodEntryIdPrefixes: this.#state.keepPodEntryIdPrefixes(), keepPodUids: this.#state.keepPodUids() });
     if (cleanup.held !== undefined && candidates.length > 0) this.#logger.warn({ entries: candidates.length }, `entryIDPrefixCleanup: no entry deleted this time: ${cleanup.held}`);
     else if (candidates.length > 0) this.#logger.info({ entries: cleanup.before.length + cleanup.after.length, prefixes: entryIDPrefixCleanup }, 'entryIDPrefixCleanup: deleting the entries under the cleanup prefixes');
@@ -216,6 +215,14 @@ export class Reconciler {
     }
     const diff = this.#diff(desired, actual);
     return this.#apply('targeted', sweeps ? this.#withoutSweep(diff) : diff);
+  }
+
+  /**
+   * The desired entries of the held clusters (all without sharding), made as the diff reaches them: those
+   * that compare equal die young instead of living through the whole diff.
+   */
+  *#heldEntries(held: ReadonlySet<string> | undefined): IterableIterator<RegistrationEntry> {
+    for (const entry of this.#state.entries()) if (held === undefined || held.has(this.#prefixOf(entry.id))) yield entry;
   }
 
   #withoutSweep(diff: EntryDiff): EntryDiff {
