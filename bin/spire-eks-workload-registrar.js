@@ -10,8 +10,11 @@ if (major < 24) {
 // --optimize-for-size fully only from the command line (the heap then also starts small: 2 x 10 000 pods
 // peaked at 172 MiB RSS, against 217 MiB with the flag set once running), and Node refuses it in
 // NODE_OPTIONS: so the process replaces itself once with the flag, keeping its PID, stdio and signals.
+// With it, V8's allocation-site pretenuring is turned off: a page of a SPIRE listing is decoded whole
+// before it is compared, so its objects outlived young collections and V8 allocated them in the old
+// generation, where a full reconciliation of 100 000 entries left them for full collections (docs/adr/0029).
 if (process.argv[2] === 'run' && !process.execArgv.includes('--optimize-for-size')) {
-  process.execve(process.execPath, [process.execPath, '--optimize-for-size', ...process.execArgv, ...process.argv.slice(1)], process.env);
+  process.execve(process.execPath, [process.execPath, '--optimize-for-size', '--no-allocation-site-pretenuring', ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
 // V8's compiled code of the modules is kept between starts (in NODE_COMPILE_CACHE, or else the system's
 // temporary directory, an emptyDir in the chart): a restarted controller compiles little (docs/adr/0028).

@@ -56,8 +56,10 @@ export const runCommand: Command = {
     // live and the process kept that memory for ever. Measured with bench/controller.ts, 2 x 3000 pods:
     // RSS 342 MiB with the defaults, 134 MiB with this, p99 pod-to-entry latency unchanged (docs/adr/0018).
     // Set before the controller allocates its caches: V8 reads it as the heap grows. The published entry
-    // point (bin/) also gives it on node's command line, which starts the heap small too.
+    // point (bin/) also gives it on node's command line, which starts the heap small too, and turns off
+    // allocation-site pretenuring there as here (docs/adr/0029).
     setFlagsFromString('--optimize-for-size');
+    setFlagsFromString('--no-allocation-site-pretenuring');
     const logger = createLogger({ level: logLevelForVerbosity(verbosity) });
     let controller: ComposedController;
     try {
