@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { main } from './main.ts';
 import { packageVersion } from './version.ts';
@@ -27,4 +28,10 @@ test('an unknown command is an error that shows the help', async () => {
   const c = capture();
   assert.equal(await main(['frobnicate'], c.io), 1);
   assert.match(c.err(), /unknown command "frobnicate"/);
+});
+
+test('loading every command leaves Node\'s fetch (undici) unloaded, which nothing uses and which costs start-up', () => {
+  const script = `await import(${JSON.stringify(new URL('./main.ts', import.meta.url).href)});
+process.stdout.write(String(process.moduleLoadList.filter((name) => name.includes('undici')).length));`;
+  assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }), '0');
 });

@@ -1,6 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RegistrarMetrics } from './metrics.ts';
+
+// Not an import: the ESM namespace of node:http reads every export, among them the getters that load
+// undici (Node's fetch), which nothing here uses; that was a tenth of the start-up's module loading.
+const { createServer } = process.getBuiltinModule('node:http');
 
 /** Where a server listens: `host` undefined means every interface. */
 export interface ListenAddress {
