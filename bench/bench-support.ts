@@ -1,6 +1,6 @@
-// What the controller benchmarks share (bench/controller.ts, bench/scm-side-by-side.ts): bounded
-// concurrency, percentiles, a process's memory and CPU from /proc, /metrics samples, and the paced
-// stream of pod creates and deletes whose pod-to-entry latency they report.
+// What the benchmarks share: bounded concurrency, percentiles and medians, a process's memory and CPU
+// from /proc, /metrics samples, and the paced stream of pod creates and deletes whose pod-to-entry
+// latency they report.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,11 @@ export async function pool<T>(items: readonly T[], concurrency: number, work: (i
 /** The `p`th percentile (nearest rank) of ascending `sorted`; NaN when it is empty. */
 export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** The middle of `values` (of an even count, the upper of the two middles); NaN when there are none. */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 }
 
 /** kB figures of /proc/<pid>/status. */

@@ -19,6 +19,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:https';
 import { fileURLToPath } from 'node:url';
+import { median } from './bench-support.ts';
 import { podFromKubernetes } from '../src/identity/cluster-objects.ts';
 import { ClusterConnection } from '../src/kube/cluster-connection.ts';
 import { httpResourceSource } from '../src/kube/http-resource-source.ts';
@@ -223,11 +224,6 @@ function pageBytes(url: string, caPem: string, token: string, encoding: string):
     req.on('error', reject);
     req.end();
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 }
 
 if (process.argv[2] === '--child') {

@@ -2,25 +2,31 @@
 // then the registrar, against the same pods of one workload cluster and the same spire-server build, each
 // into a fresh spire-server so that neither inherits the other's entries. SCM runs in the workload cluster
 // (as it is deployed, one per cluster); the registrar in the management cluster with an EKSClusterRegistry.
-// Both get the same ClusterSPIFFEID and so write the same entries, which is checked: both runs must end
+// Both get the same ClusterSPIFFEID and so write the same entries, which is checked: every run must end
 // with the same (SPIFFE ID, parent ID, selectors) set, or the script fails. For each it reports the time
-// from the controller's start to every entry written, the controller's CPU seconds until then
-// (utime + stime of its process) and over the 30 s at rest that follow, pod-created to entry-listed
-// latency under a steady stream of pod creates and deletes, SPIRE calls per pod event where the
-// controller counts them (the registrar's /metrics; SCM v0.7.0 has no gRPC client metrics), and its RSS
-// and VmHWM. Both run with their default gcInterval (SCM 10 s, the registrar 10 min): SCM's periodic pass
-// is part of how it keeps up, as it drops a pod event that comes while a pass runs (its trigger channel is
-// unbuffered). The registrar runs as shipped (the compiled build), started as for the first time (an
-// empty compile cache).
+// from the controller's start to every entry written (spire-server's count, polled every 0.5 s), the
+// controller's CPU seconds until then (utime + stime of its process) and over the 30 s at rest that
+// follow, pod-created to entry-listed latency under a steady stream of pod creates and deletes, SPIRE
+// calls per pod event where the controller counts them (the registrar's /metrics; SCM v0.7.0 has no gRPC
+// client metrics), and its RSS and VmHWM. Then the floor: a Node process that loads only the registrar's
+// compiled Entry API client writes the entries the registrar ended with into a fresh spire-server
+// (bench/entry-write-floor.js, with the node flags bin/ gives `run`), timed as the controllers are: its
+// CPU from process start is what any controller in Node pays for the same writes, and its time is the
+// server's bound for them. BENCH_ROUNDS=N (default 1) repeats all three N times, SCM and the registrar in
+// turn first, and reports each figure as the median with the range: spire-server's pace alone moves a
+// run by a third. Both controllers run with their default gcInterval (SCM 10 s, the registrar 10 min):
+// SCM's periodic pass is part of how it keeps up, as it drops a pod event that comes while a pass runs
+// (its trigger channel is unbuffered). The registrar runs as shipped (the compiled build), started as for
+// the first time (an empty compile cache).
 // BENCH_DATASTORE=sqlite3|postgres: the spire-servers' datastore (each a PostgreSQL of its own); default sqlite3.
 // BENCH_NODE_FLAGS="--flag ...": node flags for the registrar (`--cpu-prof --cpu-prof-dir=DIR` profiles it).
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpuSeconds, log, mb, memory, metric, percentile, pool, runPodStream, type PodStreamResult } from './bench-support.ts';
+import { cpuSeconds, log, median, memory, metric, percentile, pool, runPodStream, type PodStreamResult } from './bench-support.ts';
 import { entryKey, sortSelectors } from '../src/identity/entry-id.ts';
-import { createEntryClient } from '../src/spire/entry-client.ts';
+import { createEntryClient, type SpireEntryClient } from '../src/spire/entry-client.ts';
 import type { RegistrationEntry } from '../src/spire/entry.ts';
 import { clusterSPIFFEIDs, createNode, createPod, deletePod, group, installCrds, must, registries, registryFor, repoRoot } from '../test/e2e/e2e-fixture.ts';
 import { startFleet } from '../test/rig/fleet.ts';
@@ -30,7 +36,13 @@ import { parseSpireDatastoreKind, startSpireServer, type SpireServer } from '../
 
 const pods = Number(process.argv[2] ?? 5000);
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
 if (!Number.isInteger(pods) || pods <= 0) throw new Error(`usage: node bench/scm-side-by-side.ts [pods]; got ${process.argv[2]}`);
+if (!Number.isInteger(rounds) || rounds <= 0) throw new Error(`BENCH_ROUNDS must be a positive integer; got ${process.env.BENCH_ROUNDS}`);
+// The floor runs with the flags bin/ starts `run` with; the check keeps the two lists from drifting apart.
+const runNodeFlags = ['--optimize-for-size', '--no-allocation-site-pretenuring'];
+const bin = readFileSync(join(repoRoot, 'bin/spire-eks-workload-registrar.js'), 'utf8');
+if (!runNodeFlags.every((flag) => bin.includes(`'${flag}'`))) throw new Error(`bin/ no longer starts \`run\` with ${runNodeFlags.join(' ')}: update runNodeFlags`);
 const datastore = parseSpireDatastoreKind(process.env.BENCH_DATASTORE ?? 'sqlite3', 'BENCH_DATASTORE');
 const nodeCount = 20;
 const streamSeconds = 30;
@@ -42,6 +54,8 @@ const streamPodLifeSeconds = 10;
 // After convergence and before the stream, the controllers sit with nothing to do for this long; their CPU
 // then is what a fleet at rest costs (SCM's periodic passes included).
 const restSeconds = 30;
+// Convergence is timed to this: see waitForEntries.
+const convergencePollMs = 500;
 const namespace = 'default';
 const podName = (i: number): string => `bench-pod-${String(i).padStart(6, '0')}`;
 const streamPodName = (tick: number): string => `bench-stream-${String(tick).padStart(4, '0')}`;
@@ -70,6 +84,16 @@ interface RunningController {
 interface Side {
   readonly name: string;
   start(processes: ProcessGroup, spire: SpireServer): Promise<RunningController>;
+}
+
+/** bench/entry-write-floor.js writing the registrar's entries into a fresh spire-server. */
+interface Floor {
+  /** From its start to the last entry written. */
+  readonly seconds: number;
+  /** CPU seconds from its start, every thread. */
+  readonly cpuSeconds: number;
+  /** Of which loading the Entry API client. */
+  readonly loadCpuSeconds: number;
 }
 
 interface Run {
@@ -161,20 +185,12 @@ try {
         const started = performance.now();
         const controller = await side.start(processes, server);
         const { pid } = controller.process;
-        let exited = false;
-        void controller.process.exited.then(() => (exited = true));
-        const deadline = Date.now() + 30 * 60_000;
-        let count = 0;
-        while ((count = await spire.countEntries()) < pods) {
-          if (exited) throw new Error(`${side.name} exited before converging (${count} of ${pods} entries)\n${controller.process.logTail()}`);
-          if (Date.now() > deadline) throw new Error(`${side.name}: not converged after 30 min: ${count} of ${pods} entries\n${controller.process.logTail()}`);
-          await sleep(50);
-        }
+        await waitForEntries(spire, side.name, controller.process);
         const convergeSeconds = (performance.now() - started) / 1000;
         const convergeCpuSeconds = cpuSeconds(pid);
         const afterConverge = memory(pid);
         const convergeCalls = await controller.spireCalls();
-        log(`${side.name}: ${count} entries in ${convergeSeconds.toFixed(1)} s, ${convergeCpuSeconds.toFixed(2)} CPU s`);
+        log(`${side.name}: ${pods} entries in ${convergeSeconds.toFixed(1)} s, ${convergeCpuSeconds.toFixed(2)} CPU s`);
 
         const restCpuBefore = cpuSeconds(pid);
         await sleep(restSeconds * 1000);
@@ -205,7 +221,7 @@ try {
         );
         const lastDelete = performance.now();
         const settled = Date.now() + 120_000;
-        while ((count = await spire.countEntries()) !== pods && Date.now() < settled) await sleep(50);
+        while ((await spire.countEntries()) !== pods && Date.now() < settled) await sleep(50);
         const settleSeconds = (performance.now() - lastDelete) / 1000;
         const end = memory(pid);
         const entries = await spire.listEntries();
@@ -220,49 +236,118 @@ try {
     }
   }
 
-  const runs = [await measure(scm), await measure(registrar)];
-  const [theirs, ours] = runs as [Run, Run];
-  const row = (label: string, value: (run: Run) => string): string => `${label.padEnd(34)}${value(theirs).padEnd(44)}${value(ours)}`;
+  /**
+   * Polls spire-server's count until it holds `pods` entries; fails should `writer` exit first. SPIRE counts
+   * by listing every entry, so each poll is a listing for the server that writes meanwhile: it is asked
+   * every 0.5 s (1% of a convergence of 5000 pods), no longer every 50 ms.
+   */
+  async function waitForEntries(spire: SpireEntryClient, name: string, writer: RigProcess): Promise<void> {
+    let exited = false;
+    void writer.exited.then(() => (exited = true));
+    const deadline = Date.now() + 30 * 60_000;
+    let count: number;
+    while ((count = await spire.countEntries()) < pods) {
+      if (exited) {
+        // The count may have been asked for before the writer's last write, and answered after it exited.
+        if ((count = await spire.countEntries()) >= pods) return;
+        throw new Error(`${name} exited with ${count} of ${pods} entries written\n${writer.logTail()}`);
+      }
+      if (Date.now() > deadline) throw new Error(`${name}: ${count} of ${pods} entries after 30 min\n${writer.logTail()}`);
+      await sleep(convergencePollMs);
+    }
+  }
+
+  async function measureFloor(entries: readonly RegistrationEntry[]): Promise<Floor> {
+    const processes = new ProcessGroup('bench-scm-side-floor-');
+    try {
+      const server = await startSpireServer(processes, { trustDomain: 'example.org', datastore, name: 'spire-floor' });
+      const spire = createEntryClient({ socketPath: server.socketPath });
+      try {
+        const entriesPath = join(processes.dir, 'entries.json');
+        writeFileSync(entriesPath, JSON.stringify(entries));
+        log('floor: the same entries from a process that loads only the Entry API client, into a fresh spire-server');
+        const started = performance.now();
+        const writer = processes.start('floor', process.execPath, { args: [...runNodeFlags, join(repoRoot, 'bench/entry-write-floor.js'), server.socketPath, entriesPath], cwd: repoRoot });
+        await waitForEntries(spire, 'the floor', writer);
+        const seconds = (performance.now() - started) / 1000;
+        const code = await writer.exited;
+        if (code !== 0) throw new Error(`the floor exited with ${code}\n${writer.logTail()}`);
+        const written = JSON.parse(writer.logTail(1)) as { cpuSeconds: number; loadCpuSeconds: number; created: number };
+        if (written.created !== entries.length) throw new Error(`the floor created ${written.created} of ${entries.length} entries`);
+        log(`floor: ${written.created} entries in ${seconds.toFixed(1)} s, ${written.cpuSeconds.toFixed(2)} CPU s`);
+        return { seconds, cpuSeconds: written.cpuSeconds, loadCpuSeconds: written.loadCpuSeconds };
+      } finally {
+        spire.close();
+      }
+    } finally {
+      await processes.stopAll();
+    }
+  }
+
+  const [theirs, ours, floors]: [Run[], Run[], Floor[]] = [[], [], []];
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) log(`round ${round} of ${rounds}`);
+    for (const side of round % 2 === 1 ? [scm, registrar] : [registrar, scm]) (side === scm ? theirs : ours).push(await measure(side));
+    floors.push(await measureFloor(ours.at(-1)?.entries ?? []));
+  }
+  // One round gives its figure; more give the median and the range.
+  const figure = (values: readonly number[], format: (value: number) => string): string => {
+    if (values.length === 1) return format(values[0] as number);
+    return `${format(median(values))} (${format(Math.min(...values))}-${format(Math.max(...values))})`;
+  };
+  const row = (label: string, value: (side: readonly Run[]) => string): string => `${label.padEnd(34)}${value(theirs).padEnd(44)}${value(ours)}`;
+  const each = (pick: (run: Run) => number, format: (value: number) => string) => (side: readonly Run[]) => figure(side.map(pick), format);
+  const seconds = (digits: number) => (value: number) => `${value.toFixed(digits)} s`;
   const ms = (value: number): string => `${value.toFixed(0)} ms`;
-  const perEvent = (run: Run): string =>
-    run.streamCalls === undefined ? 'not measured (no SPIRE call metrics)' : `${(run.streamCalls / run.stream.events).toFixed(2)} (${run.streamCalls} for ${run.stream.events} events)`;
+  const mib = (kb: number): string => (kb / 1024).toFixed(0);
+  const perEvent = (side: readonly Run[]): string =>
+    side.some((run) => run.streamCalls === undefined) ? 'not measured (no SPIRE call metrics)' : figure(side.map((run) => (run.streamCalls ?? NaN) / run.stream.events), (value) => value.toFixed(2));
+  const ratio = (pick: (run: Run) => number): string => (median(ours.map(pick)) / median(theirs.map(pick))).toFixed(2);
+  const overFloor = (side: readonly Run[]): string => figure(side.map((run, round) => run.convergeSeconds / (floors[round]?.seconds ?? NaN)), (value) => value.toFixed(2));
   console.log(
     [
       '',
       `pods                              ${pods} in 1 workload cluster, ${nodeCount} nodes; spire-server datastore ${datastore} (a fresh server per run); each controller's default gcInterval`,
       `stream                            ${ticks} pod creates over ${streamSeconds} s, each pod deleted ${streamPodLifeSeconds} s later; latency polled every 20 ms`,
+      ...(rounds > 1 ? [`rounds                            ${rounds}, SCM and the registrar in turn first; each figure the median (range)`] : []),
       '',
-      row('', (run) => run.side),
-      row('convergence from empty', (run) => `${run.convergeSeconds.toFixed(1)} s`),
-      row('controller CPU, convergence', (run) => `${run.convergeCpuSeconds.toFixed(2)} s (from process start)`),
-      row(`controller CPU, ${restSeconds} s at rest`, (run) => `${run.restCpuSeconds.toFixed(2)} s`),
-      row('controller CPU, stream', (run) => `${run.streamCpuSeconds.toFixed(2)} s`),
-      row('pod created -> entry listed p50', (run) => ms(percentile(run.stream.latenciesMs, 50))),
-      row('pod created -> entry listed p99', (run) => ms(percentile(run.stream.latenciesMs, 99))),
-      row('  max; not seen in time', (run) => `${ms(run.stream.latenciesMs.at(-1) ?? NaN)}; ${run.stream.missed} of ${ticks} not within ${streamPodLifeSeconds} s`),
-      row('last delete -> entries back', (run) => `${run.settleSeconds.toFixed(1)} s to ${pods}`),
+      row('', (side) => (side === theirs ? 'spire-controller-manager' : 'registrar')),
+      row('convergence from empty', each((run) => run.convergeSeconds, seconds(1))),
+      row('  over the floor\'s writes', overFloor),
+      row('controller CPU, convergence', each((run) => run.convergeCpuSeconds, seconds(2))),
+      row(`controller CPU, ${restSeconds} s at rest`, each((run) => run.restCpuSeconds, seconds(2))),
+      row('controller CPU, stream', each((run) => run.streamCpuSeconds, seconds(2))),
+      row('pod created -> entry listed p50', each((run) => percentile(run.stream.latenciesMs, 50), ms)),
+      row('pod created -> entry listed p99', each((run) => percentile(run.stream.latenciesMs, 99), ms)),
+      row('  max; not seen in time', (side) => `${ms(Math.max(...side.map((run) => run.stream.latenciesMs.at(-1) ?? NaN)))}; ${side.reduce((sum, run) => sum + run.stream.missed, 0)} of ${ticks * side.length} not within ${streamPodLifeSeconds} s`),
+      row('last delete -> entries back', each((run) => run.settleSeconds, seconds(1))),
       row('SPIRE calls per pod event', perEvent),
-      row('SPIRE calls, convergence', (run) => (run.convergeCalls === undefined ? 'not measured' : String(run.convergeCalls))),
-      row('RSS after convergence', (run) => mb(run.afterConverge.rssKb)),
-      row('RSS at the end; VmHWM', (run) => `${mb(run.end.rssKb)}; ${mb(run.end.hwmKb)}`),
-      row('entries at the end', (run) => String(run.entries.length)),
-      `CPU ratio registrar / SCM         convergence ${(ours.convergeCpuSeconds / theirs.convergeCpuSeconds).toFixed(2)}, at rest ${(ours.restCpuSeconds / theirs.restCpuSeconds).toFixed(2)}, stream ${(ours.streamCpuSeconds / theirs.streamCpuSeconds).toFixed(2)}`,
+      row('SPIRE calls, convergence', (side) => (side.some((run) => run.convergeCalls === undefined) ? 'not measured' : figure(side.map((run) => run.convergeCalls ?? NaN), String))),
+      row('RSS after convergence, MiB', each((run) => run.afterConverge.rssKb, mib)),
+      row('RSS at the end, MiB', each((run) => run.end.rssKb, mib)),
+      row('VmHWM, MiB', each((run) => run.end.hwmKb, mib)),
+      `CPU ratio registrar / SCM         convergence ${ratio((run) => run.convergeCpuSeconds)}, at rest ${ratio((run) => run.restCpuSeconds)}, stream ${ratio((run) => run.streamCpuSeconds)}`,
+      `floor: writes only               ${figure(floors.map((floor) => floor.seconds), seconds(1))} from start to the last entry written, ${figure(floors.map((floor) => floor.cpuSeconds), seconds(2))} of CPU, of which loading the client ${figure(floors.map((floor) => floor.loadCpuSeconds), seconds(2))}`,
     ].join('\n'),
   );
 
-  // Both must have written the same entries, or the figures compare different work.
+  // Every run must have written the same entries, or the figures compare different work.
   const keys = (run: Run): Set<string> => new Set(run.entries.map((entry) => entryKey(entry.spiffeId, entry.parentId, sortSelectors(entry.selectors))));
-  const [scmKeys, registrarKeys] = [keys(theirs), keys(ours)];
-  const onlyScm = [...scmKeys].filter((key) => !registrarKeys.has(key));
-  const onlyRegistrar = [...registrarKeys].filter((key) => !scmKeys.has(key));
-  const problems = [
-    ...runs.filter((run) => run.entries.length !== pods).map((run) => `${run.side} ended with ${run.entries.length} entries, not ${pods}`),
-    ...runs.filter((run) => keys(run).size !== run.entries.length).map((run) => `${run.side} holds ${run.entries.length - keys(run).size} entries twice`),
-    ...(onlyScm.length > 0 ? [`${onlyScm.length} entries only SCM wrote, e.g.\n  ${onlyScm.slice(0, 5).join('\n  ')}`] : []),
-    ...(onlyRegistrar.length > 0 ? [`${onlyRegistrar.length} entries only the registrar wrote, e.g.\n  ${onlyRegistrar.slice(0, 5).join('\n  ')}`] : []),
-  ];
-  if (problems.length > 0) throw new Error(`the two runs did not end with the same entries, so their figures are not comparable:\n${problems.join('\n')}`);
-  console.log(`entries compared                  the same ${pods} (SPIFFE ID, parent ID, selectors) in both runs`);
+  const expected = keys(theirs[0] as Run);
+  const problems = [...theirs, ...ours].flatMap((run, index) => {
+    const found = keys(run);
+    const name = `${run.side} (run ${(index % rounds) + 1})`;
+    const missing = [...expected].filter((key) => !found.has(key));
+    const extra = [...found].filter((key) => !expected.has(key));
+    return [
+      ...(run.entries.length !== pods ? [`${name} ended with ${run.entries.length} entries, not ${pods}`] : []),
+      ...(found.size !== run.entries.length ? [`${name} holds ${run.entries.length - found.size} entries twice`] : []),
+      ...(missing.length > 0 ? [`${name} lacks ${missing.length} entries SCM's first run wrote, e.g.\n  ${missing.slice(0, 5).join('\n  ')}`] : []),
+      ...(extra.length > 0 ? [`${name} wrote ${extra.length} entries SCM's first run did not, e.g.\n  ${extra.slice(0, 5).join('\n  ')}`] : []),
+    ];
+  });
+  if (problems.length > 0) throw new Error(`the runs did not end with the same entries, so their figures are not comparable:\n${problems.join('\n')}`);
+  console.log(`entries compared                  the same ${pods} (SPIFFE ID, parent ID, selectors) in every run`);
 } finally {
   await fleet.stop();
 }

@@ -10,6 +10,7 @@
 //   growth       creates 10 000 entries in steps of 2000 and prints the rate of each step
 //   pages        lists 10 000 entries at each page size
 // Prints the median of the rounds. Timings are relative: run it alone on an otherwise idle machine.
+import { median } from './bench-support.ts';
 import { createEntryClient, type EntryClient } from '../src/spire/entry-client.ts';
 import type { WriteOutcome } from '../src/spire/write-outcome.ts';
 import { podEntries } from '../test/support/pod-entries.ts';
@@ -52,11 +53,6 @@ async function timed(work: () => Promise<void>): Promise<number> {
   const start = performance.now();
   await work();
   return (performance.now() - start) / 1000;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 /** `items` dealt into `ways` parts of about equal size. */
