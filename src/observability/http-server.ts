@@ -2,8 +2,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RegistrarMetrics } from './metrics.ts';
 
-// Not an import: the ESM namespace of node:http reads every export, among them the getters that load
-// undici (Node's fetch), which nothing here uses; that was a tenth of the start-up's module loading.
+// Not an import: building node:http's ESM namespace reads every export, among them the getters that load
+// undici (Node's fetch), which nothing here uses and which every start paid for (docs/adr/0028).
 const { createServer } = process.getBuiltinModule('node:http');
 
 /** Where a server listens: `host` undefined means every interface. */
