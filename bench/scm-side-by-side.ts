@@ -175,65 +175,72 @@ try {
     },
   };
 
-  async function measure(side: Side): Promise<Run> {
-    const processes = new ProcessGroup(`bench-scm-side-${side.name}-`);
+  /** Runs `work` against a fresh spire-server in a process group of its own, stopped afterwards. */
+  async function withFreshSpire<T>(name: string, work: (processes: ProcessGroup, server: SpireServer, spire: SpireEntryClient) => Promise<T>): Promise<T> {
+    const processes = new ProcessGroup(`bench-scm-side-${name}-`);
     try {
-      const server = await startSpireServer(processes, { trustDomain: 'example.org', datastore, name: `spire-${side.name}` });
+      const server = await startSpireServer(processes, { trustDomain: 'example.org', datastore, name: `spire-${name}` });
       const spire = createEntryClient({ socketPath: server.socketPath });
       try {
-        log(`${side.name}: starting against a fresh spire-server`);
-        const started = performance.now();
-        const controller = await side.start(processes, server);
-        const { pid } = controller.process;
-        await waitForEntries(spire, side.name, controller.process);
-        const convergeSeconds = (performance.now() - started) / 1000;
-        const convergeCpuSeconds = cpuSeconds(pid);
-        const afterConverge = memory(pid);
-        const convergeCalls = await controller.spireCalls();
-        log(`${side.name}: ${pods} entries in ${convergeSeconds.toFixed(1)} s, ${convergeCpuSeconds.toFixed(2)} CPU s`);
-
-        const restCpuBefore = cpuSeconds(pid);
-        await sleep(restSeconds * 1000);
-        const restCpuSeconds = cpuSeconds(pid) - restCpuBefore;
-
-        const cpuBefore = cpuSeconds(pid);
-        const callsBefore = await controller.spireCalls();
-        const lag = streamPodLifeSeconds * streamOpsPerSecond;
-        const stream = await runPodStream({
-          ticks,
-          ticksPerSecond: streamOpsPerSecond,
-          async create(tick) {
-            await createPod(api, namespace, streamPodName(tick), { app: 'bench' }, `node-${tick % nodeCount}`);
-            return spiffeIdOf(streamPodName(tick));
-          },
-          remove: (tick) => (tick >= lag ? deletePod(api, namespace, streamPodName(tick - lag)) : undefined),
-          listed: async (spiffeId) => (await spire.listEntries({ bySpiffeId: spiffeId })).length > 0,
-          timeoutMs: streamPodLifeSeconds * 1000,
-        });
-        const streamCpuSeconds = cpuSeconds(pid) - cpuBefore;
-        const callsAfter = await controller.spireCalls();
-        const streamCalls = callsAfter === undefined || callsBefore === undefined ? undefined : callsAfter - callsBefore;
-        // The stream's last pods go too: the run ends with the pods it started from, as the next run starts.
-        await pool(
-          Array.from({ length: Math.min(lag, ticks) }, (_, i) => ticks - 1 - i),
-          8,
-          (tick) => deletePod(api, namespace, streamPodName(tick)),
-        );
-        const lastDelete = performance.now();
-        const settled = Date.now() + 120_000;
-        while ((await spire.countEntries()) !== pods && Date.now() < settled) await sleep(50);
-        const settleSeconds = (performance.now() - lastDelete) / 1000;
-        const end = memory(pid);
-        const entries = await spire.listEntries();
-        log(`${side.name}: stream done; ${entries.length} entries at the end`);
-        await controller.process.stop();
-        return { side: side.name, settleSeconds, convergeSeconds, convergeCpuSeconds, convergeCalls, stream, streamCpuSeconds, restCpuSeconds, streamCalls, afterConverge, end, entries };
+        return await work(processes, server, spire);
       } finally {
         spire.close();
       }
     } finally {
       await processes.stopAll();
     }
+  }
+
+  function measure(side: Side): Promise<Run> {
+    return withFreshSpire(side.name, async (processes, server, spire) => {
+      log(`${side.name}: starting against a fresh spire-server`);
+      const started = performance.now();
+      const controller = await side.start(processes, server);
+      const { pid } = controller.process;
+      await waitForEntries(spire, side.name, controller.process);
+      const convergeSeconds = (performance.now() - started) / 1000;
+      const convergeCpuSeconds = cpuSeconds(pid);
+      const afterConverge = memory(pid);
+      const convergeCalls = await controller.spireCalls();
+      log(`${side.name}: ${pods} entries in ${convergeSeconds.toFixed(1)} s, ${convergeCpuSeconds.toFixed(2)} CPU s`);
+
+      const restCpuBefore = cpuSeconds(pid);
+      await sleep(restSeconds * 1000);
+      const restCpuSeconds = cpuSeconds(pid) - restCpuBefore;
+
+      const cpuBefore = cpuSeconds(pid);
+      const callsBefore = await controller.spireCalls();
+      const lag = streamPodLifeSeconds * streamOpsPerSecond;
+      const stream = await runPodStream({
+        ticks,
+        ticksPerSecond: streamOpsPerSecond,
+        async create(tick) {
+          await createPod(api, namespace, streamPodName(tick), { app: 'bench' }, `node-${tick % nodeCount}`);
+          return spiffeIdOf(streamPodName(tick));
+        },
+        remove: (tick) => (tick >= lag ? deletePod(api, namespace, streamPodName(tick - lag)) : undefined),
+        listed: async (spiffeId) => (await spire.listEntries({ bySpiffeId: spiffeId })).length > 0,
+        timeoutMs: streamPodLifeSeconds * 1000,
+    });
+    const streamCpuSeconds = cpuSeconds(pid) - cpuBefore;
+    const callsAfter = await controller.spireCalls();
+    const streamCalls = callsAfter === undefined || callsBefore === undefined ? undefined : callsAfter - callsBefore;
+    // The stream's last pods go too: the run ends with the pods it started from, as the next run starts.
+    await pool(
+      Array.from({ length: Math.min(lag, ticks) }, (_, i) => ticks - 1 - i),
+      8,
+      (tick) => deletePod(api, namespace, streamPodName(tick)),
+    );
+    const lastDelete = performance.now();
+    const settled = Date.now() + 120_000;
+    while ((await spire.countEntries()) !== pods && Date.now() < settled) await sleep(50);
+    const settleSeconds = (performance.now() - lastDelete) / 1000;
+    const end = memory(pid);
+    const entries = await spire.listEntries();
+    log(`${side.name}: stream done; ${entries.length} entries at the end`);
+    await controller.process.stop();
+    return { side: side.name, settleSeconds, convergeSeconds, convergeCpuSeconds, convergeCalls, stream, streamCpuSeconds, restCpuSeconds, streamCalls, afterConverge, end, entries };
+    });
   }
 
   /**
@@ -257,31 +264,22 @@ try {
     }
   }
 
-  async function measureFloor(entries: readonly RegistrationEntry[]): Promise<Floor> {
-    const processes = new ProcessGroup('bench-scm-side-floor-');
-    try {
-      const server = await startSpireServer(processes, { trustDomain: 'example.org', datastore, name: 'spire-floor' });
-      const spire = createEntryClient({ socketPath: server.socketPath });
-      try {
-        const entriesPath = join(processes.dir, 'entries.json');
-        writeFileSync(entriesPath, JSON.stringify(entries));
-        log('floor: the same entries from a process that loads only the Entry API client, into a fresh spire-server');
-        const started = performance.now();
-        const writer = processes.start('floor', process.execPath, { args: [...runNodeFlags, join(repoRoot, 'bench/entry-write-floor.js'), server.socketPath, entriesPath], cwd: repoRoot });
-        await waitForEntries(spire, 'the floor', writer);
-        const seconds = (performance.now() - started) / 1000;
-        const code = await writer.exited;
-        if (code !== 0) throw new Error(`the floor exited with ${code}\n${writer.logTail()}`);
-        const written = JSON.parse(writer.logTail(1)) as { cpuSeconds: number; loadCpuSeconds: number; created: number };
-        if (written.created !== entries.length) throw new Error(`the floor created ${written.created} of ${entries.length} entries`);
-        log(`floor: ${written.created} entries in ${seconds.toFixed(1)} s, ${written.cpuSeconds.toFixed(2)} CPU s`);
-        return { seconds, cpuSeconds: written.cpuSeconds, loadCpuSeconds: written.loadCpuSeconds };
-      } finally {
-        spire.close();
-      }
-    } finally {
-      await processes.stopAll();
-    }
+  function measureFloor(entries: readonly RegistrationEntry[]): Promise<Floor> {
+    return withFreshSpire('floor', async (processes, server, spire) => {
+      const entriesPath = join(processes.dir, 'entries.json');
+      writeFileSync(entriesPath, JSON.stringify(entries));
+      log('floor: the same entries from a process that loads only the Entry API client, into a fresh spire-server');
+      const started = performance.now();
+      const writer = processes.start('floor', process.execPath, { args: [...runNodeFlags, join(repoRoot, 'bench/entry-write-floor.js'), server.socketPath, entriesPath], cwd: repoRoot });
+      await waitForEntries(spire, 'the floor', writer);
+      const seconds = (performance.now() - started) / 1000;
+      const code = await writer.exited;
+      if (code !== 0) throw new Error(`the floor exited with ${code}\n${writer.logTail()}`);
+      const written = JSON.parse(writer.logTail(1)) as { cpuSeconds: number; loadCpuSeconds: number; created: number };
+      if (written.created !== entries.length) throw new Error(`the floor created ${written.created} of ${entries.length} entries`);
+      log(`floor: ${written.created} entries in ${seconds.toFixed(1)} s, ${written.cpuSeconds.toFixed(2)} CPU s`);
+      return { seconds, cpuSeconds: written.cpuSeconds, loadCpuSeconds: written.loadCpuSeconds };
+    });
   }
 
   const [theirs, ours, floors]: [Run[], Run[], Floor[]] = [[], [], []];
